@@ -1,0 +1,126 @@
+//! Executing a plan. Apply never re-decides: it runs each change as planned, in
+//! dependency order (creates and updates by tier, then deletes in reverse tier order),
+//! changes of one tier concurrently. When a change fails, no further tier is started,
+//! the calls in flight finish, and the report says what was done, what failed and what
+//! was not started. Running apply again converges, since the next plan starts from AWS.
+
+use std::time::Instant;
+
+use crate::aws::{codebuild, codecommit, iam, ssm, AwsError, Clients};
+use crate::desired::Target;
+use crate::plan::{Action, Change, Plan};
+use crate::resource::Resource;
+
+#[derive(Debug, Default)]
+pub struct Report {
+    pub done: Vec<(String, Action)>,
+    pub failed: Vec<(String, AwsError)>,
+    pub not_started: Vec<String>,
+}
+
+impl Report {
+    pub fn ok(&self) -> bool {
+        self.failed.is_empty()
+    }
+}
+
+/// The phase a change runs in: 0..=2 creates/updates by tier, 3..=5 deletes.
+fn phase(c: &Change) -> u8 {
+    if c.action == Action::Delete {
+        5 - c.kind.tier()
+    } else {
+        c.kind.tier()
+    }
+}
+
+pub async fn execute(clients: &Clients, target: &Target, plan: &Plan) -> Report {
+    let mut report = Report::default();
+    let mut phases: Vec<u8> = plan.changes.iter().map(phase).collect();
+    phases.sort();
+    phases.dedup();
+    for p in phases {
+        let batch: Vec<&Change> = plan.changes.iter().filter(|c| phase(c) == p).collect();
+        if !report.ok() {
+            report.not_started.extend(batch.iter().map(|c| c.address()));
+            continue;
+        }
+        let runs = batch.iter().map(|c| async move {
+            let start = Instant::now();
+            eprintln!("{}: {}...", c.address(), verb(c.action, false));
+            let result = run(clients, target, c).await;
+            match &result {
+                Ok(()) => eprintln!("{}: {} ({:.1}s)", c.address(), verb(c.action, true), start.elapsed().as_secs_f64()),
+                Err(_) => eprintln!("{}: failed ({:.1}s)", c.address(), start.elapsed().as_secs_f64()),
+            }
+            (c.address(), c.action, result)
+        });
+        for (addr, action, result) in crate::aws::bounded(runs.collect(), 8).await {
+            match result {
+                Ok(()) => report.done.push((addr, action)),
+                Err(e) => report.failed.push((addr, e)),
+            }
+        }
+    }
+    report
+}
+
+fn verb(a: Action, done: bool) -> &'static str {
+    match (a, done) {
+        (Action::Create, false) => "creating",
+        (Action::Create, true) => "created",
+        (Action::Update, false) => "updating",
+        (Action::Update, true) => "updated",
+        (Action::Replace, false) => "replacing",
+        (Action::Replace, true) => "replaced",
+        (Action::Delete, false) => "deleting",
+        (Action::Delete, true) => "deleted",
+    }
+}
+
+async fn run(c: &Clients, t: &Target, change: &Change) -> Result<(), AwsError> {
+    match change.action {
+        Action::Create => create(c, change.desired.as_ref()).await,
+        Action::Update => match (&change.desired, &change.observed) {
+            (Some(Resource::Role(w)), Some(Resource::Role(h))) => iam::update(c, w, h).await,
+            (Some(Resource::Parameter(w)), Some(Resource::Parameter(h))) => ssm::update(c, w, h).await,
+            (Some(Resource::Repository(w)), Some(Resource::Repository(h))) => codecommit::update(c, t, w, h).await,
+            (Some(Resource::Project(w)), Some(Resource::Project(h))) => codebuild::update(c, w, h).await,
+            _ => Err(internal(change)),
+        },
+        Action::Replace => {
+            delete(c, change.observed.as_ref()).await?;
+            create(c, change.desired.as_ref()).await
+        }
+        Action::Delete => delete(c, change.observed.as_ref()).await,
+    }
+}
+
+fn internal(change: &Change) -> AwsError {
+    AwsError {
+        operation: "apply".into(),
+        resource: change.address(),
+        code: String::new(),
+        message: "the plan's change does not carry the resource it needs (a cbctl bug)".into(),
+        hint: None,
+    }
+}
+
+async fn create(c: &Clients, r: Option<&Resource>) -> Result<(), AwsError> {
+    match r {
+        Some(Resource::Role(r)) => iam::create(c, r).await,
+        Some(Resource::Parameter(p)) => ssm::create(c, p).await,
+        Some(Resource::Repository(r)) => codecommit::create(c, r).await,
+        Some(Resource::Project(p)) => codebuild::create(c, p).await,
+        None => Ok(()),
+    }
+}
+
+async fn delete(c: &Clients, r: Option<&Resource>) -> Result<(), AwsError> {
+    match r {
+        Some(Resource::Role(r)) => iam::delete(c, r).await,
+        Some(Resource::Parameter(p)) => ssm::delete(c, &p.name).await,
+        Some(Resource::Repository(r)) => codecommit::delete(c, &r.name).await,
+        Some(Resource::Project(p)) => codebuild::delete(c, &p.name).await,
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,234 @@
+//! CodeBuild adapter: projects.
+//!
+//! Discovery is ListProjects (names only) and one BatchGetProjects per 100 names, which
+//! returns tags too: ownership needs no further call. Create and update send the whole
+//! desired project; UpdateProject replaces the fields it is given, including the tag list.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use aws_sdk_codebuild::types::{
+    ArtifactsType, ComputeType, EnvironmentType, EnvironmentVariable, EnvironmentVariableType, ProjectArtifacts, ProjectEnvironment,
+    ProjectSource, SourceAuth, SourceAuthType, SourceType, Tag,
+};
+
+use super::{bounded, AwsError, Clients};
+use crate::resource::{EnvVar, Project, Resource, Tags, STACK_TAG};
+
+const CONCURRENCY: usize = 4;
+
+/// How long to keep retrying a project whose new role CodeBuild cannot assume yet.
+/// IAM is eventually consistent; Terraform waits up to two minutes as well.
+pub const ROLE_PROPAGATION_LIMIT: Duration = Duration::from_secs(120);
+
+pub async fn observe(c: &Clients, stack: &str, declared: &[String]) -> Result<Vec<Resource>, AwsError> {
+    let mut names = Vec::new();
+    let mut pages = c.codebuild.list_projects().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsError::from_sdk("codebuild:ListProjects", "", e))?;
+        names.extend(page.projects().iter().cloned());
+    }
+    let declared: BTreeSet<&String> = declared.iter().collect();
+    let gets = names.chunks(100).map(|chunk| {
+        let chunk = chunk.to_vec();
+        async move {
+            c.codebuild
+                .batch_get_projects()
+                .set_names(Some(chunk))
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("codebuild:BatchGetProjects", "", e))
+        }
+    });
+    let mut out = Vec::new();
+    for page in bounded(gets.collect(), CONCURRENCY).await {
+        for p in page?.projects() {
+            let project = from_sdk(p);
+            if declared.contains(&project.name) || project.tags.get(STACK_TAG).map(String::as_str) == Some(stack) {
+                out.push(Resource::Project(project));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn from_sdk(p: &aws_sdk_codebuild::types::Project) -> Project {
+    let src = p.source();
+    let env = p.environment();
+    Project {
+        name: p.name().unwrap_or_default().to_string(),
+        description: p.description().filter(|d| !d.is_empty()).map(str::to_string),
+        source_type: src.map(|s| s.r#type().as_str().to_string()).unwrap_or_default(),
+        source_location: src.and_then(|s| s.location()).filter(|l| !l.is_empty()).map(str::to_string),
+        source_version: p.source_version().filter(|v| !v.is_empty()).map(str::to_string),
+        buildspec: src.and_then(|s| s.buildspec()).filter(|b| !b.is_empty()).map(str::to_string),
+        git_clone_depth: src.and_then(|s| s.git_clone_depth()),
+        source_connection: src.and_then(|s| s.auth()).map(|a| a.resource().unwrap_or_default().to_string()),
+        artifacts_type: p.artifacts().map(|a| a.r#type().as_str().to_string()).unwrap_or_default(),
+        image: env.map(|e| e.image().to_string()).unwrap_or_default(),
+        compute_type: env.map(|e| e.compute_type().as_str().to_string()).unwrap_or_default(),
+        environment_type: env.map(|e| e.r#type().as_str().to_string()).unwrap_or_default(),
+        privileged: env.and_then(|e| e.privileged_mode()).unwrap_or(false),
+        variables: env
+            .map(|e| {
+                e.environment_variables()
+                    .iter()
+                    .map(|v| EnvVar {
+                        name: v.name().to_string(),
+                        kind: v.r#type().map_or("PLAINTEXT", |t| t.as_str()).to_string(),
+                        value: v.value().to_string(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        service_role: p.service_role().unwrap_or_default().to_string(),
+        timeout_minutes: p.timeout_in_minutes().unwrap_or(60),
+        queued_timeout_minutes: p.queued_timeout_in_minutes().unwrap_or(480),
+        concurrent_build_limit: p.concurrent_build_limit().filter(|l| *l > 0),
+        tags: p.tags().iter().map(|t| (t.key().unwrap_or_default().to_string(), t.value().unwrap_or_default().to_string())).collect(),
+    }
+}
+
+fn build_err(op: &str, name: &str, e: aws_sdk_codebuild::error::BuildError) -> AwsError {
+    AwsError { operation: op.into(), resource: name.into(), code: "InvalidRequest".into(), message: e.to_string(), hint: None }
+}
+
+struct Parts {
+    source: ProjectSource,
+    artifacts: ProjectArtifacts,
+    environment: ProjectEnvironment,
+    tags: Vec<Tag>,
+}
+
+fn parts(p: &Project) -> Result<Parts, AwsError> {
+    let e = |err| build_err("codebuild:CreateProject", &p.name, err);
+    let mut source = ProjectSource::builder()
+        .r#type(SourceType::from(p.source_type.as_str()))
+        .set_location(p.source_location.clone())
+        .set_buildspec(p.buildspec.clone())
+        .set_git_clone_depth(p.git_clone_depth);
+    if let Some(conn) = &p.source_connection {
+        source = source.auth(SourceAuth::builder().r#type(SourceAuthType::Codeconnections).resource(conn).build().map_err(e)?);
+    }
+    let variables = p
+        .variables
+        .iter()
+        .map(|v| {
+            EnvironmentVariable::builder()
+                .name(&v.name)
+                .value(&v.value)
+                .r#type(EnvironmentVariableType::from(v.kind.as_str()))
+                .build()
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(e)?;
+    Ok(Parts {
+        source: source.build().map_err(e)?,
+        artifacts: ProjectArtifacts::builder().r#type(ArtifactsType::from(p.artifacts_type.as_str())).build().map_err(e)?,
+        environment: ProjectEnvironment::builder()
+            .r#type(EnvironmentType::from(p.environment_type.as_str()))
+            .image(&p.image)
+            .compute_type(ComputeType::from(p.compute_type.as_str()))
+            .privileged_mode(p.privileged)
+            .set_environment_variables(Some(variables))
+            .build()
+            .map_err(e)?,
+        tags: sdk_tags(&p.tags),
+    })
+}
+
+fn sdk_tags(tags: &Tags) -> Vec<Tag> {
+    tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
+}
+
+/// CodeBuild validates that it can assume the service role; right after IAM created or
+/// changed the role it says "CodeBuild is not authorized to perform: sts:AssumeRole".
+fn is_role_propagation(e: &AwsError) -> bool {
+    e.code == "InvalidInputException" && e.message.contains("sts:AssumeRole")
+}
+
+/// Retries `call` while CodeBuild rejects a just-created role, with exponential backoff
+/// and jitter, up to `ROLE_PROPAGATION_LIMIT`, saying so on stderr.
+async fn with_role_retry<F, Fut>(name: &str, mut call: F) -> Result<(), AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), AwsError>>,
+{
+    let start = Instant::now();
+    let mut delay = Duration::from_millis(500);
+    let mut said = false;
+    loop {
+        match call().await {
+            Err(e) if is_role_propagation(&e) && start.elapsed() < ROLE_PROPAGATION_LIMIT => {
+                if !said {
+                    eprintln!("  project.{name}: waiting for IAM role to propagate...");
+                    said = true;
+                }
+                let jitter = Duration::from_millis(u64::from(std::process::id() % 7) * 37 + (start.elapsed().subsec_millis() as u64 % 250));
+                tokio::time::sleep(delay + jitter).await;
+                delay = (delay * 2).min(Duration::from_secs(10));
+            }
+            other => return other,
+        }
+    }
+}
+
+pub async fn create(c: &Clients, p: &Project) -> Result<(), AwsError> {
+    with_role_retry(&p.name, || async {
+        let parts = parts(p)?;
+        c.codebuild
+            .create_project()
+            .name(&p.name)
+            .set_description(p.description.clone())
+            .source(parts.source)
+            .set_source_version(p.source_version.clone())
+            .artifacts(parts.artifacts)
+            .environment(parts.environment)
+            .service_role(&p.service_role)
+            .timeout_in_minutes(p.timeout_minutes)
+            .queued_timeout_in_minutes(p.queued_timeout_minutes)
+            .set_concurrent_build_limit(p.concurrent_build_limit)
+            .set_tags(Some(parts.tags))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| AwsError::from_sdk("codebuild:CreateProject", &p.name, e))
+    })
+    .await
+}
+
+pub async fn update(c: &Clients, p: &Project, have: &Project) -> Result<(), AwsError> {
+    with_role_retry(&p.name, || async {
+        let parts = parts(p)?;
+        // -1 removes a concurrent build limit (UpdateProject API reference).
+        let limit = p.concurrent_build_limit.or(have.concurrent_build_limit.map(|_| -1));
+        c.codebuild
+            .update_project()
+            .name(&p.name)
+            .description(p.description.clone().unwrap_or_default())
+            .source(parts.source)
+            .source_version(p.source_version.clone().unwrap_or_default())
+            .artifacts(parts.artifacts)
+            .environment(parts.environment)
+            .service_role(&p.service_role)
+            .timeout_in_minutes(p.timeout_minutes)
+            .queued_timeout_in_minutes(p.queued_timeout_minutes)
+            .set_concurrent_build_limit(limit)
+            .set_tags(Some(parts.tags))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| AwsError::from_sdk("codebuild:UpdateProject", &p.name, e))
+    })
+    .await
+}
+
+pub async fn delete(c: &Clients, name: &str) -> Result<(), AwsError> {
+    c.codebuild
+        .delete_project()
+        .name(name)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("codebuild:DeleteProject", name, e))?;
+    Ok(())
+}

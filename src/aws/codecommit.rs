@@ -1,0 +1,131 @@
+//! CodeCommit adapter: repositories.
+//!
+//! CodeCommit cannot filter by tag, and BatchGetRepositories returns no tags, so discovery
+//! is ListRepositories, then ListTagsForResource per repository (concurrently) to find the
+//! stack's own, and one BatchGetRepositories per 25 managed repositories for descriptions.
+//! Repository ARNs are derived (`arn:<partition>:codecommit:<region>:<account>:<name>`).
+
+use std::collections::BTreeSet;
+
+use super::{bounded, tags_from, AwsError, Clients};
+use crate::desired::Target;
+use crate::resource::{Repository, Resource, Tags, STACK_TAG};
+
+const CONCURRENCY: usize = 8;
+
+pub struct CodeCommitView {
+    pub resources: Vec<Resource>,
+    pub existing: BTreeSet<String>,
+}
+
+pub fn arn(t: &Target, name: &str) -> String {
+    format!("arn:{}:codecommit:{}:{}:{name}", t.partition, t.region, t.account)
+}
+
+pub async fn observe(c: &Clients, t: &Target, stack: &str, declared: &[String]) -> Result<CodeCommitView, AwsError> {
+    let mut names = Vec::new();
+    let mut pages = c.codecommit.list_repositories().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsError::from_sdk("codecommit:ListRepositories", "", e))?;
+        names.extend(page.repositories().iter().filter_map(|r| r.repository_name().map(str::to_string)));
+    }
+    let existing: BTreeSet<String> = names.iter().cloned().collect();
+    let tag_reads = names.iter().map(|n| {
+        let arn = arn(t, n);
+        async move {
+            c.codecommit
+                .list_tags_for_resource()
+                .resource_arn(&arn)
+                .send()
+                .await
+                .map(|o| tags_from(o.tags().map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<Vec<_>>()).unwrap_or_default()))
+                .map_err(|e| AwsError::from_sdk("codecommit:ListTagsForResource", &arn, e))
+        }
+    });
+    let tags: Vec<Result<Tags, AwsError>> = bounded(tag_reads.collect(), CONCURRENCY).await;
+    let declared: BTreeSet<&String> = declared.iter().collect();
+    let mut managed: Vec<(String, Tags)> = Vec::new();
+    for (name, tags) in names.into_iter().zip(tags) {
+        let tags = tags?;
+        if declared.contains(&name) || tags.get(STACK_TAG).map(String::as_str) == Some(stack) {
+            managed.push((name, tags));
+        }
+    }
+    let mut descriptions = std::collections::BTreeMap::new();
+    let chunks: Vec<Vec<String>> = managed.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>().chunks(25).map(<[String]>::to_vec).collect();
+    let gets = chunks.into_iter().map(|chunk| async move {
+        c.codecommit
+            .batch_get_repositories()
+            .set_repository_names(Some(chunk))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("codecommit:BatchGetRepositories", "", e))
+    });
+    for out in bounded(gets.collect(), CONCURRENCY).await {
+        for r in out?.repositories() {
+            if let Some(n) = r.repository_name() {
+                descriptions.insert(n.to_string(), r.repository_description().filter(|d| !d.is_empty()).map(str::to_string));
+            }
+        }
+    }
+    let resources = managed
+        .into_iter()
+        .map(|(name, tags)| Resource::Repository(Repository { description: descriptions.remove(&name).flatten(), name, tags }))
+        .collect();
+    Ok(CodeCommitView { resources, existing })
+}
+
+pub async fn create(c: &Clients, r: &Repository) -> Result<(), AwsError> {
+    c.codecommit
+        .create_repository()
+        .repository_name(&r.name)
+        .set_repository_description(r.description.clone())
+        .set_tags(Some(r.tags.clone().into_iter().collect()))
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("codecommit:CreateRepository", &r.name, e))?;
+    Ok(())
+}
+
+pub async fn update(c: &Clients, t: &Target, want: &Repository, have: &Repository) -> Result<(), AwsError> {
+    if want.description != have.description {
+        c.codecommit
+            .update_repository_description()
+            .repository_name(&want.name)
+            .repository_description(want.description.clone().unwrap_or_default())
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("codecommit:UpdateRepositoryDescription", &want.name, e))?;
+    }
+    let (set, unset) = super::iam::tag_delta(&want.tags, &have.tags);
+    let arn = arn(t, &want.name);
+    if !unset.is_empty() {
+        c.codecommit
+            .untag_resource()
+            .resource_arn(&arn)
+            .set_tag_keys(Some(unset))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("codecommit:UntagResource", &want.name, e))?;
+    }
+    if !set.is_empty() {
+        c.codecommit
+            .tag_resource()
+            .resource_arn(&arn)
+            .set_tags(Some(set.into_iter().collect()))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("codecommit:TagResource", &want.name, e))?;
+    }
+    Ok(())
+}
+
+pub async fn delete(c: &Clients, name: &str) -> Result<(), AwsError> {
+    c.codecommit
+        .delete_repository()
+        .repository_name(name)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("codecommit:DeleteRepository", name, e))?;
+    Ok(())
+}

@@ -1,0 +1,222 @@
+//! The AWS side: one adapter module per service, each translating between SDK types and
+//! cbctl's own resource types. Nothing outside `aws` sees an SDK type.
+//!
+//! Every client shares one interceptor that counts the HTTP requests sent (so the number of
+//! API calls a plan makes is something we measure, not guess) and, with `-v`, names each
+//! call on stderr: service and operation only, never parameters, so no secret can leak.
+
+pub mod codebuild;
+pub mod codecommit;
+pub mod iam;
+pub mod ssm;
+
+use std::collections::BTreeMap;
+use std::error::Error as StdError;
+use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use aws_config::retry::RetryConfig;
+use aws_config::BehaviorVersion;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+
+use crate::desired::Target;
+
+/// Counts requests per operation; shared by all clients of one run.
+#[derive(Debug, Default, Clone)]
+pub struct CallLog {
+    total: Arc<AtomicUsize>,
+    by_operation: Arc<Mutex<BTreeMap<String, usize>>>,
+    verbose: u8,
+}
+
+impl CallLog {
+    pub fn total(&self) -> usize {
+        self.total.load(Ordering::SeqCst)
+    }
+    pub fn by_operation(&self) -> BTreeMap<String, usize> {
+        self.by_operation.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+}
+
+impl Intercept for CallLog {
+    fn name(&self) -> &'static str {
+        "cbctl-call-log"
+    }
+
+    fn read_before_attempt(&self, _ctx: &BeforeTransmitInterceptorContextRef<'_>, _rc: &RuntimeComponents, cfg: &mut ConfigBag) -> Result<(), BoxError> {
+        self.total.fetch_add(1, Ordering::SeqCst);
+        let op = cfg.load::<Metadata>().map(|m| format!("{}.{}", m.service(), m.name())).unwrap_or_else(|| "unknown".into());
+        if self.verbose > 0 {
+            eprintln!("aws: {op}");
+        }
+        if let Ok(mut m) = self.by_operation.lock() {
+            *m.entry(op).or_default() += 1;
+        }
+        Ok(())
+    }
+}
+
+/// All service clients of one run, configured from the standard AWS config chain
+/// (env, profiles, SSO, IMDS; `AWS_ENDPOINT_URL[_<SERVICE>]` honoured by aws-config).
+#[derive(Clone)]
+pub struct Clients {
+    pub iam: aws_sdk_iam::Client,
+    pub ssm: aws_sdk_ssm::Client,
+    pub codebuild: aws_sdk_codebuild::Client,
+    pub codecommit: aws_sdk_codecommit::Client,
+    pub sts: aws_sdk_sts::Client,
+    pub calls: CallLog,
+    pub region: String,
+}
+
+pub struct Options {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub verbose: u8,
+}
+
+impl Clients {
+    pub async fn new(opts: Options) -> Result<Clients, AwsError> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            // Throttling and 5xx are retried by the SDK's standard strategy with
+            // exponential backoff and jitter.
+            .retry_config(RetryConfig::standard().with_max_attempts(6));
+        if let Some(r) = opts.region {
+            loader = loader.region(aws_config::Region::new(r));
+        }
+        if let Some(p) = opts.profile {
+            loader = loader.profile_name(p);
+        }
+        let config = loader.load().await;
+        let region = config.region().map(|r| r.to_string()).ok_or_else(|| AwsError {
+            operation: "configuration".into(),
+            resource: String::new(),
+            code: "NoRegion".into(),
+            message: "no AWS region is set".into(),
+            hint: Some("set `region` in [stack], pass --region, or set AWS_REGION".into()),
+        })?;
+        let calls = CallLog { verbose: opts.verbose, ..Default::default() };
+        macro_rules! client {
+            ($krate:ident) => {{
+                let c = $krate::config::Builder::from(&config).interceptor(calls.clone()).build();
+                $krate::Client::from_conf(c)
+            }};
+        }
+        Ok(Clients {
+            iam: client!(aws_sdk_iam),
+            ssm: client!(aws_sdk_ssm),
+            codebuild: client!(aws_sdk_codebuild),
+            codecommit: client!(aws_sdk_codecommit),
+            sts: client!(aws_sdk_sts),
+            calls,
+            region,
+        })
+    }
+
+    /// Account and partition of the caller (one STS call).
+    pub async fn target(&self) -> Result<Target, AwsError> {
+        let who = self.sts.get_caller_identity().send().await.map_err(|e| AwsError::from_sdk("sts:GetCallerIdentity", "", e))?;
+        let arn = who.arn().unwrap_or("arn:aws:");
+        Ok(Target {
+            account: who.account().unwrap_or_default().to_string(),
+            region: self.region.clone(),
+            partition: arn.split(':').nth(1).unwrap_or("aws").to_string(),
+        })
+    }
+}
+
+/// An AWS failure in words a user can act on: the operation, the resource, AWS's own
+/// code and message, and a hint when there is an obvious next step.
+#[derive(Debug, Clone)]
+pub struct AwsError {
+    pub operation: String,
+    pub resource: String,
+    pub code: String,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for AwsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.operation)?;
+        if !self.resource.is_empty() {
+            write!(f, " on {}", self.resource)?;
+        }
+        write!(f, " failed: {}", self.message)?;
+        if !self.code.is_empty() {
+            write!(f, " ({})", self.code)?;
+        }
+        if let Some(h) = &self.hint {
+            write!(f, "\n  hint: {h}")?;
+        }
+        Ok(())
+    }
+}
+
+impl AwsError {
+    /// Builds from any SDK error without dumping its debug form: the service's error code
+    /// and message when there is one, else the transport failure's own chain of causes.
+    pub fn from_sdk<E, R>(operation: &str, resource: &str, err: aws_smithy_runtime_api::client::result::SdkError<E, R>) -> AwsError
+    where
+        E: aws_smithy_types::error::metadata::ProvideErrorMetadata + StdError + 'static,
+        R: fmt::Debug,
+    {
+        use aws_smithy_runtime_api::client::result::SdkError;
+        let (code, message) = match &err {
+            SdkError::ServiceError(se) => {
+                let e = se.err();
+                (e.code().unwrap_or("").to_string(), e.message().map(str::to_string).unwrap_or_else(|| e.to_string()))
+            }
+            other => {
+                let mut msg = other.to_string();
+                let mut src = other.source();
+                while let Some(s) = src {
+                    msg = format!("{msg}: {s}");
+                    src = s.source();
+                }
+                (String::new(), msg)
+            }
+        };
+        let hint = hint_for(&code, &message);
+        AwsError { operation: operation.into(), resource: resource.into(), code, message, hint }
+    }
+
+    pub fn code_is(&self, codes: &[&str]) -> bool {
+        codes.contains(&self.code.as_str())
+    }
+}
+
+fn hint_for(code: &str, message: &str) -> Option<String> {
+    if code == "AccessDenied" || code == "AccessDeniedException" || code == "UnauthorizedOperation" {
+        return Some("the identity running cbctl lacks this permission; see the README's \"Permissions\" section".into());
+    }
+    if message.contains("sts:AssumeRole") {
+        return Some("a new IAM role can take a few seconds to be usable; run apply again".into());
+    }
+    if code.contains("Throttl") || code == "TooManyRequestsException" {
+        return Some("AWS is throttling requests; wait a minute and run again".into());
+    }
+    if code == "ExpiredToken" || code == "ExpiredTokenException" || code == "InvalidClientTokenId" || code == "UnrecognizedClientException" {
+        return Some("the AWS credentials are missing, expired or invalid; refresh them (aws sso login, env vars, profile)".into());
+    }
+    None
+}
+
+/// Runs futures with at most `limit` in flight, keeping input order.
+pub async fn bounded<T, F>(futures: Vec<F>, limit: usize) -> Vec<T>
+where
+    F: std::future::Future<Output = T>,
+{
+    use futures::stream::StreamExt;
+    futures::stream::iter(futures).buffered(limit).collect().await
+}
+
+pub fn tags_from<I: IntoIterator<Item = (String, String)>>(it: I) -> crate::resource::Tags {
+    it.into_iter().collect()
+}

@@ -1,0 +1,215 @@
+//! SSM Parameter Store adapter.
+//!
+//! Discovery: one DescribeParameters filtered on the stack tag (owned parameters), one
+//! DescribeParameters per 50 declared or referenced names (metadata: type, KMS key,
+//! description), one GetParameters per 10 parameters for values (decrypted in memory to
+//! compare SecureStrings, never shown), and ListTagsForResource per parameter that exists
+//! and is declared or owned (ownership and tag drift). Reads run concurrently.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use aws_sdk_ssm::types::{ParameterStringFilter, ParameterType as SdkType, ResourceTypeForTagging, Tag};
+
+use super::{bounded, tags_from, AwsError, Clients};
+use crate::project::ParameterType;
+use crate::resource::{Parameter, ParameterValue, Resource, Sensitive, Tags, STACK_TAG};
+
+const CONCURRENCY: usize = 8;
+
+struct Meta {
+    kind: ParameterType,
+    key_id: Option<String>,
+    description: Option<String>,
+}
+
+fn kind_of(t: Option<&SdkType>) -> ParameterType {
+    match t {
+        Some(SdkType::SecureString) => ParameterType::SecureString,
+        Some(SdkType::StringList) => ParameterType::StringList,
+        _ => ParameterType::String,
+    }
+}
+
+async fn describe(c: &Clients, filter: ParameterStringFilter, into: &mut BTreeMap<String, Meta>) -> Result<(), AwsError> {
+    let mut pages = c.ssm.describe_parameters().parameter_filters(filter).max_results(50).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsError::from_sdk("ssm:DescribeParameters", "", e))?;
+        for p in page.parameters() {
+            let Some(name) = p.name() else { continue };
+            into.insert(
+                name.to_string(),
+                Meta {
+                    kind: kind_of(p.r#type()),
+                    key_id: p.key_id().map(str::to_string),
+                    description: p.description().filter(|d| !d.is_empty()).map(str::to_string),
+                },
+            );
+        }
+    }
+    Ok(())
+}
+
+fn filter(key: &str, option: Option<&str>, values: Vec<String>) -> Result<ParameterStringFilter, AwsError> {
+    ParameterStringFilter::builder()
+        .key(key)
+        .set_option(option.map(str::to_string))
+        .set_values(Some(values))
+        .build()
+        .map_err(|e| AwsError { operation: "ssm:DescribeParameters".into(), resource: String::new(), code: String::new(), message: e.to_string(), hint: None })
+}
+
+pub struct SsmView {
+    /// Declared-and-existing and owned parameters, with values and tags.
+    pub resources: Vec<Resource>,
+    /// Every declared or referenced parameter that exists: name → KMS key id.
+    pub existing: BTreeMap<String, Option<String>>,
+}
+
+/// `declared` are the file's parameters, `referenced` those it only reads.
+/// `with_values` false skips reading values (destroy needs none).
+pub async fn observe(c: &Clients, stack: &str, declared: &[String], referenced: &[String], with_values: bool) -> Result<SsmView, AwsError> {
+    let mut owned = BTreeMap::new();
+    describe(c, filter(&format!("tag:{STACK_TAG}"), None, vec![stack.to_string()])?, &mut owned).await?;
+    let mut named = BTreeMap::new();
+    let wanted: BTreeSet<String> = declared.iter().chain(referenced).cloned().collect();
+    let wanted: Vec<String> = wanted.into_iter().collect();
+    for chunk in wanted.chunks(50) {
+        describe(c, filter("Name", Some("Equals"), chunk.to_vec())?, &mut named).await?;
+    }
+    let existing = named.iter().map(|(k, m)| (k.clone(), m.key_id.clone())).collect();
+
+    // The parameters cbctl manages: owned ones, and declared ones that exist.
+    let declared_set: BTreeSet<&String> = declared.iter().collect();
+    let mut managed: BTreeMap<String, Meta> = owned;
+    for (k, m) in named {
+        if declared_set.contains(&k) {
+            managed.insert(k, m);
+        }
+    }
+    let names: Vec<String> = managed.keys().cloned().collect();
+
+    let mut values: BTreeMap<String, String> = BTreeMap::new();
+    if with_values {
+        let gets = names.chunks(10).map(|chunk| async move {
+            c.ssm
+                .get_parameters()
+                .set_names(Some(chunk.to_vec()))
+                .with_decryption(true)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("ssm:GetParameters", "", e))
+        });
+        for out in bounded(gets.collect(), CONCURRENCY).await {
+            for p in out?.parameters() {
+                if let (Some(n), Some(v)) = (p.name(), p.value()) {
+                    values.insert(n.to_string(), v.to_string());
+                }
+            }
+        }
+    }
+    let tag_reads = names.iter().map(|n| async move {
+        c.ssm
+            .list_tags_for_resource()
+            .resource_type(ResourceTypeForTagging::Parameter)
+            .resource_id(n)
+            .send()
+            .await
+            .map(|o| tags_from(o.tag_list().iter().map(|t| (t.key().to_string(), t.value().to_string()))))
+            .map_err(|e| AwsError::from_sdk("ssm:ListTagsForResource", n, e))
+    });
+    let tags: Vec<Result<Tags, AwsError>> = bounded(tag_reads.collect(), CONCURRENCY).await;
+
+    let mut resources = Vec::new();
+    for ((name, meta), tags) in managed.into_iter().zip(tags) {
+        let value = values.remove(&name).unwrap_or_default();
+        resources.push(Resource::Parameter(Parameter {
+            value: if meta.kind == ParameterType::SecureString { ParameterValue::Secret(Sensitive::new(value)) } else { ParameterValue::Plain(value) },
+            kind: meta.kind,
+            // SSM reports the default key of a SecureString as alias/aws/ssm; the file
+            // leaves key_id unset for it.
+            key_id: meta.key_id.filter(|k| k != "alias/aws/ssm"),
+            description: meta.description,
+            tags: tags?,
+            name,
+        }));
+    }
+    Ok(SsmView { resources, existing })
+}
+
+fn value_of(p: &Parameter) -> &str {
+    match &p.value {
+        ParameterValue::Plain(v) => v,
+        ParameterValue::Secret(s) => s.expose(),
+    }
+}
+
+fn sdk_type(k: ParameterType) -> SdkType {
+    match k {
+        ParameterType::String => SdkType::String,
+        ParameterType::StringList => SdkType::StringList,
+        ParameterType::SecureString => SdkType::SecureString,
+    }
+}
+
+pub async fn create(c: &Clients, p: &Parameter) -> Result<(), AwsError> {
+    let tags = p.tags.iter().filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok()).collect();
+    c.ssm
+        .put_parameter()
+        .name(&p.name)
+        .value(value_of(p))
+        .r#type(sdk_type(p.kind))
+        .set_description(p.description.clone())
+        .set_key_id(p.key_id.clone())
+        .set_tags(Some(tags))
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("ssm:PutParameter", &p.name, e))?;
+    Ok(())
+}
+
+pub async fn update(c: &Clients, want: &Parameter, have: &Parameter) -> Result<(), AwsError> {
+    if want.value != have.value || want.description != have.description || want.key_id != have.key_id || want.kind != have.kind {
+        c.ssm
+            .put_parameter()
+            .name(&want.name)
+            .value(value_of(want))
+            .r#type(sdk_type(want.kind))
+            .description(want.description.clone().unwrap_or_default())
+            .set_key_id(want.key_id.clone())
+            .overwrite(true)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("ssm:PutParameter", &want.name, e))?;
+    }
+    let (set, unset) = super::iam::tag_delta(&want.tags, &have.tags);
+    if !unset.is_empty() {
+        c.ssm
+            .remove_tags_from_resource()
+            .resource_type(ResourceTypeForTagging::Parameter)
+            .resource_id(&want.name)
+            .set_tag_keys(Some(unset))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("ssm:RemoveTagsFromResource", &want.name, e))?;
+    }
+    if !set.is_empty() {
+        let tags = set.iter().filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok()).collect();
+        c.ssm
+            .add_tags_to_resource()
+            .resource_type(ResourceTypeForTagging::Parameter)
+            .resource_id(&want.name)
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("ssm:AddTagsToResource", &want.name, e))?;
+    }
+    Ok(())
+}
+
+pub async fn delete(c: &Clients, name: &str) -> Result<(), AwsError> {
+    match c.ssm.delete_parameter().name(name).send().await {
+        Ok(_) => Ok(()),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_parameter_not_found()) => Ok(()),
+        Err(e) => Err(AwsError::from_sdk("ssm:DeleteParameter", name, e)),
+    }
+}

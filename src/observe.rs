@@ -1,0 +1,39 @@
+//! One discovery pass: every service adapter reads what the stack owns and what the file
+//! declares or references, all services concurrently. The result is the `observed` half
+//! of `plan(desired, observed)` plus the facts `desired::resolve` needs about references.
+
+use crate::aws::{codebuild, codecommit, iam, ssm, AwsError, Clients};
+use crate::desired::{Facts, Target};
+use crate::plan::Observed;
+use crate::project::ProjectFile;
+use crate::validate::{codebuild_role_name, references};
+
+pub struct World {
+    pub observed: Observed,
+    pub facts: Facts,
+}
+
+pub async fn observe(c: &Clients, t: &Target, file: &ProjectFile, with_values: bool) -> Result<World, AwsError> {
+    let stack = file.stack.name.get_ref().as_str();
+    let refs = references(file);
+    let roles: Vec<String> = file.projects.iter().filter(|(_, p)| p.role.is_none()).map(|(n, _)| codebuild_role_name(stack, n.get_ref())).collect();
+    let params: Vec<String> = file.parameters.keys().map(|k| k.get_ref().clone()).collect();
+    let referenced: Vec<String> = refs.parameters.iter().map(|r| r.name.clone()).collect();
+    let repos: Vec<String> = file.repositories.keys().map(|k| k.get_ref().clone()).collect();
+    let projects: Vec<String> = file.projects.keys().map(|k| k.get_ref().clone()).collect();
+
+    let (roles, params, repos, projects) = tokio::try_join!(
+        iam::observe(c, stack, &roles),
+        ssm::observe(c, stack, &params, &referenced, with_values),
+        codecommit::observe(c, t, stack, &repos),
+        codebuild::observe(c, stack, &projects),
+    )?;
+    let mut resources = roles;
+    resources.extend(params.resources);
+    resources.extend(repos.resources);
+    resources.extend(projects);
+    Ok(World {
+        observed: Observed::new(resources),
+        facts: Facts { parameters: params.existing, repositories: repos.existing },
+    })
+}

@@ -1,0 +1,285 @@
+//! IAM policy documents: generated from the templates in `policies/`, and compared
+//! semantically with what IAM returns.
+//!
+//! Templates are JSON with `${name}` placeholders. A string that is exactly one list
+//! placeholder becomes that list (a one-element list becomes a plain string), so a
+//! template needs no loops. Each statement template is included only when the file makes
+//! it necessary, which is what keeps the roles least-privilege.
+//!
+//! IAM returns documents URL-encoded (RFC 3986) in GetRole/GetRolePolicy; `parse_document`
+//! decodes them, and `normalize` removes the differences that do not change meaning
+//! (a single statement vs. a list, a string vs. a one-element list, order of actions,
+//! resources and statements), so a plan never shows a change that is not one.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value as Json};
+
+pub const CODEBUILD_TRUST: &str = include_str!("../policies/codebuild-trust.json");
+const CODEBUILD_LOGS: &str = include_str!("../policies/codebuild-logs.json");
+const CODEBUILD_REPORTS: &str = include_str!("../policies/codebuild-reports.json");
+const CODEBUILD_PARAMETERS: &str = include_str!("../policies/codebuild-parameters.json");
+const CODEBUILD_KMS: &str = include_str!("../policies/codebuild-kms.json");
+const CODEBUILD_KMS_ALIAS: &str = include_str!("../policies/codebuild-kms-alias.json");
+const CODEBUILD_SECRETS: &str = include_str!("../policies/codebuild-secrets.json");
+const CODEBUILD_CODECOMMIT: &str = include_str!("../policies/codebuild-codecommit.json");
+const CODEBUILD_S3_SOURCE: &str = include_str!("../policies/codebuild-s3-source.json");
+const CODEBUILD_CONNECTION: &str = include_str!("../policies/codebuild-connection.json");
+
+/// Values substituted into templates.
+#[derive(Debug, Default, Clone)]
+pub struct Vars(BTreeMap<&'static str, Vec<String>>);
+
+impl Vars {
+    pub fn set(mut self, key: &'static str, value: impl Into<String>) -> Self {
+        self.0.insert(key, vec![value.into()]);
+        self
+    }
+    pub fn list(mut self, key: &'static str, values: Vec<String>) -> Self {
+        self.0.insert(key, values);
+        self
+    }
+}
+
+/// Renders one template. Panics only on a malformed template, which is a build defect
+/// caught by the unit tests (every template is rendered there).
+pub fn render(template: &str, vars: &Vars) -> Json {
+    let parsed: Json = serde_json::from_str(template).expect("policy template is valid JSON");
+    substitute(parsed, vars)
+}
+
+fn substitute(v: Json, vars: &Vars) -> Json {
+    match v {
+        Json::String(s) => {
+            if let Some(key) = s.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
+                if let Some(values) = vars.0.get(key) {
+                    return match values.as_slice() {
+                        [one] => Json::String(one.clone()),
+                        many => Json::Array(many.iter().cloned().map(Json::String).collect()),
+                    };
+                }
+            }
+            let mut out = s;
+            for (k, values) in &vars.0 {
+                if let [one] = values.as_slice() {
+                    out = out.replace(&format!("${{{k}}}"), one);
+                }
+            }
+            Json::String(out)
+        }
+        Json::Array(a) => Json::Array(a.into_iter().map(|x| substitute(x, vars)).collect()),
+        Json::Object(o) => Json::Object(o.into_iter().map(|(k, x)| (k, substitute(x, vars))).collect()),
+        other => other,
+    }
+}
+
+/// What a CodeBuild project's service role must allow, gathered from the file.
+#[derive(Debug, Default, Clone)]
+pub struct CodeBuildNeeds {
+    pub partition: String,
+    pub region: String,
+    pub account: String,
+    pub project: String,
+    pub parameter_arns: Vec<String>,
+    pub key_arns: Vec<String>,
+    pub key_aliases: Vec<String>,
+    pub secret_arns: Vec<String>,
+    pub repository_arn: Option<String>,
+    pub s3_object_arn: Option<String>,
+    pub connection_arn: Option<String>,
+}
+
+pub fn codebuild_trust() -> Json {
+    normalize(&render(CODEBUILD_TRUST, &Vars::default()))
+}
+
+pub fn codebuild_policy(n: &CodeBuildNeeds) -> Json {
+    let base = Vars::default()
+        .set("partition", &n.partition)
+        .set("region", &n.region)
+        .set("account", &n.account)
+        .set("project", &n.project);
+    let mut statements = vec![render(CODEBUILD_LOGS, &base), render(CODEBUILD_REPORTS, &base)];
+    let sorted = |v: &Vec<String>| {
+        let mut v = v.clone();
+        v.sort();
+        v.dedup();
+        v
+    };
+    if !n.parameter_arns.is_empty() {
+        statements.push(render(CODEBUILD_PARAMETERS, &base.clone().list("parameter_arns", sorted(&n.parameter_arns))));
+    }
+    if !n.key_arns.is_empty() {
+        statements.push(render(CODEBUILD_KMS, &base.clone().list("key_arns", sorted(&n.key_arns))));
+    }
+    if !n.key_aliases.is_empty() {
+        statements.push(render(CODEBUILD_KMS_ALIAS, &base.clone().list("aliases", sorted(&n.key_aliases))));
+    }
+    if !n.secret_arns.is_empty() {
+        statements.push(render(CODEBUILD_SECRETS, &base.clone().list("secret_arns", sorted(&n.secret_arns))));
+    }
+    if let Some(arn) = &n.repository_arn {
+        statements.push(render(CODEBUILD_CODECOMMIT, &base.clone().set("repository_arn", arn)));
+    }
+    if let Some(arn) = &n.s3_object_arn {
+        statements.push(render(CODEBUILD_S3_SOURCE, &base.clone().set("object_arn", arn)));
+    }
+    if let Some(arn) = &n.connection_arn {
+        // Connections created before the 2024 rename live under codestar-connections and
+        // are authorised under that prefix; newer ones under codeconnections.
+        let service = arn.split(':').nth(2).unwrap_or("codeconnections").to_string();
+        statements.push(render(
+            CODEBUILD_CONNECTION,
+            &base.clone().set("connection_arn", arn).set("connection_service", service),
+        ));
+    }
+    normalize(&json!({ "Version": "2012-10-17", "Statement": statements }))
+}
+
+/// Parses a policy document as IAM returns it: URL-encoded or plain JSON.
+pub fn parse_document(raw: &str) -> Option<Json> {
+    let decoded = if raw.trim_start().starts_with('{') {
+        raw.to_string()
+    } else {
+        percent_encoding::percent_decode_str(raw).decode_utf8().ok()?.into_owned()
+    };
+    serde_json::from_str(&decoded).ok().map(|d| normalize(&d))
+}
+
+/// Canonical form: `Statement` always a list sorted by content; Action, Resource,
+/// Principal members and condition values as sorted lists, collapsed to a plain string
+/// when they hold one element (as IAM itself may return them).
+pub fn normalize(doc: &Json) -> Json {
+    let mut doc = doc.clone();
+    if let Some(obj) = doc.as_object_mut() {
+        if let Some(st) = obj.get_mut("Statement") {
+            let mut list = match st.take() {
+                Json::Array(a) => a,
+                one => vec![one],
+            };
+            for s in &mut list {
+                normalize_statement(s);
+            }
+            list.sort_by_key(|s| s.to_string());
+            *st = Json::Array(list);
+        }
+    }
+    doc
+}
+
+fn normalize_statement(s: &mut Json) {
+    let Some(obj) = s.as_object_mut() else { return };
+    for key in ["Action", "NotAction", "Resource", "NotResource"] {
+        if let Some(v) = obj.get_mut(key) {
+            *v = string_set(v.take());
+        }
+    }
+    if let Some(Json::Object(p)) = obj.get_mut("Principal") {
+        for v in p.values_mut() {
+            *v = string_set(v.take());
+        }
+    }
+    if let Some(Json::Object(c)) = obj.get_mut("Condition") {
+        for ops in c.values_mut() {
+            if let Json::Object(ops) = ops {
+                for v in ops.values_mut() {
+                    *v = string_set(v.take());
+                }
+            }
+        }
+    }
+}
+
+fn string_set(v: Json) -> Json {
+    let mut items: Vec<Json> = match v {
+        Json::Array(a) => a,
+        one => vec![one],
+    };
+    items.sort_by_key(|x| x.to_string());
+    items.dedup();
+    if items.len() == 1 {
+        items.pop().unwrap_or(Json::Null)
+    } else {
+        Json::Array(items)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn needs() -> CodeBuildNeeds {
+        CodeBuildNeeds {
+            partition: "aws".into(),
+            region: "us-east-1".into(),
+            account: "123456789012".into(),
+            project: "app".into(),
+            ..Default::default()
+        }
+    }
+
+    fn resources_of(doc: &Json, sid: &str) -> Option<Json> {
+        doc["Statement"].as_array()?.iter().find(|s| s["Sid"] == sid).map(|s| s["Resource"].clone())
+    }
+
+    #[test]
+    fn minimal_project_gets_only_its_logs_and_report_groups() {
+        let doc = codebuild_policy(&needs());
+        let sids: Vec<&str> = doc["Statement"].as_array().unwrap().iter().map(|s| s["Sid"].as_str().unwrap()).collect();
+        assert_eq!(sids, vec!["OwnLogGroup", "OwnReportGroups"]);
+        assert_eq!(
+            resources_of(&doc, "OwnLogGroup").unwrap(),
+            json!([
+                "arn:aws:logs:us-east-1:123456789012:log-group:/aws/codebuild/app",
+                "arn:aws:logs:us-east-1:123456789012:log-group:/aws/codebuild/app:*"
+            ])
+        );
+        assert_eq!(
+            resources_of(&doc, "OwnReportGroups").unwrap(),
+            json!("arn:aws:codebuild:us-east-1:123456789012:report-group/app-*")
+        );
+        assert!(!doc.to_string().contains("\"*\""), "no wildcard resource: {doc}");
+    }
+
+    #[test]
+    fn every_used_thing_is_granted_exactly() {
+        let n = CodeBuildNeeds {
+            parameter_arns: vec![
+                "arn:aws:ssm:us-east-1:123456789012:parameter/b".into(),
+                "arn:aws:ssm:us-east-1:123456789012:parameter/a".into(),
+            ],
+            key_arns: vec!["arn:aws:kms:us-east-1:123456789012:key/k1".into()],
+            key_aliases: vec!["alias/ci".into()],
+            secret_arns: vec!["arn:aws:secretsmanager:us-east-1:123456789012:secret:s-??????".into()],
+            repository_arn: Some("arn:aws:codecommit:us-east-1:123456789012:repo".into()),
+            s3_object_arn: Some("arn:aws:s3:::bucket/src.zip".into()),
+            connection_arn: Some("arn:aws:codestar-connections:us-east-1:123456789012:connection/c".into()),
+            ..needs()
+        };
+        let doc = codebuild_policy(&n);
+        assert_eq!(
+            resources_of(&doc, "ReadParameters").unwrap(),
+            json!(["arn:aws:ssm:us-east-1:123456789012:parameter/a", "arn:aws:ssm:us-east-1:123456789012:parameter/b"])
+        );
+        let kms = doc["Statement"].as_array().unwrap().iter().find(|s| s["Sid"] == "DecryptParametersViaSsm").unwrap();
+        assert_eq!(kms["Condition"]["StringEquals"]["kms:ViaService"], "ssm.us-east-1.amazonaws.com");
+        let alias = doc["Statement"].as_array().unwrap().iter().find(|s| s["Sid"] == "DecryptParametersViaSsmByAlias").unwrap();
+        assert_eq!(alias["Condition"]["ForAnyValue:StringEquals"]["kms:ResourceAliases"], "alias/ci");
+        assert_eq!(resources_of(&doc, "PullSource").unwrap(), json!("arn:aws:codecommit:us-east-1:123456789012:repo"));
+        assert_eq!(resources_of(&doc, "ReadSourceObject").unwrap(), json!("arn:aws:s3:::bucket/src.zip"));
+        let conn = doc["Statement"].as_array().unwrap().iter().find(|s| s["Sid"] == "UseConnection").unwrap();
+        assert_eq!(
+            conn["Action"],
+            json!(["codestar-connections:GetConnectionToken", "codestar-connections:UseConnection"])
+        );
+    }
+
+    #[test]
+    fn url_encoded_and_reordered_documents_compare_equal() {
+        let ours = codebuild_trust();
+        let iam = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%7B%22Action%22%3A%5B%22sts%3AAssumeRole%22%5D%2C%22Principal%22%3A%7B%22Service%22%3A%22codebuild.amazonaws.com%22%7D%2C%22Effect%22%3A%22Allow%22%7D%7D";
+        assert_eq!(parse_document(iam).unwrap(), ours);
+        let other = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%7B%22Action%22%3A%22sts%3AAssumeRole%22%2C%22Principal%22%3A%7B%22Service%22%3A%22ec2.amazonaws.com%22%7D%2C%22Effect%22%3A%22Allow%22%7D%7D";
+        assert_ne!(parse_document(other).unwrap(), ours);
+    }
+}

@@ -1,0 +1,261 @@
+//! The project file exactly as the user wrote it: serde types mirroring `cbctl.toml`.
+//!
+//! Nothing here talks to AWS or resolves anything; `validate` checks what can be checked
+//! offline and `desired` turns these types into resolved resources. Values that a later
+//! error may point at are kept `Spanned` so every diagnostic can name file, line and column.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::diagnostic::{closest, Diagnostic};
+
+pub type Tags = BTreeMap<Spanned<String>, Spanned<String>>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectFile {
+    pub stack: Stack,
+    #[serde(default)]
+    pub parameters: BTreeMap<Spanned<String>, ParameterSpec>,
+    #[serde(default)]
+    pub repositories: BTreeMap<Spanned<String>, RepositorySpec>,
+    #[serde(default)]
+    pub projects: BTreeMap<Spanned<String>, ProjectSpec>,
+    /// Pipelines are planned by a later version; kept so a file that has them is
+    /// reported precisely instead of as an unknown key.
+    #[serde(default)]
+    pub pipelines: Option<Spanned<toml::Table>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stack {
+    pub name: Spanned<String>,
+    pub region: Option<Spanned<String>>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, Default)]
+pub enum ParameterType {
+    #[default]
+    String,
+    StringList,
+    SecureString,
+}
+
+impl ParameterType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ParameterType::String => "String",
+            ParameterType::StringList => "StringList",
+            ParameterType::SecureString => "SecureString",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParameterSpec {
+    #[serde(rename = "type")]
+    pub kind: Option<Spanned<ParameterType>>,
+    pub value: Option<Spanned<String>>,
+    pub value_from_env: Option<Spanned<String>>,
+    pub value_from_file: Option<Spanned<String>>,
+    pub description: Option<Spanned<String>>,
+    pub key_id: Option<Spanned<String>>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+impl ParameterSpec {
+    pub fn kind(&self) -> ParameterType {
+        self.kind.as_ref().map(|k| *k.get_ref()).unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RepositorySpec {
+    pub description: Option<Spanned<String>>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectSpec {
+    pub description: Option<Spanned<String>>,
+    pub concurrent_build_limit: Option<Spanned<i64>>,
+    pub timeout_minutes: Option<Spanned<i64>>,
+    pub queued_timeout_minutes: Option<Spanned<i64>>,
+    pub buildspec: Option<Spanned<String>>,
+    pub buildspec_file: Option<Spanned<String>>,
+    pub source: Spanned<SourceSpec>,
+    #[serde(default)]
+    pub environment: EnvironmentSpec,
+    pub role: Option<RoleSpec>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceType {
+    Codecommit,
+    Github,
+    S3,
+    None,
+    Codepipeline,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceSpec {
+    #[serde(rename = "type")]
+    pub kind: Spanned<SourceType>,
+    pub repository: Option<Spanned<String>>,
+    pub branch: Option<Spanned<String>>,
+    pub location: Option<Spanned<String>>,
+    pub connection: Option<Spanned<String>>,
+    pub git_clone_depth: Option<Spanned<i64>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+pub enum ComputeType {
+    BUILD_GENERAL1_SMALL,
+    BUILD_GENERAL1_MEDIUM,
+    BUILD_GENERAL1_LARGE,
+    BUILD_GENERAL1_XLARGE,
+    BUILD_GENERAL1_2XLARGE,
+    BUILD_LAMBDA_1GB,
+    BUILD_LAMBDA_2GB,
+    BUILD_LAMBDA_4GB,
+    BUILD_LAMBDA_8GB,
+    BUILD_LAMBDA_10GB,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+pub enum EnvironmentType {
+    LINUX_CONTAINER,
+    LINUX_GPU_CONTAINER,
+    ARM_CONTAINER,
+    WINDOWS_SERVER_2019_CONTAINER,
+    WINDOWS_SERVER_2022_CONTAINER,
+    LINUX_LAMBDA_CONTAINER,
+    ARM_LAMBDA_CONTAINER,
+}
+
+/// The serde name of a unit enum variant (its Debug form here).
+pub fn variant_name<T: std::fmt::Debug>(v: &T) -> String {
+    format!("{v:?}")
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvironmentSpec {
+    pub image: Option<Spanned<String>>,
+    pub compute_type: Option<Spanned<ComputeType>>,
+    #[serde(rename = "type")]
+    pub kind: Option<Spanned<EnvironmentType>>,
+    #[serde(default)]
+    pub privileged: bool,
+    #[serde(default)]
+    pub variables: BTreeMap<Spanned<String>, Spanned<VariableSpec>>,
+}
+
+/// An environment variable: plain text, or read by CodeBuild at build start from
+/// Parameter Store or Secrets Manager.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum VariableSpec {
+    Plain(String),
+    Reference(VariableReference),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VariableReference {
+    // Plain strings: serde buffers untagged enums, which loses toml's span information;
+    // diagnostics point at the whole `{ ... }` value instead.
+    pub parameter: Option<String>,
+    pub secrets_manager: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleSpec {
+    pub arn: Spanned<String>,
+}
+
+/// Parses the project file, turning serde's messages into diagnostics with spans and hints.
+pub fn parse(text: &str) -> Result<ProjectFile, Diagnostic> {
+    toml::from_str::<ProjectFile>(text).map_err(|e| {
+        let message = e.message().trim().to_string();
+        let span = e.span();
+        let mut d = Diagnostic::new(message.clone(), span);
+        if message.contains("untagged enum VariableSpec") {
+            d.message = "invalid environment variable".into();
+            d.hint = Some(
+                "a variable is a string, `{ parameter = \"/ssm/name\" }` or `{ secrets_manager = \"secret-id\" }`"
+                    .into(),
+            );
+        } else if let Some((word, expected)) = unknown_and_expected(&message) {
+            let candidates: Vec<&str> = expected.iter().map(String::as_str).collect();
+            d.hint = Some(match closest(&word, candidates) {
+                Some(c) => format!("did you mean `{c}`?"),
+                None => format!("expected one of: {}", expected.join(", ")),
+            });
+            d.message = message.lines().next().unwrap_or_default().split(", expected").next().unwrap_or_default().to_string();
+        }
+        d
+    })
+}
+
+/// Pulls `word` and the expected list out of serde's "unknown field `word`, expected one
+/// of `a`, `b`" and "unknown variant ..." messages.
+fn unknown_and_expected(message: &str) -> Option<(String, Vec<String>)> {
+    let rest = message.strip_prefix("unknown field `").or_else(|| message.strip_prefix("unknown variant `"))?;
+    let (word, rest) = rest.split_once('`')?;
+    let expected = rest
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect::<Vec<_>>();
+    Some((word.to_string(), expected))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_key_suggests_the_closest() {
+        let text = "[stack]\nname = \"s\"\n[projects.p.source]\ntype = \"none\"\n[projects.p.environment]\nprivilaged = true\n";
+        let d = parse(text).unwrap_err();
+        assert_eq!(d.message, "unknown field `privilaged`");
+        assert_eq!(d.hint.as_deref(), Some("did you mean `privileged`?"));
+        let span = d.span.unwrap();
+        assert_eq!(&text[span], "privilaged");
+    }
+
+    #[test]
+    fn bad_enum_value_suggests_the_closest() {
+        let text = "[stack]\nname = \"s\"\n[projects.p]\nsource = { type = \"codecomit\" }\n";
+        let d = parse(text).unwrap_err();
+        assert_eq!(d.hint.as_deref(), Some("did you mean `codecommit`?"));
+    }
+
+    #[test]
+    fn wrong_type_points_at_the_value() {
+        let text = "[stack]\nname = \"s\"\n[projects.p]\ntimeout_minutes = \"sixty\"\nsource = { type = \"none\" }\n";
+        let d = parse(text).unwrap_err();
+        assert!(d.message.contains("invalid type"), "{}", d.message);
+        assert_eq!(&text[d.span.unwrap()], "\"sixty\"");
+    }
+}

@@ -1,0 +1,283 @@
+//! cbctl's own resource types: what a stack is made of, in the same shape whether it was
+//! resolved from the file (desired) or read from AWS (observed). The AWS adapters translate
+//! SDK types to and from these; the planner compares them through `attributes()`, a flat
+//! map of named values, so one diff routine serves every kind.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde_json::Value as Json;
+
+use crate::project::ParameterType;
+
+pub const STACK_TAG: &str = "cbctl:stack";
+
+pub type Tags = BTreeMap<String, String>;
+
+/// A value that must never be shown: Debug and Display print a placeholder, and the plan
+/// renders it as "(sensitive value)". Equality compares the real value, in memory only.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Sensitive(String);
+
+impl Sensitive {
+    pub fn new(value: String) -> Self {
+        Sensitive(value)
+    }
+    /// The secret itself, for the one place that sends it to AWS.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Sensitive {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("(sensitive value)")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Role,
+    Parameter,
+    Repository,
+    Project,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Role => "role",
+            Kind::Parameter => "parameter",
+            Kind::Repository => "repository",
+            Kind::Project => "project",
+        }
+    }
+
+    /// Apply order: a kind is created after every kind with a lower tier, and deleted
+    /// before them.
+    pub fn tier(self) -> u8 {
+        match self {
+            Kind::Role => 0,
+            Kind::Parameter | Kind::Repository => 1,
+            Kind::Project => 2,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParameterValue {
+    Plain(String),
+    Secret(Sensitive),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parameter {
+    pub name: String,
+    pub kind: ParameterType,
+    pub value: ParameterValue,
+    pub description: Option<String>,
+    pub key_id: Option<String>,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Repository {
+    pub name: String,
+    pub description: Option<String>,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Role {
+    pub name: String,
+    pub path: String,
+    pub description: Option<String>,
+    /// Trust policy, normalised (see `policy::normalize`).
+    pub trust_policy: Json,
+    /// The one inline policy cbctl manages, named `INLINE_POLICY`; None when absent.
+    pub policy: Option<Json>,
+    /// Other inline policies and attached managed policies: never desired, so any found
+    /// on an owned role is drift that apply removes.
+    pub other_inline_policies: Vec<String>,
+    pub attached_policies: Vec<String>,
+    pub tags: Tags,
+}
+
+pub const INLINE_POLICY: &str = "cbctl";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnvVar {
+    pub name: String,
+    /// PLAINTEXT, PARAMETER_STORE or SECRETS_MANAGER
+    pub kind: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Project {
+    pub name: String,
+    pub description: Option<String>,
+    /// CODECOMMIT, GITHUB, S3, NO_SOURCE, CODEPIPELINE
+    pub source_type: String,
+    pub source_location: Option<String>,
+    pub source_version: Option<String>,
+    pub buildspec: Option<String>,
+    pub git_clone_depth: Option<i32>,
+    /// CodeConnections connection ARN used as source auth
+    pub source_connection: Option<String>,
+    /// NO_ARTIFACTS or CODEPIPELINE
+    pub artifacts_type: String,
+    pub image: String,
+    pub compute_type: String,
+    pub environment_type: String,
+    pub privileged: bool,
+    pub variables: Vec<EnvVar>,
+    pub service_role: String,
+    pub timeout_minutes: i32,
+    pub queued_timeout_minutes: i32,
+    pub concurrent_build_limit: Option<i32>,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Resource {
+    Role(Role),
+    Parameter(Parameter),
+    Repository(Repository),
+    Project(Project),
+}
+
+/// One attribute value as the planner compares and the renderers show it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Text(String),
+    Bool(bool),
+    Int(i64),
+    List(Vec<String>),
+    /// A JSON document (policies), compared semantically and shown pretty-printed.
+    Document(Json),
+    Sensitive(Sensitive),
+}
+
+pub type Attributes = BTreeMap<String, Value>;
+
+fn text(map: &mut Attributes, key: &str, v: &Option<String>) {
+    if let Some(v) = v {
+        map.insert(key.to_string(), Value::Text(v.clone()));
+    }
+}
+
+fn tags(map: &mut Attributes, tags: &Tags) {
+    for (k, v) in tags {
+        map.insert(format!("tags.{k}"), Value::Text(v.clone()));
+    }
+}
+
+impl Resource {
+    pub fn kind(&self) -> Kind {
+        match self {
+            Resource::Role(_) => Kind::Role,
+            Resource::Parameter(_) => Kind::Parameter,
+            Resource::Repository(_) => Kind::Repository,
+            Resource::Project(_) => Kind::Project,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            Resource::Role(r) => &r.name,
+            Resource::Parameter(p) => &p.name,
+            Resource::Repository(r) => &r.name,
+            Resource::Project(p) => &p.name,
+        }
+    }
+
+    pub fn tags(&self) -> &Tags {
+        match self {
+            Resource::Role(r) => &r.tags,
+            Resource::Parameter(p) => &p.tags,
+            Resource::Repository(r) => &r.tags,
+            Resource::Project(p) => &p.tags,
+        }
+    }
+
+    /// Attributes whose change AWS cannot apply in place.
+    pub fn replace_on(&self) -> &'static [&'static str] {
+        match self {
+            Resource::Role(_) => &["path"],
+            Resource::Parameter(_) => &["type"],
+            _ => &[],
+        }
+    }
+
+    pub fn attributes(&self) -> Attributes {
+        let mut m = Attributes::new();
+        match self {
+            Resource::Role(r) => {
+                m.insert("path".into(), Value::Text(r.path.clone()));
+                text(&mut m, "description", &r.description);
+                m.insert("trust_policy".into(), Value::Document(r.trust_policy.clone()));
+                if let Some(p) = &r.policy {
+                    m.insert("policy".into(), Value::Document(p.clone()));
+                }
+                if !r.other_inline_policies.is_empty() {
+                    m.insert("other_inline_policies".into(), Value::List(r.other_inline_policies.clone()));
+                }
+                if !r.attached_policies.is_empty() {
+                    m.insert("attached_policies".into(), Value::List(r.attached_policies.clone()));
+                }
+                tags(&mut m, &r.tags);
+            }
+            Resource::Parameter(p) => {
+                m.insert("type".into(), Value::Text(p.kind.as_str().into()));
+                m.insert(
+                    "value".into(),
+                    match &p.value {
+                        ParameterValue::Plain(v) => Value::Text(v.clone()),
+                        ParameterValue::Secret(s) => Value::Sensitive(s.clone()),
+                    },
+                );
+                text(&mut m, "description", &p.description);
+                text(&mut m, "key_id", &p.key_id);
+                tags(&mut m, &p.tags);
+            }
+            Resource::Repository(r) => {
+                text(&mut m, "description", &r.description);
+                tags(&mut m, &r.tags);
+            }
+            Resource::Project(p) => {
+                text(&mut m, "description", &p.description);
+                m.insert("source.type".into(), Value::Text(p.source_type.clone()));
+                text(&mut m, "source.location", &p.source_location);
+                text(&mut m, "source.version", &p.source_version);
+                text(&mut m, "source.buildspec", &p.buildspec);
+                text(&mut m, "source.connection", &p.source_connection);
+                if let Some(d) = p.git_clone_depth {
+                    m.insert("source.git_clone_depth".into(), Value::Int(d.into()));
+                }
+                m.insert("artifacts.type".into(), Value::Text(p.artifacts_type.clone()));
+                m.insert("environment.image".into(), Value::Text(p.image.clone()));
+                m.insert("environment.compute_type".into(), Value::Text(p.compute_type.clone()));
+                m.insert("environment.type".into(), Value::Text(p.environment_type.clone()));
+                m.insert("environment.privileged".into(), Value::Bool(p.privileged));
+                for v in &p.variables {
+                    let shown = match v.kind.as_str() {
+                        "PLAINTEXT" => v.value.clone(),
+                        "PARAMETER_STORE" => format!("{{ parameter = {} }}", v.value),
+                        _ => format!("{{ secrets_manager = {} }}", v.value),
+                    };
+                    m.insert(format!("environment.variables.{}", v.name), Value::Text(shown));
+                }
+                m.insert("service_role".into(), Value::Text(p.service_role.clone()));
+                m.insert("timeout_minutes".into(), Value::Int(p.timeout_minutes.into()));
+                m.insert("queued_timeout_minutes".into(), Value::Int(p.queued_timeout_minutes.into()));
+                if let Some(l) = p.concurrent_build_limit {
+                    m.insert("concurrent_build_limit".into(), Value::Int(l.into()));
+                }
+                tags(&mut m, &p.tags);
+            }
+        }
+        m
+    }
+}
