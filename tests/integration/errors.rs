@@ -1,0 +1,72 @@
+//! Errors a user can act on: file, line, column, the line itself, and a hint.
+
+use crate::harness::Stack;
+
+fn stack(toml: &str) -> Stack {
+    Stack::new(toml)
+}
+
+#[test]
+fn validate_points_at_the_mistake_and_suggests_the_fix() {
+    let s = stack("[stack]\nname = \"s\"\n[projects.app]\nsource = { type = \"none\" }\nbuildspec_file = \"b.yml\"\n[projects.app.environment]\ncompute_type = \"BUILD_GENERAL1_SMAL\"\n");
+    let o = s.ok(&["validate"], 1);
+    assert_eq!(
+        o.stderr,
+        "error: unknown variant `BUILD_GENERAL1_SMAL`\n  --> cbctl.toml:7:16\n  |\n7 | compute_type = \"BUILD_GENERAL1_SMAL\"\n  |                ^^^^^^^^^^^^^^^^^^^^^\n  = hint: did you mean `BUILD_GENERAL1_SMALL`?\n"
+    );
+
+    s.write("cbctl.toml", "[stack]\nname = \"s\"\n[projects.app]\nsorce = { type = \"none\" }\n");
+    let o = s.ok(&["validate"], 1);
+    assert!(o.stderr.contains("unknown field `sorce`") && o.stderr.contains("cbctl.toml:4:1") && o.stderr.contains("did you mean `source`?"), "{}", o.stderr);
+
+    s.write("cbctl.toml", "[stack]\nname = \"s\"\n[projects.app]\ntimeout_minutes = \"1h\"\nsource = { type = \"none\" }\n");
+    let o = s.ok(&["validate"], 1);
+    assert!(o.stderr.contains("invalid type") && o.stderr.contains("cbctl.toml:4:19"), "{}", o.stderr);
+}
+
+#[test]
+fn validate_enforces_aws_naming_limits() {
+    let long = "p".repeat(60);
+    let s = stack(&format!(
+        "[stack]\nname = \"stack\"\n[parameters.\"aws/x\"]\nvalue = \"v\"\n[projects.{long}]\nsource = {{ type = \"codepipeline\" }}\ntags = {{ \"aws:owner\" = \"me\" }}\n[projects.\"bad name\"]\nsource = {{ type = \"codepipeline\" }}\n"
+    ));
+    let o = s.ok(&["validate"], 1);
+    for expected in [
+        "`aws/x` is not a valid SSM parameter name: it must start with `/` when it has a hierarchy",
+        &format!("the generated role name `stack-codebuild-{long}` is 76 characters; IAM allows 64"),
+        "tag keys starting with `aws:` are reserved by AWS",
+        "`bad name` is not a valid CodeBuild project name",
+        "cbctl.toml:3:13",
+        "4 problems in cbctl.toml",
+    ] {
+        assert!(o.stderr.contains(expected), "missing {expected:?} in:\n{}", o.stderr);
+    }
+}
+
+#[test]
+fn validate_makes_no_aws_call() {
+    let s = stack("[stack]\nname = \"s\"\n[projects.app]\nsource = { type = \"codecommit\", repository = \"not-declared\" }\n");
+    // An unreachable endpoint: validate must not care.
+    let s = s.env("AWS_ENDPOINT_URL", "http://127.0.0.1:9");
+    let o = s.ok(&["validate"], 0);
+    assert!(o.stdout.contains("cbctl.toml is valid"), "{}", o.stdout);
+}
+
+#[test]
+fn plan_reports_dangling_references_where_they_are_written() {
+    let s = stack(
+        "[stack]\nname = \"s\"\n[repositories.myapp]\n[projects.app]\nsource = { type = \"codecommit\", repository = \"my-app\" }\nenvironment.variables = { U = { parameter = \"/nope\" } }\n",
+    );
+    let o = s.ok(&["plan"], 1);
+    assert!(o.stderr.contains("error: CodeCommit repository `my-app` is neither declared in this file nor exists in AWS"), "{}", o.stderr);
+    assert!(o.stderr.contains("cbctl.toml:5:"), "{}", o.stderr);
+    assert!(o.stderr.contains("did you mean `myapp`?"), "{}", o.stderr);
+    assert!(o.stderr.contains("SSM parameter `/nope` is neither declared"), "{}", o.stderr);
+}
+
+#[test]
+fn a_missing_secret_variable_is_named_without_guessing() {
+    let s = stack("[stack]\nname = \"s\"\n[parameters.\"/p\"]\ntype = \"SecureString\"\nvalue_from_env = \"MY_SECRET\"\n");
+    let o = s.ok(&["plan"], 1);
+    assert!(o.stderr.contains("environment variable `MY_SECRET` is not set") && o.stderr.contains("cbctl.toml:5:18"), "{}", o.stderr);
+}

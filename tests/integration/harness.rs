@@ -1,0 +1,204 @@
+//! The test harness: an emulator per test, a temporary project directory, the binary,
+//! and SDK clients that look at the emulator directly.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+
+pub const REGION: &str = "us-east-1";
+pub const ACCOUNT: &str = "123456789012";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// moto in server mode on a free loopback port, killed when dropped.
+pub struct Emulator {
+    child: Child,
+    pub url: String,
+}
+
+impl Emulator {
+    pub fn start() -> Emulator {
+        let python = root().join(".venv/bin/python");
+        assert!(
+            python.exists(),
+            "the emulator's venv is missing: run `bash tests/emulator/setup.sh` (scripts/test.sh does it)"
+        );
+        let mut child = Command::new(python)
+            .arg(root().join("tests/emulator/launcher.py"))
+            .args(["--port", "0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the emulator");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).expect("read the emulator's READY line");
+        let url = line.trim().strip_prefix("READY ").unwrap_or_else(|| panic!("emulator said {line:?}")).to_string();
+        Emulator { child, url }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    pub fn all(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+}
+
+/// A project directory, an emulator, and every output cbctl produced in this test (so a
+/// test can check that a secret never appeared in any of them).
+pub struct Stack {
+    pub dir: tempfile::TempDir,
+    pub emu: Emulator,
+    pub env: Vec<(String, String)>,
+    pub outputs: Mutex<Vec<Output>>,
+    rt: tokio::runtime::Runtime,
+}
+
+impl Stack {
+    pub fn new(toml: &str) -> Stack {
+        let s = Stack {
+            dir: tempfile::tempdir().unwrap(),
+            emu: Emulator::start(),
+            env: Vec::new(),
+            outputs: Mutex::new(Vec::new()),
+            rt: tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap(),
+        };
+        s.write("cbctl.toml", toml);
+        s
+    }
+
+    pub fn env(mut self, k: &str, v: &str) -> Self {
+        self.env.push((k.into(), v.into()));
+        self
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn write(&self, name: &str, contents: &str) {
+        let p = self.path(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(p, contents).unwrap();
+    }
+
+    /// Runs cbctl in the project directory against the emulator, stdin not a terminal.
+    pub fn cbctl(&self, args: &[&str]) -> Output {
+        self.cbctl_in(self.dir.path(), args)
+    }
+
+    pub fn cbctl_in(&self, dir: &Path, args: &[&str]) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cbctl"));
+        cmd.current_dir(dir)
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path())
+            .env("AWS_ENDPOINT_URL", &self.emu.url)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", REGION)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .stdin(Stdio::null());
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().expect("run cbctl");
+        let o = Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        self.outputs.lock().unwrap().push(o.clone());
+        o
+    }
+
+    /// Runs cbctl and asserts its exit code, showing its output when it differs.
+    pub fn ok(&self, args: &[&str], code: i32) -> Output {
+        let o = self.cbctl(args);
+        assert_eq!(o.code, code, "cbctl {args:?} exited {}:\n--- stdout\n{}\n--- stderr\n{}", o.code, o.stdout, o.stderr);
+        o
+    }
+
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+
+    pub fn aws(&self) -> Aws {
+        let creds = aws_sdk_ssm::config::Credentials::new("testing", "testing", None, None, "tests");
+        let conf = self.block_on(
+            aws_config::defaults(aws_config::BehaviorVersion::latest())
+                .endpoint_url(&self.emu.url)
+                .region(aws_config::Region::new(REGION))
+                .credentials_provider(creds)
+                .load(),
+        );
+        Aws {
+            ssm: aws_sdk_ssm::Client::new(&conf),
+            iam: aws_sdk_iam::Client::new(&conf),
+            codebuild: aws_sdk_codebuild::Client::new(&conf),
+            codecommit: aws_sdk_codecommit::Client::new(&conf),
+        }
+    }
+}
+
+pub struct Aws {
+    pub ssm: aws_sdk_ssm::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub codebuild: aws_sdk_codebuild::Client,
+    pub codecommit: aws_sdk_codecommit::Client,
+}
+
+impl Aws {
+    pub async fn project(&self, name: &str) -> Option<aws_sdk_codebuild::types::Project> {
+        let out = self.codebuild.batch_get_projects().names(name).send().await.unwrap();
+        out.projects().first().cloned()
+    }
+
+    pub async fn project_names(&self) -> Vec<String> {
+        let mut v = self.codebuild.list_projects().send().await.unwrap().projects().to_vec();
+        v.sort();
+        v
+    }
+
+    pub async fn parameter(&self, name: &str) -> Option<String> {
+        match self.ssm.get_parameter().name(name).with_decryption(true).send().await {
+            Ok(o) => o.parameter().and_then(|p| p.value()).map(str::to_string),
+            Err(_) => None,
+        }
+    }
+
+    pub async fn role_policy(&self, role: &str) -> Option<serde_json::Value> {
+        let out = self.iam.get_role_policy().role_name(role).policy_name("cbctl").send().await.ok()?;
+        let doc = out.policy_document();
+        let decoded = percent_encoding::percent_decode_str(doc).decode_utf8().unwrap().into_owned();
+        Some(serde_json::from_str(&decoded).unwrap())
+    }
+
+    pub async fn role_exists(&self, role: &str) -> bool {
+        self.iam.get_role().role_name(role).send().await.is_ok()
+    }
+
+    pub async fn repository_exists(&self, name: &str) -> bool {
+        self.codecommit.get_repository().repository_name(name).send().await.is_ok()
+    }
+}

@@ -1,0 +1,10 @@
+//! Integration tests: the real `cbctl` binary against the project's own AWS emulator
+//! (moto plus the gap fillers of tests/emulator/launcher.py). Each test starts its own
+//! emulator, so tests are independent and run in parallel. AWS state is checked through
+//! the emulator's API with the plain AWS SDK, never through cbctl's own reading code.
+
+mod harness;
+
+mod cycle;
+mod errors;
+mod safety;

@@ -1,0 +1,104 @@
+//! Ownership: cbctl touches only what carries its stack's tag.
+
+use aws_sdk_ssm::types::ParameterType;
+
+use crate::harness::Stack;
+
+const STACK_A: &str = r#"
+[stack]
+name = "team-a"
+[parameters."/shared/name"]
+value = "a"
+[repositories.app-a]
+[projects.build-a]
+source = { type = "codecommit", repository = "app-a", branch = "main" }
+environment.variables = { N = { parameter = "/shared/name" } }
+"#;
+
+#[test]
+fn destroy_removes_this_stack_only() {
+    let s = Stack::new(STACK_A);
+    let aws = s.aws();
+    s.ok(&["apply", "--auto-approve"], 0);
+
+    // A second stack in the same account, applied from its own directory.
+    let b = tempfile::tempdir().unwrap();
+    std::fs::write(
+        b.path().join("cbctl.toml"),
+        STACK_A.replace("team-a", "team-b").replace("/shared/name", "/shared/other").replace("app-a", "app-b").replace("build-a", "build-b"),
+    )
+    .unwrap();
+    let o = s.cbctl_in(b.path(), &["apply", "--auto-approve"]);
+    assert_eq!(o.code, 0, "{}", o.all());
+
+    // Untagged look-alikes made by hand.
+    s.block_on(aws.ssm.put_parameter().name("/shared/manual").value("m").r#type(ParameterType::String).send()).unwrap();
+    s.block_on(aws.codecommit.create_repository().repository_name("app-a-manual").send()).unwrap();
+    let role_arn = s.block_on(aws.iam.get_role().role_name("team-a-codebuild-build-a").send()).unwrap().role().unwrap().arn().to_string();
+    s.block_on(
+        aws.codebuild
+            .create_project()
+            .name("build-a-manual")
+            .source(aws_sdk_codebuild::types::ProjectSource::builder().r#type(aws_sdk_codebuild::types::SourceType::NoSource).buildspec("version: 0.2").build().unwrap())
+            .artifacts(aws_sdk_codebuild::types::ProjectArtifacts::builder().r#type(aws_sdk_codebuild::types::ArtifactsType::NoArtifacts).build().unwrap())
+            .environment(
+                aws_sdk_codebuild::types::ProjectEnvironment::builder()
+                    .r#type(aws_sdk_codebuild::types::EnvironmentType::LinuxContainer)
+                    .image("aws/codebuild/standard:7.0")
+                    .compute_type(aws_sdk_codebuild::types::ComputeType::BuildGeneral1Small)
+                    .build()
+                    .unwrap(),
+            )
+            .service_role(role_arn)
+            .send(),
+    )
+    .unwrap();
+
+    let o = s.ok(&["destroy", "--auto-approve"], 0);
+    assert!(o.stdout.contains("4 destroyed"), "{}", o.stdout);
+
+    assert_eq!(s.block_on(aws.project_names()), vec!["build-a-manual".to_string(), "build-b".to_string()]);
+    assert!(!s.block_on(aws.repository_exists("app-a")));
+    assert!(s.block_on(aws.repository_exists("app-b")));
+    assert!(s.block_on(aws.repository_exists("app-a-manual")));
+    assert_eq!(s.block_on(aws.parameter("/shared/name")), None);
+    assert_eq!(s.block_on(aws.parameter("/shared/other")).as_deref(), Some("a"));
+    assert_eq!(s.block_on(aws.parameter("/shared/manual")).as_deref(), Some("m"));
+    assert!(!s.block_on(aws.role_exists("team-a-codebuild-build-a")));
+    assert!(s.block_on(aws.role_exists("team-b-codebuild-build-b")));
+
+    // Destroying again finds nothing and says so.
+    let o = s.ok(&["destroy", "--auto-approve"], 0);
+    assert!(o.stdout.contains("Nothing to destroy"), "{}", o.stdout);
+}
+
+#[test]
+fn a_declared_resource_that_exists_unowned_is_a_conflict_and_apply_refuses() {
+    let s = Stack::new(STACK_A);
+    let aws = s.aws();
+    s.block_on(aws.ssm.put_parameter().name("/shared/name").value("hand-made").r#type(ParameterType::String).send()).unwrap();
+
+    let plan = s.ok(&["plan"], 1);
+    assert!(plan.stdout.contains("conflict: parameter./shared/name exists but is not owned by any cbctl stack"), "{}", plan.stdout);
+    let apply = s.ok(&["apply", "--auto-approve"], 1);
+    assert!(apply.stderr.contains("apply refuses"), "{}", apply.stderr);
+    assert_eq!(s.block_on(aws.parameter("/shared/name")).as_deref(), Some("hand-made"));
+    assert!(s.block_on(aws.project_names()).is_empty(), "nothing at all was created");
+    assert!(!s.block_on(aws.repository_exists("app-a")));
+}
+
+#[test]
+fn apply_and_destroy_refuse_without_a_terminal_or_auto_approve() {
+    let s = Stack::new(STACK_A);
+    let aws = s.aws();
+    let o = s.ok(&["apply"], 1);
+    assert!(o.stderr.contains("standard input is not a terminal"), "{}", o.stderr);
+    assert!(o.stderr.contains("--auto-approve"), "{}", o.stderr);
+    assert!(s.block_on(aws.project_names()).is_empty());
+    assert_eq!(s.block_on(aws.parameter("/shared/name")), None);
+
+    s.ok(&["apply", "--auto-approve"], 0);
+    let o = s.ok(&["destroy"], 1);
+    assert!(o.stderr.contains("standard input is not a terminal"), "{}", o.stderr);
+    assert_eq!(s.block_on(aws.project_names()), vec!["build-a".to_string()]);
+}
