@@ -31,6 +31,8 @@ pub struct Facts {
     /// existing SSM parameters: name → KMS key id (for SecureString)
     pub parameters: BTreeMap<String, Option<String>>,
     pub repositories: BTreeSet<String>,
+    /// KMS key aliases → key ARNs
+    pub keys: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone)]
@@ -183,7 +185,14 @@ pub fn resolve(file: &ProjectFile, base: &Path, target: &Target, facts: &Facts, 
                             None => facts.parameters.get(p).cloned().flatten(),
                         };
                         if let Some(key) = key {
-                            add_key(&mut needs, target, &key);
+                            match key_arn(target, facts, &key) {
+                                Ok(Some(arn)) => needs.key_arns.push(arn),
+                                Ok(None) => {}
+                                Err(alias) => errors.push(
+                                    Diagnostic::at(value.span(), format!("parameter `{p}` uses KMS key `{alias}`, which does not exist"))
+                                        .with_hint("create the key alias first, or fix `key_id`"),
+                                ),
+                            }
                         }
                         ("PARAMETER_STORE", p.clone())
                     } else if let Some(s) = &r.secrets_manager {
@@ -248,18 +257,24 @@ pub fn resolve(file: &ProjectFile, base: &Path, target: &Target, facts: &Facts, 
     }
 }
 
-/// A customer-managed KMS key needs kms:Decrypt (through SSM only); the AWS-managed
-/// `alias/aws/ssm` key is usable by any principal allowed to read the parameter.
-fn add_key(needs: &mut CodeBuildNeeds, t: &Target, key: &str) {
-    if key == "alias/aws/ssm" || key.ends_with(":alias/aws/ssm") {
-        return;
-    }
-    if let Some(alias) = key.split(':').next_back().filter(|k| k.starts_with("alias/")) {
-        needs.key_aliases.push(alias.to_string());
+/// An alias of a key the customer manages (not `alias/aws/...`).
+pub fn is_customer_alias(key: &str) -> bool {
+    let alias = key.rsplit(':').next().unwrap_or(key);
+    alias.starts_with("alias/") && !alias.starts_with("alias/aws/")
+}
+
+/// The key ARN a kms:Decrypt grant must name, or None for AWS-managed keys (usable by
+/// any principal allowed to read the parameter). Err(alias) when an alias is unknown.
+fn key_arn(t: &Target, facts: &Facts, key: &str) -> Result<Option<String>, String> {
+    let alias = key.rsplit(':').next().unwrap_or(key);
+    if alias.starts_with("alias/aws/") {
+        Ok(None)
+    } else if alias.starts_with("alias/") {
+        facts.keys.get(key).cloned().map(Some).ok_or_else(|| alias.to_string())
     } else if key.starts_with("arn:") {
-        needs.key_arns.push(key.to_string());
+        Ok(Some(key.to_string()))
     } else {
-        needs.key_arns.push(format!("arn:{}:kms:{}:{}:key/{key}", t.partition, t.region, t.account));
+        Ok(Some(format!("arn:{}:kms:{}:{}:key/{key}", t.partition, t.region, t.account)))
     }
 }
 
@@ -303,7 +318,11 @@ variables = { A = "1", U = { parameter = "/ci/user" }, P = { parameter = "/ci/pa
 "#;
 
     fn facts() -> Facts {
-        Facts { parameters: [("/ext/url".to_string(), None)].into(), ..Default::default() }
+        Facts {
+            parameters: [("/ext/url".to_string(), None)].into(),
+            keys: [("alias/ci".to_string(), "arn:aws:kms:eu-west-1:123456789012:key/k-1".to_string())].into(),
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -321,7 +340,7 @@ variables = { A = "1", U = { parameter = "/ci/user" }, P = { parameter = "/ci/pa
             "arn:aws:ssm:eu-west-1:123456789012:parameter/ext/url",
             "arn:aws:codecommit:eu-west-1:123456789012:myapp",
             "arn:aws:secretsmanager:eu-west-1:123456789012:secret:reg-??????",
-            "alias/ci",
+            "arn:aws:kms:eu-west-1:123456789012:key/k-1",
         ] {
             assert!(doc.contains(arn), "{arn} missing from {doc}");
         }

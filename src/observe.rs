@@ -2,7 +2,7 @@
 //! declares or references, all services concurrently. The result is the `observed` half
 //! of `plan(desired, observed)` plus the facts `desired::resolve` needs about references.
 
-use crate::aws::{codebuild, codecommit, iam, ssm, AwsError, Clients};
+use crate::aws::{codebuild, codecommit, iam, kms, ssm, AwsError, Clients};
 use crate::desired::{Facts, Target};
 use crate::plan::Observed;
 use crate::project::ProjectFile;
@@ -28,12 +28,19 @@ pub async fn observe(c: &Clients, t: &Target, file: &ProjectFile, with_values: b
         codecommit::observe(c, t, stack, &repos),
         codebuild::observe(c, stack, &projects),
     )?;
+    // KMS aliases of the parameters projects read (declared or existing), resolved to keys.
+    let mut aliases: Vec<String> = file.parameters.values().filter_map(|p| p.key_id.as_ref().map(|k| k.get_ref().clone())).collect();
+    aliases.extend(params.existing.values().flatten().cloned());
+    aliases.retain(|k| crate::desired::is_customer_alias(k));
+    aliases.sort();
+    aliases.dedup();
+    let keys = kms::resolve_aliases(c, aliases).await?;
     let mut resources = roles;
     resources.extend(params.resources);
     resources.extend(repos.resources);
     resources.extend(projects);
     Ok(World {
         observed: Observed::new(resources),
-        facts: Facts { parameters: params.existing, repositories: repos.existing },
+        facts: Facts { parameters: params.existing, repositories: repos.existing, keys },
     })
 }

@@ -20,7 +20,6 @@ const CODEBUILD_LOGS: &str = include_str!("../policies/codebuild-logs.json");
 const CODEBUILD_REPORTS: &str = include_str!("../policies/codebuild-reports.json");
 const CODEBUILD_PARAMETERS: &str = include_str!("../policies/codebuild-parameters.json");
 const CODEBUILD_KMS: &str = include_str!("../policies/codebuild-kms.json");
-const CODEBUILD_KMS_ALIAS: &str = include_str!("../policies/codebuild-kms-alias.json");
 const CODEBUILD_SECRETS: &str = include_str!("../policies/codebuild-secrets.json");
 const CODEBUILD_CODECOMMIT: &str = include_str!("../policies/codebuild-codecommit.json");
 const CODEBUILD_S3_SOURCE: &str = include_str!("../policies/codebuild-s3-source.json");
@@ -82,7 +81,6 @@ pub struct CodeBuildNeeds {
     pub project: String,
     pub parameter_arns: Vec<String>,
     pub key_arns: Vec<String>,
-    pub key_aliases: Vec<String>,
     pub secret_arns: Vec<String>,
     pub repository_arn: Option<String>,
     pub s3_object_arn: Option<String>,
@@ -111,9 +109,6 @@ pub fn codebuild_policy(n: &CodeBuildNeeds) -> Json {
     }
     if !n.key_arns.is_empty() {
         statements.push(render(CODEBUILD_KMS, &base.clone().list("key_arns", sorted(&n.key_arns))));
-    }
-    if !n.key_aliases.is_empty() {
-        statements.push(render(CODEBUILD_KMS_ALIAS, &base.clone().list("aliases", sorted(&n.key_aliases))));
     }
     if !n.secret_arns.is_empty() {
         statements.push(render(CODEBUILD_SECRETS, &base.clone().list("secret_arns", sorted(&n.secret_arns))));
@@ -249,7 +244,6 @@ mod tests {
                 "arn:aws:ssm:us-east-1:123456789012:parameter/a".into(),
             ],
             key_arns: vec!["arn:aws:kms:us-east-1:123456789012:key/k1".into()],
-            key_aliases: vec!["alias/ci".into()],
             secret_arns: vec!["arn:aws:secretsmanager:us-east-1:123456789012:secret:s-??????".into()],
             repository_arn: Some("arn:aws:codecommit:us-east-1:123456789012:repo".into()),
             s3_object_arn: Some("arn:aws:s3:::bucket/src.zip".into()),
@@ -263,8 +257,7 @@ mod tests {
         );
         let kms = doc["Statement"].as_array().unwrap().iter().find(|s| s["Sid"] == "DecryptParametersViaSsm").unwrap();
         assert_eq!(kms["Condition"]["StringEquals"]["kms:ViaService"], "ssm.us-east-1.amazonaws.com");
-        let alias = doc["Statement"].as_array().unwrap().iter().find(|s| s["Sid"] == "DecryptParametersViaSsmByAlias").unwrap();
-        assert_eq!(alias["Condition"]["ForAnyValue:StringEquals"]["kms:ResourceAliases"], "alias/ci");
+        assert_eq!(kms["Resource"], "arn:aws:kms:us-east-1:123456789012:key/k1");
         assert_eq!(resources_of(&doc, "PullSource").unwrap(), json!("arn:aws:codecommit:us-east-1:123456789012:repo"));
         assert_eq!(resources_of(&doc, "ReadSourceObject").unwrap(), json!("arn:aws:s3:::bucket/src.zip"));
         let conn = doc["Statement"].as_array().unwrap().iter().find(|s| s["Sid"] == "UseConnection").unwrap();

@@ -8,6 +8,7 @@
 pub mod codebuild;
 pub mod codecommit;
 pub mod iam;
+pub mod kms;
 pub mod ssm;
 
 use std::collections::BTreeMap;
@@ -67,6 +68,7 @@ impl Intercept for CallLog {
 #[derive(Clone)]
 pub struct Clients {
     pub iam: aws_sdk_iam::Client,
+    pub kms: aws_sdk_kms::Client,
     pub ssm: aws_sdk_ssm::Client,
     pub codebuild: aws_sdk_codebuild::Client,
     pub codecommit: aws_sdk_codecommit::Client,
@@ -110,6 +112,7 @@ impl Clients {
         }
         Ok(Clients {
             iam: client!(aws_sdk_iam),
+            kms: client!(aws_sdk_kms),
             ssm: client!(aws_sdk_ssm),
             codebuild: client!(aws_sdk_codebuild),
             codecommit: client!(aws_sdk_codecommit),

@@ -7,7 +7,7 @@ Prints exactly one line, ``READY http://127.0.0.1:PORT``, on stdout once the
 server accepts connections, then serves until SIGTERM/SIGINT (exit status 0).
 Request logging goes to stderr only with --verbose.
 
-Every patch below reproduces a documented real-AWS behaviour that moto 5.2.5
+Every patch below reproduces a real-AWS behaviour that moto 5.2.5
 lacks or gets wrong; the patches reach into moto internals, so the launcher
 refuses to run on any other moto version. SSM and STS need no patches in
 5.2.5 (test_launcher.py checks the operations cbctl relies on).

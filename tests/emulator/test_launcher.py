@@ -255,7 +255,7 @@ def sts_get_caller_identity(c):
 
 # ------------------------------------------------------------------ runner --
 def start_launcher():
-    proc = subprocess.Popen([sys.executable, os.path.join(HERE, "launcher.py"), "--port", "0"],
+    proc = subprocess.Popen([sys.executable, os.path.join(HERE, "launcher.py"), "--port", "0", "--exit-with-parent"],
                             stdout=subprocess.PIPE, text=True)
     lines = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()

@@ -229,8 +229,10 @@ source = { type = "codecommit", repository = "r" }
 "#,
     )
     .env("PW", "x");
-    s.ok(&["apply", "--auto-approve"], 0);
     let aws = s.aws();
+    let key = s.block_on(aws.kms.create_key().send()).unwrap().key_metadata().unwrap().arn().unwrap().to_string();
+    s.block_on(aws.kms.create_alias().alias_name("alias/ci-key").target_key_id(&key).send()).unwrap();
+    s.ok(&["apply", "--auto-approve"], 0);
     let linter = concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/parliament");
     for role in ["lint-codebuild-from-s3", "lint-codebuild-from-github", "lint-codebuild-from-codecommit"] {
         let doc = s.block_on(aws.role_policy(role)).unwrap();
@@ -239,10 +241,21 @@ source = { type = "codecommit", repository = "r" }
         let trust: serde_json::Value = serde_json::from_str(&percent_encoding::percent_decode_str(&trust).decode_utf8().unwrap()).unwrap();
         assert_eq!(trust["Statement"][0]["Principal"]["Service"], "codebuild.amazonaws.com");
         assert!(!doc.to_string().contains("\"Resource\":\"*\""), "{doc}");
-        let path = s.path(&format!("{role}.json"));
-        std::fs::write(&path, doc.to_string()).unwrap();
-        let out = std::process::Command::new(linter).arg("--file").arg(&path).output().expect("run parliament");
+        // parliament reads the policy from stdin when stdin is not a terminal.
+        let mut child = std::process::Command::new(linter)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run parliament");
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), doc.to_string().as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
         let findings = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success() && findings.trim().is_empty(), "parliament findings for {role}:\n{findings}\n{doc:#}");
+        if role == "lint-codebuild-from-s3" {
+            let kms = doc["Statement"].as_array().unwrap().iter().find(|s| s["Action"] == "kms:Decrypt").expect("kms:Decrypt for the customer key");
+            assert_eq!(kms["Resource"], key.as_str(), "the alias is resolved to its key");
+            assert_eq!(kms["Condition"]["StringEquals"]["kms:ViaService"], "ssm.us-east-1.amazonaws.com");
+        }
     }
 }

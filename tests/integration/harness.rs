@@ -28,7 +28,7 @@ impl Emulator {
         );
         let mut child = Command::new(python)
             .arg(root().join("tests/emulator/launcher.py"))
-            .args(["--port", "0"])
+            .args(["--port", "0", "--exit-with-parent"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -155,6 +155,7 @@ impl Stack {
         Aws {
             ssm: aws_sdk_ssm::Client::new(&conf),
             iam: aws_sdk_iam::Client::new(&conf),
+            kms: aws_sdk_kms::Client::new(&conf),
             codebuild: aws_sdk_codebuild::Client::new(&conf),
             codecommit: aws_sdk_codecommit::Client::new(&conf),
         }
@@ -164,6 +165,7 @@ impl Stack {
 pub struct Aws {
     pub ssm: aws_sdk_ssm::Client,
     pub iam: aws_sdk_iam::Client,
+    pub kms: aws_sdk_kms::Client,
     pub codebuild: aws_sdk_codebuild::Client,
     pub codecommit: aws_sdk_codecommit::Client,
 }
