@@ -17,7 +17,7 @@ trap 'kill $emu 2>/dev/null || true; rm -f "$out" "$out.log"' EXIT
 for _ in $(seq 1 100); do grep -q '^READY ' "$out" && break; sleep 0.1; done
 grep -q '^READY ' "$out" || { echo "the emulator did not start:"; cat "$out.log"; exit 1; }
 export AWS_ENDPOINT_URL="$(sed -n 's/^READY //p' "$out")"
-export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 unset AWS_PROFILE AWS_SESSION_TOKEN
 echo "emulator: $AWS_ENDPOINT_URL"
 

@@ -62,7 +62,14 @@ fn tags_of(stack: &str, stack_tags: &FileTags, own: &FileTags) -> Tags {
 
 /// Resolves the file. `base` is the directory of the project file (for `buildspec_file`
 /// and `value_from_file`). `with_values` false skips reading secret values, for destroy.
-pub fn resolve(file: &ProjectFile, base: &Path, target: &Target, facts: &Facts, env: EnvLookup, with_values: bool) -> Result<Desired, Vec<Diagnostic>> {
+pub fn resolve(
+    file: &ProjectFile,
+    base: &Path,
+    target: &Target,
+    facts: &Facts,
+    env: EnvLookup,
+    with_values: bool,
+) -> Result<Desired, Vec<Diagnostic>> {
     let stack = file.stack.name.get_ref().clone();
     let mut errors = Vec::new();
     let mut resources = Vec::new();
@@ -92,10 +99,11 @@ pub fn resolve(file: &ProjectFile, base: &Path, target: &Target, facts: &Facts, 
             match env(var.get_ref()) {
                 Some(v) if !v.is_empty() => v,
                 _ => {
-                    errors.push(
-                        Diagnostic::at(var.span(), format!("environment variable `{}` is not set", var.get_ref()))
-                            .with_hint(format!("export {}=... before running cbctl; parameter `{}` takes its value from it", var.get_ref(), name.get_ref())),
-                    );
+                    errors.push(Diagnostic::at(var.span(), format!("environment variable `{}` is not set", var.get_ref())).with_hint(format!(
+                        "export {}=... before running cbctl; parameter `{}` takes its value from it",
+                        var.get_ref(),
+                        name.get_ref()
+                    )));
                     String::new()
                 }
             }
@@ -151,7 +159,12 @@ pub fn resolve(file: &ProjectFile, base: &Path, target: &Target, facts: &Facts, 
             }
             SourceType::Github => {
                 needs.connection_arn = src.connection.as_ref().map(|c| c.get_ref().clone());
-                ("GITHUB", src.location.as_ref().map(|l| l.get_ref().clone()), src.branch.as_ref().map(|b| b.get_ref().clone()), needs.connection_arn.clone())
+                (
+                    "GITHUB",
+                    src.location.as_ref().map(|l| l.get_ref().clone()),
+                    src.branch.as_ref().map(|b| b.get_ref().clone()),
+                    needs.connection_arn.clone(),
+                )
             }
             SourceType::S3 => {
                 let loc = src.location.as_ref().map(|l| l.get_ref().clone()).unwrap_or_default();

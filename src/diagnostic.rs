@@ -62,13 +62,8 @@ impl SourceFile<'_> {
         let _ = writeln!(out, "{line} | {text_line}");
         // Underline the span, clipped to the first line it starts on.
         let line_chars = text_line.chars().count();
-        let span_chars = self.text[span.start.min(self.text.len())..span.end.min(self.text.len())]
-            .split('\n')
-            .next()
-            .unwrap_or("")
-            .chars()
-            .count()
-            .max(1);
+        let span_chars =
+            self.text[span.start.min(self.text.len())..span.end.min(self.text.len())].split('\n').next().unwrap_or("").chars().count().max(1);
         let width = span_chars.min(line_chars.saturating_sub(col - 1).max(1));
         let _ = writeln!(out, "{:gutter$} | {}{}", "", " ".repeat(col - 1), "^".repeat(width));
         if let Some(h) = &d.hint {
@@ -97,10 +92,7 @@ mod tests {
         let src = SourceFile { path: "cbctl.toml", text: "[stack]\nname = \"x\"\nnmae = 1\n" };
         let d = Diagnostic::at(19..23, "unknown key `nmae`").with_hint("did you mean `name`?");
         let out = src.render(&d);
-        assert_eq!(
-            out,
-            "error: unknown key `nmae`\n  --> cbctl.toml:3:1\n  |\n3 | nmae = 1\n  | ^^^^\n  = hint: did you mean `name`?\n"
-        );
+        assert_eq!(out, "error: unknown key `nmae`\n  --> cbctl.toml:3:1\n  |\n3 | nmae = 1\n  | ^^^^\n  = hint: did you mean `name`?\n");
     }
 
     #[test]

@@ -39,8 +39,5 @@ pub async fn observe(c: &Clients, t: &Target, file: &ProjectFile, with_values: b
     resources.extend(params.resources);
     resources.extend(repos.resources);
     resources.extend(projects);
-    Ok(World {
-        observed: Observed::new(resources),
-        facts: Facts { parameters: params.existing, repositories: repos.existing, keys },
-    })
+    Ok(World { observed: Observed::new(resources), facts: Facts { parameters: params.existing, repositories: repos.existing, keys } })
 }

@@ -22,12 +22,7 @@ pub struct Observed {
 
 impl Observed {
     pub fn new(resources: Vec<Resource>) -> Self {
-        Observed {
-            resources: resources
-                .into_iter()
-                .map(|r| ObservedResource { owner: r.tags().get(STACK_TAG).cloned(), resource: r })
-                .collect(),
-        }
+        Observed { resources: resources.into_iter().map(|r| ObservedResource { owner: r.tags().get(STACK_TAG).cloned(), resource: r }).collect() }
     }
 }
 
@@ -207,7 +202,10 @@ mod tests {
         let p = plan("s", &desired, &observed);
         let summary: Vec<(String, Action)> = p.changes.iter().map(|c| (c.address(), c.action)).collect();
         assert_eq!(summary, vec![("parameter./a".into(), Action::Create), ("parameter./b".into(), Action::Update)]);
-        assert_eq!(p.changes[1].diffs, vec![AttrDiff { name: "value".into(), before: Some(Value::Text("old".into())), after: Some(Value::Text("2".into())) }]);
+        assert_eq!(
+            p.changes[1].diffs,
+            vec![AttrDiff { name: "value".into(), before: Some(Value::Text("old".into())), after: Some(Value::Text("2".into())) }]
+        );
     }
 
     #[test]

@@ -92,11 +92,7 @@ pub fn codebuild_trust() -> Json {
 }
 
 pub fn codebuild_policy(n: &CodeBuildNeeds) -> Json {
-    let base = Vars::default()
-        .set("partition", &n.partition)
-        .set("region", &n.region)
-        .set("account", &n.account)
-        .set("project", &n.project);
+    let base = Vars::default().set("partition", &n.partition).set("region", &n.region).set("account", &n.account).set("project", &n.project);
     let mut statements = vec![render(CODEBUILD_LOGS, &base), render(CODEBUILD_REPORTS, &base)];
     let sorted = |v: &Vec<String>| {
         let mut v = v.clone();
@@ -123,21 +119,15 @@ pub fn codebuild_policy(n: &CodeBuildNeeds) -> Json {
         // Connections created before the 2024 rename live under codestar-connections and
         // are authorised under that prefix; newer ones under codeconnections.
         let service = arn.split(':').nth(2).unwrap_or("codeconnections").to_string();
-        statements.push(render(
-            CODEBUILD_CONNECTION,
-            &base.clone().set("connection_arn", arn).set("connection_service", service),
-        ));
+        statements.push(render(CODEBUILD_CONNECTION, &base.clone().set("connection_arn", arn).set("connection_service", service)));
     }
     normalize(&json!({ "Version": "2012-10-17", "Statement": statements }))
 }
 
 /// Parses a policy document as IAM returns it: URL-encoded or plain JSON.
 pub fn parse_document(raw: &str) -> Option<Json> {
-    let decoded = if raw.trim_start().starts_with('{') {
-        raw.to_string()
-    } else {
-        percent_encoding::percent_decode_str(raw).decode_utf8().ok()?.into_owned()
-    };
+    let decoded =
+        if raw.trim_start().starts_with('{') { raw.to_string() } else { percent_encoding::percent_decode_str(raw).decode_utf8().ok()?.into_owned() };
     serde_json::from_str(&decoded).ok().map(|d| normalize(&d))
 }
 
@@ -229,20 +219,14 @@ mod tests {
                 "arn:aws:logs:us-east-1:123456789012:log-group:/aws/codebuild/app:*"
             ])
         );
-        assert_eq!(
-            resources_of(&doc, "OwnReportGroups").unwrap(),
-            json!("arn:aws:codebuild:us-east-1:123456789012:report-group/app-*")
-        );
+        assert_eq!(resources_of(&doc, "OwnReportGroups").unwrap(), json!("arn:aws:codebuild:us-east-1:123456789012:report-group/app-*"));
         assert!(!doc.to_string().contains("\"*\""), "no wildcard resource: {doc}");
     }
 
     #[test]
     fn every_used_thing_is_granted_exactly() {
         let n = CodeBuildNeeds {
-            parameter_arns: vec![
-                "arn:aws:ssm:us-east-1:123456789012:parameter/b".into(),
-                "arn:aws:ssm:us-east-1:123456789012:parameter/a".into(),
-            ],
+            parameter_arns: vec!["arn:aws:ssm:us-east-1:123456789012:parameter/b".into(), "arn:aws:ssm:us-east-1:123456789012:parameter/a".into()],
             key_arns: vec!["arn:aws:kms:us-east-1:123456789012:key/k1".into()],
             secret_arns: vec!["arn:aws:secretsmanager:us-east-1:123456789012:secret:s-??????".into()],
             repository_arn: Some("arn:aws:codecommit:us-east-1:123456789012:repo".into()),
@@ -261,10 +245,7 @@ mod tests {
         assert_eq!(resources_of(&doc, "PullSource").unwrap(), json!("arn:aws:codecommit:us-east-1:123456789012:repo"));
         assert_eq!(resources_of(&doc, "ReadSourceObject").unwrap(), json!("arn:aws:s3:::bucket/src.zip"));
         let conn = doc["Statement"].as_array().unwrap().iter().find(|s| s["Sid"] == "UseConnection").unwrap();
-        assert_eq!(
-            conn["Action"],
-            json!(["codestar-connections:GetConnectionToken", "codestar-connections:UseConnection"])
-        );
+        assert_eq!(conn["Action"], json!(["codestar-connections:GetConnectionToken", "codestar-connections:UseConnection"]));
     }
 
     #[test]

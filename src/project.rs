@@ -200,10 +200,7 @@ pub fn parse(text: &str) -> Result<ProjectFile, Diagnostic> {
         let mut d = Diagnostic::new(message.clone(), span);
         if message.contains("untagged enum VariableSpec") {
             d.message = "invalid environment variable".into();
-            d.hint = Some(
-                "a variable is a string, `{ parameter = \"/ssm/name\" }` or `{ secrets_manager = \"secret-id\" }`"
-                    .into(),
-            );
+            d.hint = Some("a variable is a string, `{ parameter = \"/ssm/name\" }` or `{ secrets_manager = \"secret-id\" }`".into());
         } else if let Some((word, expected)) = unknown_and_expected(&message) {
             let candidates: Vec<&str> = expected.iter().map(String::as_str).collect();
             d.hint = Some(match closest(&word, candidates) {
@@ -221,12 +218,7 @@ pub fn parse(text: &str) -> Result<ProjectFile, Diagnostic> {
 fn unknown_and_expected(message: &str) -> Option<(String, Vec<String>)> {
     let rest = message.strip_prefix("unknown field `").or_else(|| message.strip_prefix("unknown variant `"))?;
     let (word, rest) = rest.split_once('`')?;
-    let expected = rest
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_string)
-        .collect::<Vec<_>>();
+    let expected = rest.split('`').skip(1).step_by(2).map(str::to_string).collect::<Vec<_>>();
     Some((word.to_string(), expected))
 }
 

@@ -46,6 +46,7 @@ fn value_json(v: &Value) -> Json {
         Value::List(l) => json!(l),
         Value::Document(d) => d.clone(),
         Value::Sensitive(_) => json!({ "sensitive": true }),
+        Value::Reference(kind, target) => json!({ *kind: target }),
     }
 }
 
@@ -64,6 +65,7 @@ fn shown(v: &Value) -> String {
         Value::List(l) => format!("[{}]", l.iter().map(|x| format!("{x:?}")).collect::<Vec<_>>().join(", ")),
         Value::Document(d) => serde_json::to_string_pretty(d).unwrap_or_default(),
         Value::Sensitive(_) => SENSITIVE.to_string(),
+        Value::Reference(kind, target) => format!("{{ {kind} = {target:?} }}"),
     }
 }
 
@@ -91,7 +93,8 @@ pub fn plan_json(plan: &Plan) -> Json {
                     })
                     .collect();
             } else if c.action == Action::Create {
-                o["after"] = c.diffs.iter().filter_map(|d| Some((d.name.clone(), value_json(d.after.as_ref()?)))).collect::<serde_json::Map<_, _>>().into();
+                o["after"] =
+                    c.diffs.iter().filter_map(|d| Some((d.name.clone(), value_json(d.after.as_ref()?)))).collect::<serde_json::Map<_, _>>().into();
             }
             o
         })
@@ -148,8 +151,11 @@ pub fn plan_text(plan: &Plan, style: Style) -> String {
     for c in &plan.changes {
         let _ = writeln!(out, "  # {} {}", c.address(), headline(c));
         let _ = writeln!(out, "  {} {}", symbol(c.action, style), style.bold(&c.address()));
-        for d in &c.diffs {
-            attr(&mut out, c.action, d, style);
+        // A deletion lists no attributes: the address says what goes.
+        if c.action != Action::Delete {
+            for d in &c.diffs {
+                attr(&mut out, d, style);
+            }
         }
         out.push('\n');
     }
@@ -168,7 +174,7 @@ fn indent(text: &str, by: &str) -> String {
     text.lines().map(|l| format!("{by}{l}")).collect::<Vec<_>>().join("\n")
 }
 
-fn attr(out: &mut String, action: Action, d: &AttrDiff, style: Style) {
+fn attr(out: &mut String, d: &AttrDiff, style: Style) {
     const PAD: &str = "        ";
     match (&d.before, &d.after) {
         (None, Some(a)) => {
@@ -181,10 +187,8 @@ fn attr(out: &mut String, action: Action, d: &AttrDiff, style: Style) {
         }
         (Some(b), None) => {
             let s = shown(b);
-            if action == Action::Delete || !s.contains('\n') {
-                let first = s.lines().next().unwrap_or("");
-                let more = if s.contains('\n') { " ..." } else { "" };
-                let _ = writeln!(out, "      {} {} = {first}{more}", style.red("-"), d.name);
+            if !s.contains('\n') {
+                let _ = writeln!(out, "      {} {} = {s}", style.red("-"), d.name);
             } else {
                 let _ = writeln!(out, "      {} {} =\n{}", style.red("-"), d.name, indent(&s, PAD));
             }
@@ -211,5 +215,103 @@ fn attr(out: &mut String, action: Action, d: &AttrDiff, style: Style) {
             }
         }
         (None, None) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{plan, Observed};
+    use crate::project::ParameterType;
+    use crate::resource::{EnvVar, Parameter, ParameterValue, Project, Repository, Resource, Role, Sensitive, STACK_TAG};
+
+    fn tags() -> crate::resource::Tags {
+        [(STACK_TAG.to_string(), "demo".to_string())].into()
+    }
+
+    fn project(privileged: bool, buildspec: &str, vars: Vec<EnvVar>) -> Resource {
+        Resource::Project(Project {
+            name: "app".into(),
+            description: None,
+            source_type: "NO_SOURCE".into(),
+            source_location: None,
+            source_version: None,
+            buildspec: Some(buildspec.into()),
+            git_clone_depth: None,
+            source_connection: None,
+            artifacts_type: "NO_ARTIFACTS".into(),
+            image: "aws/codebuild/standard:7.0".into(),
+            compute_type: "BUILD_GENERAL1_SMALL".into(),
+            environment_type: "LINUX_CONTAINER".into(),
+            privileged,
+            variables: vars,
+            service_role: "arn:aws:iam::123456789012:role/r".into(),
+            timeout_minutes: 60,
+            queued_timeout_minutes: 480,
+            concurrent_build_limit: None,
+            tags: tags(),
+        })
+    }
+
+    fn role(resources: &[&str]) -> Resource {
+        Resource::Role(Role {
+            name: "demo-codebuild-app".into(),
+            path: "/cbctl/demo/".into(),
+            description: None,
+            trust_policy: crate::policy::codebuild_trust(),
+            policy: Some(crate::policy::normalize(&json!({
+                "Version": "2012-10-17",
+                "Statement": [{"Sid": "ReadParameters", "Effect": "Allow", "Action": "ssm:GetParameters", "Resource": resources}]
+            }))),
+            other_inline_policies: vec![],
+            attached_policies: vec![],
+            tags: tags(),
+        })
+    }
+
+    fn secret(v: &str) -> Resource {
+        Resource::Parameter(Parameter {
+            name: "/demo/password".into(),
+            kind: ParameterType::SecureString,
+            value: ParameterValue::Secret(Sensitive::new(v.into())),
+            description: None,
+            key_id: None,
+            tags: tags(),
+        })
+    }
+
+    fn sample() -> Plan {
+        let var = |n: &str, k: &str, v: &str| EnvVar { name: n.into(), kind: k.into(), value: v.into() };
+        let before = vec![
+            project(true, "version: 0.2\nphases:\n  build:\n    commands:\n      - make\n", vec![var("A", "PLAINTEXT", "1")]),
+            role(&["arn:aws:ssm:us-east-1:123456789012:parameter/a"]),
+            secret("old-secret"),
+            Resource::Repository(Repository { name: "old".into(), description: None, tags: tags() }),
+        ];
+        let after = vec![
+            project(
+                false,
+                "version: 0.2\nphases:\n  build:\n    commands:\n      - make test\n",
+                vec![var("A", "PLAINTEXT", "1"), var("P", "PARAMETER_STORE", "/demo/password")],
+            ),
+            role(&["arn:aws:ssm:us-east-1:123456789012:parameter/a", "arn:aws:ssm:us-east-1:123456789012:parameter/demo/password"]),
+            secret("new-secret"),
+            Resource::Repository(Repository { name: "new".into(), description: Some("fresh".into()), tags: tags() }),
+        ];
+        plan("demo", &after, &Observed::new(before))
+    }
+
+    #[test]
+    fn human_plan_output() {
+        let text = plan_text(&sample(), Style { color: false });
+        assert!(!text.contains("new-secret") && !text.contains("old-secret"));
+        insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn json_plan_output() {
+        let json = plan_json(&sample());
+        assert!(!json.to_string().contains("secret\""), "{json}");
+        insta::assert_json_snapshot!(json);
     }
 }

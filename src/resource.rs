@@ -158,6 +158,9 @@ pub enum Value {
     /// A JSON document (policies), compared semantically and shown pretty-printed.
     Document(Json),
     Sensitive(Sensitive),
+    /// A reference to another resource, e.g. an environment variable read from SSM:
+    /// (`parameter`, `/name`).
+    Reference(&'static str, String),
 }
 
 pub type Attributes = BTreeMap<String, Value>;
@@ -262,12 +265,12 @@ impl Resource {
                 m.insert("environment.type".into(), Value::Text(p.environment_type.clone()));
                 m.insert("environment.privileged".into(), Value::Bool(p.privileged));
                 for v in &p.variables {
-                    let shown = match v.kind.as_str() {
-                        "PLAINTEXT" => v.value.clone(),
-                        "PARAMETER_STORE" => format!("{{ parameter = {} }}", v.value),
-                        _ => format!("{{ secrets_manager = {} }}", v.value),
+                    let value = match v.kind.as_str() {
+                        "PLAINTEXT" => Value::Text(v.value.clone()),
+                        "PARAMETER_STORE" => Value::Reference("parameter", v.value.clone()),
+                        _ => Value::Reference("secrets_manager", v.value.clone()),
                     };
-                    m.insert(format!("environment.variables.{}", v.name), Value::Text(shown));
+                    m.insert(format!("environment.variables.{}", v.name), value);
                 }
                 m.insert("service_role".into(), Value::Text(p.service_role.clone()));
                 m.insert("timeout_minutes".into(), Value::Int(p.timeout_minutes.into()));

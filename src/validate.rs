@@ -44,10 +44,12 @@ pub fn validate(file: &ProjectFile) -> Vec<Diagnostic> {
     let stack = file.stack.name.get_ref();
     check_stack_name(&file.stack.name, &mut out);
     if let Some(region) = &file.stack.region {
-        let ok = region.get_ref().split('-').count() >= 3
-            && region.get_ref().chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        let ok =
+            region.get_ref().split('-').count() >= 3 && region.get_ref().chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         if !ok {
-            out.push(Diagnostic::at(span(region), format!("`{}` is not an AWS region name", region.get_ref())).with_hint("for example \"us-east-1\""));
+            out.push(
+                Diagnostic::at(span(region), format!("`{}` is not an AWS region name", region.get_ref())).with_hint("for example \"us-east-1\""),
+            );
         }
     }
     check_tags(&file.stack.tags, 0, &mut out);
@@ -63,8 +65,14 @@ pub fn validate(file: &ProjectFile) -> Vec<Diagnostic> {
         let sources = [spec.value.is_some(), spec.value_from_env.is_some(), spec.value_from_file.is_some()];
         match sources.iter().filter(|x| **x).count() {
             1 => {}
-            0 => out.push(Diagnostic::at(span(name), format!("parameter `{}` has no value", name.get_ref())).with_hint("set one of `value`, `value_from_env` or `value_from_file`")),
-            _ => out.push(Diagnostic::at(span(name), format!("parameter `{}` has more than one value source", name.get_ref())).with_hint("keep exactly one of `value`, `value_from_env` and `value_from_file`")),
+            0 => out.push(
+                Diagnostic::at(span(name), format!("parameter `{}` has no value", name.get_ref()))
+                    .with_hint("set one of `value`, `value_from_env` or `value_from_file`"),
+            ),
+            _ => out.push(
+                Diagnostic::at(span(name), format!("parameter `{}` has more than one value source", name.get_ref()))
+                    .with_hint("keep exactly one of `value`, `value_from_env` and `value_from_file`"),
+            ),
         }
         if let Some(v) = &spec.value {
             if spec.kind() == crate::project::ParameterType::SecureString {
@@ -97,7 +105,10 @@ pub fn validate(file: &ProjectFile) -> Vec<Diagnostic> {
         let n = name.get_ref();
         let valid = !n.is_empty() && n.len() <= 100 && n.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) && !n.ends_with(".git");
         if !valid {
-            out.push(Diagnostic::at(span(name), format!("`{n}` is not a valid CodeCommit repository name")).with_hint("use 1 to 100 letters, digits, `.`, `_` or `-`, not ending in `.git`"));
+            out.push(
+                Diagnostic::at(span(name), format!("`{n}` is not a valid CodeCommit repository name"))
+                    .with_hint("use 1 to 100 letters, digits, `.`, `_` or `-`, not ending in `.git`"),
+            );
         }
         if let Some(d) = &spec.description {
             if d.get_ref().chars().count() > 1000 {
@@ -114,7 +125,10 @@ pub fn validate(file: &ProjectFile) -> Vec<Diagnostic> {
             && n.starts_with(|c: char| c.is_ascii_alphanumeric())
             && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         if !valid {
-            out.push(Diagnostic::at(span(name), format!("`{n}` is not a valid CodeBuild project name")).with_hint("use 2 to 150 letters, digits, `-` or `_`, starting with a letter or digit"));
+            out.push(
+                Diagnostic::at(span(name), format!("`{n}` is not a valid CodeBuild project name"))
+                    .with_hint("use 2 to 150 letters, digits, `-` or `_`, starting with a letter or digit"),
+            );
         }
         if spec.role.is_none() {
             let role = codebuild_role_name(stack, n);
@@ -143,7 +157,10 @@ pub fn validate(file: &ProjectFile) -> Vec<Diagnostic> {
         for (var, value) in &spec.environment.variables {
             let v = var.get_ref();
             if v.is_empty() || v.starts_with("CODEBUILD_") || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                out.push(Diagnostic::at(span(var), format!("`{v}` is not a usable environment variable name")).with_hint("use letters, digits and `_`; names starting with CODEBUILD_ are reserved"));
+                out.push(
+                    Diagnostic::at(span(var), format!("`{v}` is not a usable environment variable name"))
+                        .with_hint("use letters, digits and `_`; names starting with CODEBUILD_ are reserved"),
+                );
             }
             if let VariableSpec::Reference(r) = value.get_ref() {
                 match (&r.parameter, &r.secrets_manager) {
@@ -162,9 +179,15 @@ pub fn validate(file: &ProjectFile) -> Vec<Diagnostic> {
 
 fn check_stack_name(name: &Spanned<String>, out: &mut Vec<Diagnostic>) {
     let n = name.get_ref();
-    let ok = !n.is_empty() && n.len() <= 32 && n.starts_with(|c: char| c.is_ascii_alphanumeric()) && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    let ok = !n.is_empty()
+        && n.len() <= 32
+        && n.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
     if !ok {
-        out.push(Diagnostic::at(span(name), format!("`{n}` is not a valid stack name")).with_hint("use 1 to 32 letters, digits or `-`, starting with a letter or digit (it becomes part of role names)"));
+        out.push(
+            Diagnostic::at(span(name), format!("`{n}` is not a valid stack name"))
+                .with_hint("use 1 to 32 letters, digits or `-`, starting with a letter or digit (it becomes part of role names)"),
+        );
     }
 }
 
@@ -254,7 +277,10 @@ fn check_source(project: &str, spec: &crate::project::ProjectSpec, out: &mut Vec
             match &src.location {
                 None => need("location", out),
                 Some(l) if !(l.get_ref().starts_with("https://github.com/") || l.get_ref().starts_with("https://") && src.connection.is_some()) => {
-                    out.push(Diagnostic::at(span(l), "a GitHub source location is the repository's https URL").with_hint("https://github.com/OWNER/REPO.git"));
+                    out.push(
+                        Diagnostic::at(span(l), "a GitHub source location is the repository's https URL")
+                            .with_hint("https://github.com/OWNER/REPO.git"),
+                    );
                 }
                 _ => {}
             }
@@ -264,7 +290,10 @@ fn check_source(project: &str, spec: &crate::project::ProjectSpec, out: &mut Vec
             if let Some(c) = &src.connection {
                 let arn: Vec<&str> = c.get_ref().split(':').collect();
                 if arn.len() < 6 || !matches!(arn[2], "codeconnections" | "codestar-connections") || !arn[5].starts_with("connection/") {
-                    out.push(Diagnostic::at(span(c), "`connection` must be a CodeConnections connection ARN").with_hint("arn:aws:codeconnections:REGION:ACCOUNT:connection/ID"));
+                    out.push(
+                        Diagnostic::at(span(c), "`connection` must be a CodeConnections connection ARN")
+                            .with_hint("arn:aws:codeconnections:REGION:ACCOUNT:connection/ID"),
+                    );
                 }
             }
         }

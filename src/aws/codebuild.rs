@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use aws_sdk_codebuild::types::{
-    ArtifactsType, ComputeType, EnvironmentType, EnvironmentVariable, EnvironmentVariableType, ProjectArtifacts, ProjectEnvironment,
-    ProjectSource, SourceAuth, SourceAuthType, SourceType, Tag,
+    ArtifactsType, ComputeType, EnvironmentType, EnvironmentVariable, EnvironmentVariableType, ProjectArtifacts, ProjectEnvironment, ProjectSource,
+    SourceAuth, SourceAuthType, SourceType, Tag,
 };
 
 use super::{bounded, AwsError, Clients};
@@ -32,12 +32,7 @@ pub async fn observe(c: &Clients, stack: &str, declared: &[String]) -> Result<Ve
     let gets = names.chunks(100).map(|chunk| {
         let chunk = chunk.to_vec();
         async move {
-            c.codebuild
-                .batch_get_projects()
-                .set_names(Some(chunk))
-                .send()
-                .await
-                .map_err(|e| AwsError::from_sdk("codebuild:BatchGetProjects", "", e))
+            c.codebuild.batch_get_projects().set_names(Some(chunk)).send().await.map_err(|e| AwsError::from_sdk("codebuild:BatchGetProjects", "", e))
         }
     });
     let mut out = Vec::new();
@@ -113,13 +108,7 @@ fn parts(p: &Project) -> Result<Parts, AwsError> {
     let variables = p
         .variables
         .iter()
-        .map(|v| {
-            EnvironmentVariable::builder()
-                .name(&v.name)
-                .value(&v.value)
-                .r#type(EnvironmentVariableType::from(v.kind.as_str()))
-                .build()
-        })
+        .map(|v| EnvironmentVariable::builder().name(&v.name).value(&v.value).r#type(EnvironmentVariableType::from(v.kind.as_str())).build())
         .collect::<Result<Vec<_>, _>>()
         .map_err(e)?;
     Ok(Parts {
@@ -224,11 +213,6 @@ pub async fn update(c: &Clients, p: &Project, have: &Project) -> Result<(), AwsE
 }
 
 pub async fn delete(c: &Clients, name: &str) -> Result<(), AwsError> {
-    c.codebuild
-        .delete_project()
-        .name(name)
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk("codebuild:DeleteProject", name, e))?;
+    c.codebuild.delete_project().name(name).send().await.map_err(|e| AwsError::from_sdk("codebuild:DeleteProject", name, e))?;
     Ok(())
 }

@@ -121,11 +121,6 @@ pub async fn update(c: &Clients, t: &Target, want: &Repository, have: &Repositor
 }
 
 pub async fn delete(c: &Clients, name: &str) -> Result<(), AwsError> {
-    c.codecommit
-        .delete_repository()
-        .repository_name(name)
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk("codecommit:DeleteRepository", name, e))?;
+    c.codecommit.delete_repository().repository_name(name).send().await.map_err(|e| AwsError::from_sdk("codecommit:DeleteRepository", name, e))?;
     Ok(())
 }

@@ -56,10 +56,8 @@ async fn read_role(c: &Clients, stack: &str, name: String) -> Result<Option<Role
         // Not ours: enough to report the conflict; its policies are none of our business.
         return Ok(Some(role));
     }
-    let (inline, attached) = tokio::join!(
-        c.iam.list_role_policies().role_name(&name).send(),
-        c.iam.list_attached_role_policies().role_name(&name).send()
-    );
+    let (inline, attached) =
+        tokio::join!(c.iam.list_role_policies().role_name(&name).send(), c.iam.list_attached_role_policies().role_name(&name).send());
     let inline = inline.map_err(|e| AwsError::from_sdk("iam:ListRolePolicies", &name, e))?;
     let attached = attached.map_err(|e| AwsError::from_sdk("iam:ListAttachedRolePolicies", &name, e))?;
     role.attached_policies = attached.attached_policies().iter().filter_map(|p| p.policy_arn().map(str::to_string)).collect();
@@ -140,41 +138,17 @@ pub async fn update(c: &Clients, want: &Role, have: &Role) -> Result<(), AwsErro
         _ => {}
     }
     for p in &have.other_inline_policies {
-        c.iam
-            .delete_role_policy()
-            .role_name(name)
-            .policy_name(p)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("iam:DeleteRolePolicy", name, e))?;
+        c.iam.delete_role_policy().role_name(name).policy_name(p).send().await.map_err(|e| AwsError::from_sdk("iam:DeleteRolePolicy", name, e))?;
     }
     for arn in &have.attached_policies {
-        c.iam
-            .detach_role_policy()
-            .role_name(name)
-            .policy_arn(arn)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("iam:DetachRolePolicy", name, e))?;
+        c.iam.detach_role_policy().role_name(name).policy_arn(arn).send().await.map_err(|e| AwsError::from_sdk("iam:DetachRolePolicy", name, e))?;
     }
     let (set, unset) = tag_delta(&want.tags, &have.tags);
     if !unset.is_empty() {
-        c.iam
-            .untag_role()
-            .role_name(name)
-            .set_tag_keys(Some(unset))
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("iam:UntagRole", name, e))?;
+        c.iam.untag_role().role_name(name).set_tag_keys(Some(unset)).send().await.map_err(|e| AwsError::from_sdk("iam:UntagRole", name, e))?;
     }
     if !set.is_empty() {
-        c.iam
-            .tag_role()
-            .role_name(name)
-            .set_tags(Some(sdk_tags(&set)))
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("iam:TagRole", name, e))?;
+        c.iam.tag_role().role_name(name).set_tags(Some(sdk_tags(&set))).send().await.map_err(|e| AwsError::from_sdk("iam:TagRole", name, e))?;
     }
     Ok(())
 }
@@ -197,13 +171,7 @@ pub async fn delete(c: &Clients, have: &Role) -> Result<(), AwsError> {
         }
     }
     for arn in &have.attached_policies {
-        c.iam
-            .detach_role_policy()
-            .role_name(name)
-            .policy_arn(arn)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("iam:DetachRolePolicy", name, e))?;
+        c.iam.detach_role_policy().role_name(name).policy_arn(arn).send().await.map_err(|e| AwsError::from_sdk("iam:DetachRolePolicy", name, e))?;
     }
     match c.iam.delete_role().role_name(name).send().await {
         Ok(_) => Ok(()),

@@ -50,12 +50,13 @@ async fn describe(c: &Clients, filter: ParameterStringFilter, into: &mut BTreeMa
 }
 
 fn filter(key: &str, option: Option<&str>, values: Vec<String>) -> Result<ParameterStringFilter, AwsError> {
-    ParameterStringFilter::builder()
-        .key(key)
-        .set_option(option.map(str::to_string))
-        .set_values(Some(values))
-        .build()
-        .map_err(|e| AwsError { operation: "ssm:DescribeParameters".into(), resource: String::new(), code: String::new(), message: e.to_string(), hint: None })
+    ParameterStringFilter::builder().key(key).set_option(option.map(str::to_string)).set_values(Some(values)).build().map_err(|e| AwsError {
+        operation: "ssm:DescribeParameters".into(),
+        resource: String::new(),
+        code: String::new(),
+        message: e.to_string(),
+        hint: None,
+    })
 }
 
 pub struct SsmView {
@@ -123,7 +124,11 @@ pub async fn observe(c: &Clients, stack: &str, declared: &[String], referenced: 
     for ((name, meta), tags) in managed.into_iter().zip(tags) {
         let value = values.remove(&name).unwrap_or_default();
         resources.push(Resource::Parameter(Parameter {
-            value: if meta.kind == ParameterType::SecureString { ParameterValue::Secret(Sensitive::new(value)) } else { ParameterValue::Plain(value) },
+            value: if meta.kind == ParameterType::SecureString {
+                ParameterValue::Secret(Sensitive::new(value))
+            } else {
+                ParameterValue::Plain(value)
+            },
             kind: meta.kind,
             // SSM reports the default key of a SecureString as alias/aws/ssm; the file
             // leaves key_id unset for it.

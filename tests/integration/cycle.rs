@@ -13,8 +13,10 @@ pub fn flask_stack() -> Stack {
     let s = Stack::new(&std::fs::read_to_string(format!("{example}/cbctl.toml")).unwrap()).env("REGISTRY_PASSWORD", SECRET);
     s.write("lint-buildspec.yml", &std::fs::read_to_string(format!("{example}/lint-buildspec.yml")).unwrap());
     let aws = s.aws();
-    s.block_on(aws.ssm.put_parameter().name("/external/registry/url").value("registry.example.com").r#type(aws_sdk_ssm::types::ParameterType::String).send())
-        .unwrap();
+    s.block_on(
+        aws.ssm.put_parameter().name("/external/registry/url").value("registry.example.com").r#type(aws_sdk_ssm::types::ParameterType::String).send(),
+    )
+    .unwrap();
     s
 }
 
@@ -51,11 +53,8 @@ fn flask_stack_plans_applies_replans_clean_and_destroys() {
     let p = s.block_on(aws.project("myawesomeapp")).expect("project created");
     let env = p.environment().unwrap();
     assert_eq!(env.privileged_mode(), Some(true));
-    let vars: Vec<(String, String, String)> = env
-        .environment_variables()
-        .iter()
-        .map(|v| (v.name().to_string(), v.r#type().unwrap().as_str().to_string(), v.value().to_string()))
-        .collect();
+    let vars: Vec<(String, String, String)> =
+        env.environment_variables().iter().map(|v| (v.name().to_string(), v.r#type().unwrap().as_str().to_string(), v.value().to_string())).collect();
     assert!(vars.contains(&("DOCKER_REGISTRY_PASSWORD".into(), "PARAMETER_STORE".into(), "/myaws/parameterstore/password".into())), "{vars:?}");
     assert!(vars.contains(&("APP_NAME".into(), "PLAINTEXT".into(), "myawesomeapp".into())), "{vars:?}");
     assert_eq!(p.concurrent_build_limit(), Some(2));
@@ -85,12 +84,17 @@ fn flask_stack_plans_applies_replans_clean_and_destroys() {
     assert_eq!(statement(&doc, "PullSource")["Resource"], format!("arn:aws:codecommit:us-east-1:{ACCOUNT}:myapp"));
     assert_eq!(statement(&doc, "PullSource")["Action"], "codecommit:GitPull");
     let lint_doc = s.block_on(aws.role_policy("flask-ci-codebuild-myawesomeapp-lint")).unwrap();
-    assert_eq!(lint_doc["Statement"].as_array().unwrap().len(), 2, "a project with no source and no parameters gets logs and reports only: {lint_doc}");
+    assert_eq!(
+        lint_doc["Statement"].as_array().unwrap().len(),
+        2,
+        "a project with no source and no parameters gets logs and reports only: {lint_doc}"
+    );
 
     // Right after apply, nothing to do; and the read is cheap.
     let again = s.ok(&["plan", "--detailed-exitcode", "-v"], 0);
     assert!(again.stdout.contains("No changes."), "{}", again.stdout);
-    let calls: usize = again.stderr.lines().find_map(|l| l.strip_prefix("aws: ")?.strip_suffix(" API calls to read the stack")?.parse().ok()).unwrap();
+    let calls: usize =
+        again.stderr.lines().find_map(|l| l.strip_prefix("aws: ")?.strip_suffix(" API calls to read the stack")?.parse().ok()).unwrap();
     assert!(calls <= 25, "a no-change plan of the demo stack made {calls} API calls:\n{}", again.stderr);
 
     let destroyed = s.ok(&["destroy", "--auto-approve"], 0);
@@ -99,7 +103,11 @@ fn flask_stack_plans_applies_replans_clean_and_destroys() {
     assert!(!s.block_on(aws.role_exists("flask-ci-codebuild-myawesomeapp")));
     assert!(!s.block_on(aws.repository_exists("myapp")));
     assert_eq!(s.block_on(aws.parameter("/myaws/parameterstore/password")), None);
-    assert_eq!(s.block_on(aws.parameter("/external/registry/url")).as_deref(), Some("registry.example.com"), "a referenced parameter is never touched");
+    assert_eq!(
+        s.block_on(aws.parameter("/external/registry/url")).as_deref(),
+        Some("registry.example.com"),
+        "a referenced parameter is never touched"
+    );
 
     // The secret never appeared in any output, nor in any file cbctl could have left.
     for o in s.outputs.lock().unwrap().iter() {
@@ -177,11 +185,25 @@ fn drift_made_out_of_band_is_shown_and_put_back() {
     env.privileged_mode = Some(false);
     s.block_on(aws.codebuild.update_project().name("myawesomeapp").environment(env).send()).unwrap();
     s.block_on(
-        aws.ssm.put_parameter().name("/myaws/parameterstore/username").value("intruder").r#type(aws_sdk_ssm::types::ParameterType::String).overwrite(true).send(),
+        aws.ssm
+            .put_parameter()
+            .name("/myaws/parameterstore/username")
+            .value("intruder")
+            .r#type(aws_sdk_ssm::types::ParameterType::String)
+            .overwrite(true)
+            .send(),
     )
     .unwrap();
-    s.block_on(aws.ssm.put_parameter().name("/myaws/parameterstore/password").value("guessed").r#type(aws_sdk_ssm::types::ParameterType::SecureString).overwrite(true).send())
-        .unwrap();
+    s.block_on(
+        aws.ssm
+            .put_parameter()
+            .name("/myaws/parameterstore/password")
+            .value("guessed")
+            .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+            .overwrite(true)
+            .send(),
+    )
+    .unwrap();
     let wide = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
     let created = s.block_on(aws.iam.create_policy().policy_name("TooWide").policy_document(wide).send()).unwrap();
     let wide_arn = created.policy().unwrap().arn().unwrap().to_string();

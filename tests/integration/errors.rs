@@ -17,7 +17,11 @@ fn validate_points_at_the_mistake_and_suggests_the_fix() {
 
     s.write("cbctl.toml", "[stack]\nname = \"s\"\n[projects.app]\nsorce = { type = \"none\" }\n");
     let o = s.ok(&["validate"], 1);
-    assert!(o.stderr.contains("unknown field `sorce`") && o.stderr.contains("cbctl.toml:4:1") && o.stderr.contains("did you mean `source`?"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("unknown field `sorce`") && o.stderr.contains("cbctl.toml:4:1") && o.stderr.contains("did you mean `source`?"),
+        "{}",
+        o.stderr
+    );
 
     s.write("cbctl.toml", "[stack]\nname = \"s\"\n[projects.app]\ntimeout_minutes = \"1h\"\nsource = { type = \"none\" }\n");
     let o = s.ok(&["validate"], 1);

@@ -22,10 +22,7 @@ pub struct Emulator {
 impl Emulator {
     pub fn start() -> Emulator {
         let python = root().join(".venv/bin/python");
-        assert!(
-            python.exists(),
-            "the emulator's venv is missing: run `bash tests/emulator/setup.sh` (scripts/test.sh does it)"
-        );
+        assert!(python.exists(), "the emulator's venv is missing: run `bash tests/emulator/setup.sh` (scripts/test.sh does it)");
         let mut child = Command::new(python)
             .arg(root().join("tests/emulator/launcher.py"))
             .args(["--port", "0", "--exit-with-parent"])

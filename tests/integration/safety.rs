@@ -39,8 +39,16 @@ fn destroy_removes_this_stack_only() {
         aws.codebuild
             .create_project()
             .name("build-a-manual")
-            .source(aws_sdk_codebuild::types::ProjectSource::builder().r#type(aws_sdk_codebuild::types::SourceType::NoSource).buildspec("version: 0.2").build().unwrap())
-            .artifacts(aws_sdk_codebuild::types::ProjectArtifacts::builder().r#type(aws_sdk_codebuild::types::ArtifactsType::NoArtifacts).build().unwrap())
+            .source(
+                aws_sdk_codebuild::types::ProjectSource::builder()
+                    .r#type(aws_sdk_codebuild::types::SourceType::NoSource)
+                    .buildspec("version: 0.2")
+                    .build()
+                    .unwrap(),
+            )
+            .artifacts(
+                aws_sdk_codebuild::types::ProjectArtifacts::builder().r#type(aws_sdk_codebuild::types::ArtifactsType::NoArtifacts).build().unwrap(),
+            )
             .environment(
                 aws_sdk_codebuild::types::ProjectEnvironment::builder()
                     .r#type(aws_sdk_codebuild::types::EnvironmentType::LinuxContainer)
