@@ -36,7 +36,15 @@ enum Failure {
 }
 
 pub fn run() -> i32 {
-    let cli = Cli::parse();
+    // clap exits 2 on a usage error; 2 means "changes pending" for plan, so usage
+    // errors exit 1 like every other error (CONTRACT §1).
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 1 } else { 0 };
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(4).enable_all().build() {
         Ok(r) => r,
         Err(e) => {

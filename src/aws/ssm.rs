@@ -148,6 +148,17 @@ fn value_of(p: &Parameter) -> &str {
     }
 }
 
+/// A validation error may quote the value it rejected; a secret must not reach the user's
+/// terminal or CI log that way.
+fn scrub(mut e: AwsError, p: &Parameter) -> AwsError {
+    if let ParameterValue::Secret(s) = &p.value {
+        if !s.expose().is_empty() {
+            e.message = e.message.replace(s.expose(), "(sensitive value)");
+        }
+    }
+    e
+}
+
 fn sdk_type(k: ParameterType) -> SdkType {
     match k {
         ParameterType::String => SdkType::String,
@@ -168,7 +179,7 @@ pub async fn create(c: &Clients, p: &Parameter) -> Result<(), AwsError> {
         .set_tags(Some(tags))
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk("ssm:PutParameter", &p.name, e))?;
+        .map_err(|e| scrub(AwsError::from_sdk("ssm:PutParameter", &p.name, e), p))?;
     Ok(())
 }
 
@@ -184,7 +195,7 @@ pub async fn update(c: &Clients, want: &Parameter, have: &Parameter) -> Result<(
             .overwrite(true)
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("ssm:PutParameter", &want.name, e))?;
+            .map_err(|e| scrub(AwsError::from_sdk("ssm:PutParameter", &want.name, e), want))?;
     }
     let (set, unset) = super::iam::tag_delta(&want.tags, &have.tags);
     if !unset.is_empty() {

@@ -142,7 +142,8 @@ fn file_changes_apply_in_place_and_a_removed_project_is_deleted() {
     let changed = original
         .replace("privileged = true", "privileged = false")
         .replace("APP_NAME = \"myawesomeapp\"", "APP_NAME = \"myawesomeapp\"\nLOG_LEVEL = \"debug\"")
-        .replace("value = \"ci-bot\"", "value = \"ci-robot\"");
+        .replace("value = \"ci-bot\"", "value = \"ci-robot\"")
+        .replace("concurrent_build_limit = 2\n", "");
     let changed = changed[..changed.find("[projects.myawesomeapp-lint]").unwrap()].to_string();
     s.write("cbctl.toml", &changed);
     let s = s.env("REGISTRY_PASSWORD", "rotated-password-1");
@@ -153,6 +154,7 @@ fn file_changes_apply_in_place_and_a_removed_project_is_deleted() {
         "~ environment.privileged: true -> false",
         "+ environment.variables.LOG_LEVEL = \"debug\"",
         "~ value: \"ci-bot\" -> \"ci-robot\"",
+        "- concurrent_build_limit = 2",
         "~ value: (sensitive value) -> (sensitive value)",
         "- project.myawesomeapp-lint",
         "- role.flask-ci-codebuild-myawesomeapp-lint",
@@ -164,6 +166,7 @@ fn file_changes_apply_in_place_and_a_removed_project_is_deleted() {
 
     let p = s.block_on(aws.project("myawesomeapp")).unwrap();
     assert_eq!(p.environment().unwrap().privileged_mode(), Some(false));
+    assert_eq!(p.concurrent_build_limit(), None, "removing the key removes the limit");
     assert!(p.environment().unwrap().environment_variables().iter().any(|v| v.name() == "LOG_LEVEL" && v.value() == "debug"));
     assert_eq!(s.block_on(aws.parameter("/myaws/parameterstore/username")).as_deref(), Some("ci-robot"));
     assert_eq!(s.block_on(aws.parameter("/myaws/parameterstore/password")).as_deref(), Some("rotated-password-1"));
