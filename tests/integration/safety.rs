@@ -110,3 +110,42 @@ fn apply_and_destroy_refuse_without_a_terminal_or_auto_approve() {
     assert!(o.stderr.contains("standard input is not a terminal"), "{}", o.stderr);
     assert_eq!(s.block_on(aws.project_names()), vec!["build-a".to_string()]);
 }
+
+#[test]
+fn a_role_given_by_arn_is_used_as_is_and_never_changed() {
+    let s = Stack::new("[stack]\nname = \"byo\"\n[projects.app]\nbuildspec_file = \"b.yml\"\nsource = { type = \"none\" }\nrole = { arn = \"arn:aws:iam::123456789012:role/team/existing-ci\" }\n");
+    s.write("b.yml", "version: 0.2\n");
+    let aws = s.aws();
+    let trust =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"codebuild.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    s.block_on(aws.iam.create_role().role_name("existing-ci").path("/team/").assume_role_policy_document(trust).send()).unwrap();
+    s.block_on(
+        aws.iam
+            .put_role_policy()
+            .role_name("existing-ci")
+            .policy_name("mine")
+            .policy_document(
+                trust
+                    .replace("sts:AssumeRole", "s3:GetObject")
+                    .replace("\"Principal\":{\"Service\":\"codebuild.amazonaws.com\"},", "\"Resource\":\"arn:aws:s3:::b/*\","),
+            )
+            .send(),
+    )
+    .unwrap();
+
+    let plan = s.ok(&["plan"], 0);
+    assert!(!plan.stdout.contains("role."), "no role is generated:\n{}", plan.stdout);
+    s.ok(&["apply", "--auto-approve"], 0);
+    let p = s.block_on(aws.project("app")).unwrap();
+    assert_eq!(p.service_role(), Some("arn:aws:iam::123456789012:role/team/existing-ci"));
+    let roles = s.block_on(aws.iam.list_roles().send()).unwrap();
+    assert_eq!(roles.roles().len(), 1, "cbctl created no role");
+    let policies = s.block_on(aws.iam.list_role_policies().role_name("existing-ci").send()).unwrap();
+    assert_eq!(policies.policy_names(), ["mine".to_string()]);
+    let tags = s.block_on(aws.iam.list_role_tags().role_name("existing-ci").send()).unwrap();
+    assert!(tags.tags().is_empty(), "the role was not tagged");
+
+    s.ok(&["destroy", "--auto-approve"], 0);
+    assert!(s.block_on(aws.role_exists("existing-ci")), "destroy leaves a referenced role alone");
+    assert!(s.block_on(aws.project_names()).is_empty());
+}
