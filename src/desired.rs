@@ -123,7 +123,7 @@ pub fn resolve(
             kind,
             value: if kind == ParameterType::SecureString { ParameterValue::Secret(Sensitive::new(value)) } else { ParameterValue::Plain(value) },
             description: spec.description.as_ref().map(|d| d.get_ref().clone()),
-            key_id: spec.key_id.as_ref().map(|d| d.get_ref().clone()),
+            key_id: spec.key_id.as_ref().map(|d| canonical_key(target, facts, d.get_ref())),
             tags: tags_of(&stack, &file.stack.tags, &spec.tags),
         }));
     }
@@ -267,6 +267,16 @@ pub fn resolve(
         Ok(Desired { stack, resources })
     } else {
         Err(errors)
+    }
+}
+
+/// One spelling per KMS key, so the plan compares keys and not how they were written:
+/// SSM may report a key as an alias, a key id or an ARN. Known aliases and bare key ids
+/// become key ARNs; anything else is kept as written.
+pub fn canonical_key(t: &Target, facts: &Facts, key: &str) -> String {
+    match key_arn(t, facts, key) {
+        Ok(Some(arn)) => arn,
+        _ => key.to_string(),
     }
 }
 

@@ -3,9 +3,10 @@
 //! of `plan(desired, observed)` plus the facts `desired::resolve` needs about references.
 
 use crate::aws::{codebuild, codecommit, iam, kms, ssm, AwsError, Clients};
-use crate::desired::{Facts, Target};
+use crate::desired::{canonical_key, Facts, Target};
 use crate::plan::Observed;
 use crate::project::ProjectFile;
+use crate::resource::Resource;
 use crate::validate::{codebuild_role_name, references};
 
 pub struct World {
@@ -35,9 +36,15 @@ pub async fn observe(c: &Clients, t: &Target, file: &ProjectFile, with_values: b
     aliases.sort();
     aliases.dedup();
     let keys = kms::resolve_aliases(c, aliases).await?;
+    let facts = Facts { parameters: params.existing, repositories: repos.existing, keys };
     let mut resources = roles;
-    resources.extend(params.resources);
+    resources.extend(params.resources.into_iter().map(|mut r| {
+        if let Resource::Parameter(p) = &mut r {
+            p.key_id = p.key_id.as_deref().map(|k| canonical_key(t, &facts, k));
+        }
+        r
+    }));
     resources.extend(repos.resources);
     resources.extend(projects);
-    Ok(World { observed: Observed::new(resources), facts: Facts { parameters: params.existing, repositories: repos.existing, keys } })
+    Ok(World { observed: Observed::new(resources), facts })
 }
