@@ -149,3 +149,42 @@ fn a_role_given_by_arn_is_used_as_is_and_never_changed() {
     assert!(s.block_on(aws.role_exists("existing-ci")), "destroy leaves a referenced role alone");
     assert!(s.block_on(aws.project_names()).is_empty());
 }
+
+/// Runs cbctl under a pseudo-terminal (util-linux `script`), typing `input`.
+fn in_terminal(s: &Stack, args: &str, input: &str) -> (i32, String) {
+    use std::io::Write;
+    let cmd = format!("{} {args}", env!("CARGO_BIN_EXE_cbctl"));
+    let mut child = std::process::Command::new("script")
+        .args(["-q", "-e", "-c", &cmd, "/dev/null"])
+        .current_dir(s.dir.path())
+        .env("AWS_ENDPOINT_URL", &s.emu.url)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", crate::harness::REGION)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("script (util-linux) runs cbctl in a pseudo-terminal");
+    // Answer only once the question is on screen, as a person would.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn on_a_terminal_apply_asks_and_only_yes_proceeds() {
+    let s = Stack::new("[stack]\nname = \"ask\"\n[parameters.\"/ask/p\"]\nvalue = \"v\"\n");
+    let aws = s.aws();
+    let (code, screen) = in_terminal(&s, "apply", "no\n");
+    assert!(screen.contains("Only 'yes' will be accepted."), "{screen}");
+    assert!(screen.contains("apply cancelled: nothing was changed."), "{screen}");
+    assert_eq!(code, 1);
+    assert_eq!(s.block_on(aws.parameter("/ask/p")), None);
+
+    let (code, screen) = in_terminal(&s, "apply", "yes\n");
+    assert!(screen.contains("Apply complete! 1 added"), "{screen}");
+    assert_eq!(code, 0);
+    assert_eq!(s.block_on(aws.parameter("/ask/p")).as_deref(), Some("v"));
+}
