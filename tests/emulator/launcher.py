@@ -11,13 +11,40 @@ Every patch below reproduces a real-AWS behaviour that moto 5.2.5
 lacks or gets wrong; the patches reach into moto internals, so the launcher
 refuses to run on any other moto version. SSM and STS need no patches in
 5.2.5 (test_launcher.py checks the operations cbctl relies on).
+
+Fault injection, set by the environment: all off by default, and then no
+middleware is installed at all. Requests to /moto-api/... are never touched.
+When any is on, one summary line goes to stderr (stdout stays READY only).
+  CBCTL_EMU_THROTTLE_RATE=F      fraction 0..1 of requests answered with the
+      service's throttling error: JSON services 400 ThrottlingException,
+      IAM/STS 400 Throttling (XML ErrorResponse), S3 503 SlowDown.
+  CBCTL_EMU_5XX_RATE=F           fraction 0..1 answered 500 InternalFailure
+      (S3: InternalError); throttling wins where the two add up to over 1.
+  CBCTL_EMU_SEED=N               seed of the RNG drawing those (default 1):
+      one draw per request in arrival order, so a sequential client sees
+      the same faults on every run.
+  CBCTL_EMU_ROLE_DELAY_SECONDS=F for F s after a successful IAM CreateRole /
+      UpdateAssumeRolePolicy, CodeBuild Create/UpdateProject naming the role
+      as serviceRole fail 400 InvalidInputException and CodePipeline
+      Create/UpdatePipeline naming it as roleArn fail 400
+      InvalidStructureException, as during real IAM propagation.
+  CBCTL_EMU_FAIL=SPEC[,SPEC...]  SPEC is Service.Operation[:N|:*][=Code]: the
+      Nth (default 1st; * = every) HTTP request of that operation, SDK retries
+      included, fails 400 with Code (default AccessDeniedException), message
+      "injected failure". Service: CodeBuild, CodeCommit, SSM, IAM, STS, KMS,
+      CodePipeline, S3, EventBridge; Operation: its API name, or * for any.
+Precedence per request: CBCTL_EMU_FAIL, then throttle/5xx, then role delay.
 """
 
 import argparse
 import copy
+import http
+import io
 import json
 import logging
+import math
 import os
+import random
 import re
 import signal
 import socket
@@ -25,6 +52,7 @@ import sys
 import threading
 import time
 import urllib.parse
+import uuid
 
 MOTO_VERSION = "5.2.5"
 
@@ -362,6 +390,346 @@ def apply_patches():
     patch_iam()
 
 
+# --------------------------------------------------------- fault injection --
+# name in CBCTL_EMU_FAIL -> (SigV4 signing name, botocore service name)
+FAULT_SERVICES = {
+    "CodeBuild": ("codebuild", "codebuild"),
+    "CodeCommit": ("codecommit", "codecommit"),
+    "SSM": ("ssm", "ssm"),
+    "IAM": ("iam", "iam"),
+    "STS": ("sts", "sts"),
+    "KMS": ("kms", "kms"),
+    "CodePipeline": ("codepipeline", "codepipeline"),
+    "S3": ("s3", "s3"),
+    "EventBridge": ("events", "events"),
+}
+QUERY_SERVICES = {
+    "IAM": "https://iam.amazonaws.com/doc/2010-05-08/",
+    "STS": "https://sts.amazonaws.com/doc/2011-06-15/",
+}
+INTERNAL_FAILURE = "The request processing has failed because of an unknown error, exception or failure."
+ROLE_DELAYED = {  # (service, operation) -> (error code, message prefix)
+    ("CodeBuild", "CreateProject"): ("InvalidInputException", "CodeBuild is not authorized to perform: sts:AssumeRole on "),
+    ("CodeBuild", "UpdateProject"): ("InvalidInputException", "CodeBuild is not authorized to perform: sts:AssumeRole on "),
+    ("CodePipeline", "CreatePipeline"): ("InvalidStructureException", "CodePipeline is not authorized to perform AssumeRole on role "),
+    ("CodePipeline", "UpdatePipeline"): ("InvalidStructureException", "CodePipeline is not authorized to perform AssumeRole on role "),
+}
+ROLE_CREATING = {("IAM", "CreateRole"), ("IAM", "UpdateAssumeRolePolicy")}
+
+
+def _service_model(service):
+    import botocore.session
+
+    return botocore.session.get_session().get_service_model(FAULT_SERVICES[service][1])
+
+
+class Faults:
+    """The CBCTL_EMU_* settings; falsy when every fault is off."""
+
+    def __init__(self, env):
+        def number(name, kind, default, expected, low=-math.inf, high=math.inf):
+            raw = env.get(name, "").strip()
+            if not raw:
+                return default
+            try:
+                value = kind(raw)
+            except ValueError:
+                value = math.nan
+            if not low <= value <= high:  # NaN fails too
+                sys.exit(f"launcher.py: {name}={raw!r}: expected {expected}")
+            return value
+
+        rate = "a number from 0 to 1"
+        self.throttle = number("CBCTL_EMU_THROTTLE_RATE", float, 0.0, rate, 0.0, 1.0)
+        self.server_error = min(number("CBCTL_EMU_5XX_RATE", float, 0.0, rate, 0.0, 1.0), 1.0 - self.throttle)
+        self.seed = number("CBCTL_EMU_SEED", int, 1, "an integer")
+        self.role_delay = number("CBCTL_EMU_ROLE_DELAY_SECONDS", float, 0.0, "a number of seconds >= 0", 0.0, 1e9)
+        self.fail = [self._parse_fail(s) for s in env.get("CBCTL_EMU_FAIL", "").split(",") if s.strip()]
+
+    @staticmethod
+    def _parse_fail(spec):
+        m = re.fullmatch(r"\s*([\w-]+)\.(\w+|\*)(?::(\d+|\*))?(?:=([\w.#:-]+))?\s*", spec)
+        problem = None if m else "expected Service.Operation[:N][=Code]"
+        if m:
+            aliases = {k.lower(): k for k in FAULT_SERVICES}
+            aliases.update({sig: k for k, (sig, _) in FAULT_SERVICES.items()})
+            service = aliases.get(m[1].lower())
+            if service is None:
+                problem = f"unknown service {m[1]!r} (one of {', '.join(FAULT_SERVICES)})"
+            elif m[2] != "*":
+                ops = {op.lower(): op for op in _service_model(service).operation_names}
+                operation = ops.get(m[2].lower())
+                if operation is None:
+                    problem = f"{service} has no operation {m[2]!r}"
+            else:
+                operation = "*"
+            if m[3] not in (None, "*") and int(m[3]) < 1:
+                problem = "N counts from 1"
+        if problem:
+            sys.exit(f"launcher.py: CBCTL_EMU_FAIL: {spec.strip()!r}: {problem}")
+        nth = None if m[3] == "*" else int(m[3] or 1)
+        return service, operation, nth, m[4] or "AccessDeniedException"
+
+    def __bool__(self):
+        return bool(self.throttle or self.server_error or self.role_delay or self.fail)
+
+    def summary(self):
+        parts = []
+        if self.throttle or self.server_error:
+            parts.append(f"throttle {self.throttle:g}, 5xx {self.server_error:g} (seed {self.seed})")
+        if self.role_delay:
+            parts.append(f"role delay {self.role_delay:g}s")
+        for service, operation, nth, code in self.fail:
+            parts.append(f"fail {service}.{operation}:{'*' if nth is None else nth}={code}")
+        return "launcher.py: fault injection: " + "; ".join(parts)
+
+
+class RestOperations:
+    """Names the operation of a REST (S3) request from the botocore model's
+    HTTP bindings: method, path template, and the query keys and headers the
+    operation requires (e.g. x-amz-copy-source tells CopyObject from PutObject);
+    the most specific match wins."""
+
+    def __init__(self, service):
+        model = _service_model(service)
+        self.routes = []
+        for name in model.operation_names:
+            operation = model.operation_model(name)
+            binding = operation.http
+            path, _, query = binding["requestUri"].partition("?")
+            required = urllib.parse.parse_qsl(query, keep_blank_values=True)
+            headers = []
+            shape = operation.input_shape
+            for member in shape.required_members if shape else ():
+                where = shape.members[member].serialization
+                if where.get("location") == "querystring":
+                    required.append((where["name"], ""))
+                elif where.get("location") == "header":
+                    headers.append("HTTP_" + where["name"].upper().replace("-", "_"))
+            pattern, literals = "", 0
+            for segment in path.strip("/").split("/") if path.strip("/") else []:
+                if segment.endswith("+}"):
+                    pattern += "/.+"
+                elif segment.startswith("{"):
+                    pattern += "/[^/]+"
+                else:
+                    pattern += "/" + re.escape(segment)
+                    literals += 1
+            regex = re.compile(pattern + "/?" if pattern else "/")
+            score = (len(required) + len(headers), literals)
+            self.routes.append((binding["method"], regex, required, headers, score, name))
+
+    def name(self, environ):
+        query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        if "x-id" in query:  # newer SDKs name the operation themselves
+            return query["x-id"][0]
+        path = environ.get("PATH_INFO", "") or "/"
+        host = environ.get("HTTP_HOST", "").rsplit(":", 1)[0]
+        bucket = re.fullmatch(r"(.+)\.(?:s3[.-].*|localhost)", host)
+        if bucket:  # virtual-hosted-style request
+            path = "/" + bucket[1] + path
+        best = None
+        for method, regex, required, headers, score, name in self.routes:
+            if (
+                method == environ.get("REQUEST_METHOD")
+                and regex.fullmatch(path)
+                and all(k in query and (not v or v in query[k]) for k, v in required)
+                and all(h in environ for h in headers)
+                and (best is None or score > best[0])
+            ):
+                best = (score, name)
+        return best and best[1]
+
+
+class FaultInjector:
+    """WSGI middleware in front of moto's DomainDispatcherApplication."""
+
+    def __init__(self, app, faults):
+        self.app, self.faults = app, faults
+        self.lock = threading.Lock()
+        self.rng = random.Random(faults.seed)
+        self.counts = {}  # (service, operation or "*") -> requests seen
+        self.roles = {}  # role name -> monotonic time of its last (trust) change
+        self.rest = {}  # service -> RestOperations
+        self.fail_services = {service for service, *_ in faults.fail}
+        self.targets = {
+            _service_model(s).metadata["targetPrefix"]: s
+            for s in FAULT_SERVICES
+            if "targetPrefix" in _service_model(s).metadata
+        }
+        self.signing = {sig: s for s, (sig, _) in FAULT_SERVICES.items()}
+
+    # -- recognising the request --
+    @staticmethod
+    def body(environ):
+        """The request body, put back so that moto reads it too."""
+        if "cbctl.body" not in environ:
+            stream = environ["wsgi.input"]
+            try:
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            if environ.get("wsgi.input_terminated"):
+                data = stream.read()
+            else:
+                data = stream.read(length) if length > 0 else b""
+            environ["wsgi.input"] = io.BytesIO(data)
+            environ["cbctl.body"] = data
+        return environ["cbctl.body"]
+
+    def query_param(self, environ, name):
+        for source in (environ.get("QUERY_STRING", ""), None):
+            if source is None:
+                if not environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+                    return None
+                source = self.body(environ).decode("utf-8", "replace")
+            values = urllib.parse.parse_qs(source, keep_blank_values=True).get(name)
+            if values:
+                return values[0]
+        return None
+
+    def service_of(self, environ):
+        """(service, protocol family); family is json, query, s3 or rest-json."""
+        target = environ.get("HTTP_X_AMZ_TARGET")
+        scope = environ.get("HTTP_AUTHORIZATION", "")
+        m = re.search(r"Credential=[^/,\s]+/\d+/[^/]+/([^/]+)/aws4_request", scope)
+        if not m:
+            q = urllib.parse.parse_qs(environ.get("QUERY_STRING", "")).get("X-Amz-Credential", [""])[0]
+            m = re.fullmatch(r"[^/]+/\d+/[^/]+/([^/]+)/aws4_request", q)
+        service = m and self.signing.get(m[1].lower(), m[1])
+        if target:
+            return service or self.targets.get(target.split(".")[0]), "json"
+        if service in QUERY_SERVICES:
+            return service, "query"
+        if service in (None, "S3"):  # moto too sends unrecognised requests to S3
+            if service is None and self.query_param(environ, "Action") in ("AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"):
+                return "STS", "query"
+            return "S3", "s3"
+        if self.query_param(environ, "Action"):
+            return service, "query"
+        return service, "rest-json"
+
+    def operation_of(self, environ, service, family):
+        if family == "json":
+            return environ.get("HTTP_X_AMZ_TARGET", "").partition(".")[2]
+        if family == "query":
+            return self.query_param(environ, "Action")
+        if service in self.fail_services and service in FAULT_SERVICES:
+            with self.lock:
+                if service not in self.rest:
+                    self.rest[service] = RestOperations(service)
+            return self.rest[service].name(environ)
+        return None
+
+    # -- answering --
+    @staticmethod
+    def respond(environ, start_response, family, service, status, code, message):
+        request_id = str(uuid.uuid4())
+        headers = [("x-amzn-RequestId", request_id)]
+        if family == "json":  # the request's awsJson version (1.1 for all of ours)
+            content_type = environ.get("CONTENT_TYPE", "")
+            if not content_type.startswith("application/x-amz-json-1."):
+                content_type = "application/x-amz-json-1.1"
+            body = json.dumps({"__type": code, "message": message}, separators=(",", ":"))
+        elif family == "query":
+            content_type = "text/xml"
+            kind = "Receiver" if status >= 500 else "Sender"
+            xmlns = QUERY_SERVICES.get(service)
+            xmlns = f' xmlns="{xmlns}"' if xmlns else ""
+            body = (
+                f"<ErrorResponse{xmlns}><Error><Type>{kind}</Type>"
+                f"<Code>{code}</Code><Message>{message}</Message></Error>"
+                f"<RequestId>{request_id}</RequestId></ErrorResponse>"
+            )
+        elif family == "s3":
+            content_type = "application/xml"
+            request_id = uuid.uuid4().hex[:16].upper()
+            host_id = uuid.uuid4().hex
+            headers = [("x-amz-request-id", request_id), ("x-amz-id-2", host_id)]
+            body = (
+                '<?xml version="1.0" encoding="UTF-8"?>\n'
+                f"<Error><Code>{code}</Code><Message>{message}</Message>"
+                f"<RequestId>{request_id}</RequestId><HostId>{host_id}</HostId></Error>"
+            )
+        else:
+            content_type = "application/json"
+            headers.append(("x-amzn-ErrorType", code))
+            body = json.dumps({"message": message}, separators=(",", ":"))
+        data = body.encode()
+        headers += [("Content-Type", content_type), ("Content-Length", str(len(data)))]
+        start_response(f"{status} {http.HTTPStatus(status).phrase}", headers)
+        return [data]
+
+    def role_named(self, environ, key):
+        try:
+            request = json.loads(self.body(environ) or b"{}")
+            arn = request["serviceRole"] if key[0] == "CodeBuild" else request["pipeline"]["roleArn"]
+        except (ValueError, KeyError, TypeError):
+            return None
+        return arn if isinstance(arn, str) and arn else None
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/moto-api") or path == "/favicon.ico":
+            return self.app(environ, start_response)
+        faults = self.faults
+        service, family = self.service_of(environ)
+        operation = self.operation_of(environ, service, family)
+        with self.lock:
+            draw = self.rng.random() if faults.throttle or faults.server_error else None
+            failure = None
+            if service in self.fail_services:
+                for op in (operation, "*"):
+                    self.counts[service, op] = self.counts.get((service, op), 0) + 1
+                for f_service, f_operation, nth, code in faults.fail:
+                    if (
+                        f_service == service
+                        and f_operation in (operation, "*")
+                        and nth in (None, self.counts[service, f_operation])
+                    ):
+                        failure = code
+                        break
+        if failure:
+            return self.respond(environ, start_response, family, service, 400, failure, "injected failure")
+        if draw is not None and draw < faults.throttle:
+            status, code, message = {
+                "json": (400, "ThrottlingException", "Rate exceeded"),
+                "query": (400, "Throttling", "Rate exceeded"),
+                "s3": (503, "SlowDown", "Please reduce your request rate."),
+            }.get(family, (429, "ThrottlingException", "Rate exceeded"))
+            return self.respond(environ, start_response, family, service, status, code, message)
+        if draw is not None and draw < faults.throttle + faults.server_error:
+            if family == "s3":
+                code, message = "InternalError", "We encountered an internal error. Please try again."
+            else:
+                code, message = "InternalFailure", INTERNAL_FAILURE
+            return self.respond(environ, start_response, family, service, 500, code, message)
+        if not faults.role_delay:
+            return self.app(environ, start_response)
+        key = (service, operation)
+        if key in ROLE_DELAYED and family == "json":
+            arn = self.role_named(environ, key)
+            with self.lock:
+                changed = self.roles.get(arn.rsplit("/", 1)[-1]) if arn else None
+            if changed is not None and time.monotonic() - changed < faults.role_delay:
+                code, prefix = ROLE_DELAYED[key]
+                return self.respond(environ, start_response, family, service, 400, code, prefix + arn)
+        if key not in ROLE_CREATING:
+            return self.app(environ, start_response)
+        role = self.query_param(environ, "RoleName")
+        statuses = []
+
+        def recording_start_response(status, headers, exc_info=None):
+            statuses.append(status)
+            return start_response(status, headers, exc_info)
+
+        result = self.app(environ, recording_start_response)
+        if role and statuses and statuses[-1].startswith("2"):
+            with self.lock:
+                self.roles[role] = time.monotonic()
+        return result
+
+
 def wait_until_accepting(host, port, timeout=30.0):
     deadline = time.monotonic() + timeout
     while True:
@@ -388,6 +756,7 @@ def main(argv=None):
     port = args.port if args.port is not None else (args.port_arg or 0)
     logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.WARNING)
     apply_patches()
+    faults = Faults(os.environ)
     # What moto.server.ThreadedMotoServer does, minus its thread-side bind:
     # there a busy port leaves start() waiting forever; here it exits non-zero.
     from moto.moto_server.werkzeug_app import (
@@ -398,6 +767,9 @@ def main(argv=None):
     from werkzeug.serving import make_server
 
     app = DomainDispatcherApplication(create_backend_app)
+    if faults:  # otherwise moto's dispatcher serves requests directly, as ever
+        app = FaultInjector(app, faults)
+        print(faults.summary(), file=sys.stderr, flush=True)
     try:
         server = make_server("127.0.0.1", port, app, threaded=True, request_handler=MotoRequestHandler)
     except (OSError, SystemExit) as exc:  # werkzeug sys.exit(1)s on a busy port

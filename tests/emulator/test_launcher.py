@@ -5,19 +5,24 @@ patched/relied-upon operation with boto3, prints "N passed, M failed".
 Run: .venv/bin/python tests/emulator/test_launcher.py
 """
 
+import contextlib
 import json
 import os
 import queue
+import re
 import signal
 import subprocess
 import sys
 import threading
+import time
 import traceback
 import urllib.parse
+import urllib.request
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from botocore.retries.standard import RetryContext, ThrottledRetryableChecker, TransientRetryableChecker
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ACCOUNT = "123456789012"
@@ -27,10 +32,16 @@ TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "
 POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::bucket/*"}]})
 
 CHECKS = []
+FAULT_CHECKS = []  # each starts its own launcher(s) with CBCTL_EMU_* set
 
 
 def check(fn):
     CHECKS.append(fn)
+    return fn
+
+
+def fault_check(fn):
+    FAULT_CHECKS.append(fn)
     return fn
 
 
@@ -47,11 +58,12 @@ class Raw:
     """Captures the raw HTTP body of each call made by a boto3 client."""
 
     def __init__(self, client):
-        self.bodies = {}
+        self.bodies, self.responses = {}, {}
         client.meta.events.register("after-call", self._store)
 
     def _store(self, http_response, model, **_):
         self.bodies[model.name] = http_response.content.decode()
+        self.responses[model.name] = http_response
 
 
 # --------------------------------------------------------------- CodeBuild --
@@ -253,24 +265,274 @@ def sts_get_caller_identity(c):
     assert c["sts"].get_caller_identity()["Account"] == ACCOUNT
 
 
+# --------------------------------------------------------- fault injection --
+NO_RETRY = Config(retries={"mode": "standard", "total_max_attempts": 1})
+SERVICES = ("codebuild", "codecommit", "ssm", "iam", "sts", "kms", "codepipeline", "s3", "events")
+
+
+def failure(call, **kwargs):
+    """The parsed error response of the ClientError that call(**kwargs) must raise."""
+    try:
+        call(**kwargs)
+    except ClientError as e:
+        return e.response
+    raise AssertionError(f"{call.__name__} unexpectedly succeeded")
+
+
+def moto_api(url, path, method="GET"):
+    with urllib.request.urlopen(urllib.request.Request(url + path, method=method), timeout=30) as r:
+        return r.status
+
+
+@fault_check
+def fault_throttle_rate_1_per_protocol(start):
+    with start(CBCTL_EMU_THROTTLE_RATE="1") as (c, url):
+        for service, call, kwargs, expected in (
+            ("codebuild", "list_projects", {}, ("ThrottlingException", 400)),
+            ("codecommit", "list_repositories", {}, ("ThrottlingException", 400)),
+            ("ssm", "describe_parameters", {}, ("ThrottlingException", 400)),
+            ("kms", "list_keys", {}, ("ThrottlingException", 400)),
+            ("codepipeline", "list_pipelines", {}, ("ThrottlingException", 400)),
+            ("events", "list_rules", {}, ("ThrottlingException", 400)),
+            ("iam", "list_roles", {}, ("Throttling", 400)),
+            ("sts", "get_caller_identity", {}, ("Throttling", 400)),
+            ("s3", "list_buckets", {}, ("SlowDown", 503)),
+            ("s3", "head_bucket", {"Bucket": "b"}, ("503", 503)),  # HEAD: status only, as in AWS
+        ):
+            r = failure(getattr(c[service], call), **kwargs)
+            got = (r["Error"]["Code"], r["ResponseMetadata"]["HTTPStatusCode"])
+            assert got == expected, (service, call, got)
+            # botocore's own retry logic takes it for throttling (HEAD: transient)
+            checker = TransientRetryableChecker() if call == "head_bucket" else ThrottledRetryableChecker()
+            http = type("Http", (), {"status_code": got[1]})()
+            assert checker.is_retryable(RetryContext(1, parsed_response=r, http_response=http)), (service, r)
+        raw_cb, raw_iam, raw_s3 = Raw(c["codebuild"]), Raw(c["iam"]), Raw(c["s3"])
+        failure(c["codebuild"].list_projects)
+        assert raw_cb.bodies["ListProjects"] == '{"__type":"ThrottlingException","message":"Rate exceeded"}'
+        assert raw_cb.responses["ListProjects"].headers["Content-Type"] == "application/x-amz-json-1.1"
+        failure(c["iam"].get_role, RoleName="x")
+        assert re.fullmatch(
+            r'<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type>'
+            r"<Code>Throttling</Code><Message>Rate exceeded</Message></Error>"
+            r"<RequestId>[0-9a-f-]{36}</RequestId></ErrorResponse>", raw_iam.bodies["GetRole"]), raw_iam.bodies
+        failure(c["s3"].list_buckets)
+        assert "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message>" in raw_s3.bodies["ListBuckets"]
+        # With retries on, boto3 retries a throttled call (standard mode).
+        retrying = boto3.client("sts", config=Config(retries={"mode": "standard", "total_max_attempts": 2}),
+                                **client_kwargs(url))
+        assert failure(retrying.get_caller_identity)["ResponseMetadata"]["RetryAttempts"] == 1
+        # moto's own endpoints are never throttled.
+        assert moto_api(url, "/moto-api/reset", "POST") == 200 and moto_api(url, "/moto-api/data.json") == 200
+
+
+@fault_check
+def fault_5xx_rate_1_per_protocol(start):
+    with start(CBCTL_EMU_5XX_RATE="1.0") as (c, url):
+        raw = {s: Raw(c[s]) for s in ("codebuild", "iam", "s3")}
+        for service, call, expected in (
+            ("codebuild", "list_projects", ("InternalFailure", 500)),
+            ("ssm", "describe_parameters", ("InternalFailure", 500)),
+            ("iam", "list_roles", ("InternalFailure", 500)),
+            ("sts", "get_caller_identity", ("InternalFailure", 500)),
+            ("s3", "list_buckets", ("InternalError", 500)),
+        ):
+            r = failure(getattr(c[service], call))
+            got = (r["Error"]["Code"], r["ResponseMetadata"]["HTTPStatusCode"])
+            assert got == expected, (service, call, got)
+            http = type("Http", (), {"status_code": got[1]})()
+            assert TransientRetryableChecker().is_retryable(RetryContext(1, parsed_response=r, http_response=http))
+        body = json.loads(raw["codebuild"].bodies["ListProjects"])
+        assert list(body) == ["__type", "message"] and body["__type"] == "InternalFailure", body
+        assert "<Error><Type>Receiver</Type><Code>InternalFailure</Code>" in raw["iam"].bodies["ListRoles"]
+        assert "<Error><Code>InternalError</Code>" in raw["s3"].bodies["ListBuckets"]
+        assert moto_api(url, "/moto-api/reset", "POST") == 200
+
+
+def outcomes(client, n, between=lambda: None):
+    seen = []
+    for _ in range(n):
+        try:
+            client.get_caller_identity()
+            seen.append("ok")
+        except ClientError as e:
+            seen.append(e.response["Error"]["Code"])
+        between()
+    return seen
+
+
+@fault_check
+def fault_rates_are_seeded_and_reproducible(start):
+    env = dict(CBCTL_EMU_THROTTLE_RATE="0.3", CBCTL_EMU_5XX_RATE="0.3", CBCTL_EMU_SEED="7")
+    with start(**env) as (c, url):
+        first = outcomes(c["sts"], 60)
+    with start(**env) as (c, url):  # moto-api calls in between take no draw
+        again = outcomes(c["sts"], 60, lambda: moto_api(url, "/moto-api/data.json"))
+    with start(**{**env, "CBCTL_EMU_SEED": "8"}) as (c, url):
+        other = outcomes(c["sts"], 60)
+    assert first == again, (first, again)
+    assert first != other
+    counts = {k: first.count(k) for k in ("ok", "Throttling", "InternalFailure")}
+    assert sum(counts.values()) == 60 and all(8 <= v <= 32 for v in counts.values()), counts
+
+
+@fault_check
+def fault_role_delay_rejects_then_accepts(start):
+    delay = 2.0
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [  # one statement each: moto reads Service as a string
+        {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": f"{s}.amazonaws.com"}}
+        for s in ("codebuild", "codepipeline")]})
+    with start(CBCTL_EMU_ROLE_DELAY_SECONDS=str(delay)) as (c, url):
+        iam, cb, cp = c["iam"], c["codebuild"], c["codepipeline"]
+        raw_cb, raw_cp = Raw(cb), Raw(cp)
+        arn = iam.create_role(RoleName="slow", Path="/cbctl/", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+        created = time.monotonic()
+        assert arn == f"arn:aws:iam::{ACCOUNT}:role/cbctl/slow"
+        project = dict(name="cb-slow", source={"type": "CODEPIPELINE"}, artifacts={"type": "CODEPIPELINE"},
+                       environment=ENV, serviceRole=arn)
+        pipeline = {"name": "pipe", "roleArn": arn, "artifactStore": {"type": "S3", "location": "bucket"}, "stages": [
+            {"name": "Source", "actions": [{"name": "Src", "actionTypeId": {"category": "Source", "owner": "AWS", "provider": "CodeCommit", "version": "1"},
+                                            "configuration": {"RepositoryName": "r", "BranchName": "main"}, "outputArtifacts": [{"name": "src"}]}]},
+            {"name": "Build", "actions": [{"name": "Build", "actionTypeId": {"category": "Build", "owner": "AWS", "provider": "CodeBuild", "version": "1"},
+                                           "configuration": {"ProjectName": "cb-slow"}, "inputArtifacts": [{"name": "src"}]}]}]}
+        cb_denied = {"__type": "InvalidInputException", "message": f"CodeBuild is not authorized to perform: sts:AssumeRole on {arn}"}
+        cp_denied = {"__type": "InvalidStructureException", "message": f"CodePipeline is not authorized to perform AssumeRole on role {arn}"}
+
+        assert error_of(cb.create_project, **project) == ("InvalidInputException", 400)
+        assert json.loads(raw_cb.bodies["CreateProject"]) == cb_denied
+        assert error_of(cp.create_pipeline, pipeline=pipeline) == ("InvalidStructureException", 400)
+        assert json.loads(raw_cp.bodies["CreatePipeline"]) == cp_denied
+        # Only the new role is delayed: another one is usable at once.
+        cb.create_project(**{**project, "name": "cb-other", "serviceRole": f"arn:aws:iam::{ACCOUNT}:role/older"})
+        assert time.monotonic() - created < delay, "too slow to observe the delay"
+        time.sleep(max(0.0, created + delay + 0.2 - time.monotonic()))
+        assert cb.create_project(**project)["project"]["serviceRole"] == arn
+        assert cp.create_pipeline(pipeline=pipeline)["pipeline"]["roleArn"] == arn
+
+        iam.update_assume_role_policy(RoleName="slow", PolicyDocument=trust)
+        updated = time.monotonic()
+        assert error_of(cb.update_project, name="cb-slow", serviceRole=arn) == ("InvalidInputException", 400)
+        assert json.loads(raw_cb.bodies["UpdateProject"]) == cb_denied
+        cb.update_project(name="cb-slow", description="role not named: accepted")
+        assert error_of(cp.update_pipeline, pipeline=pipeline) == ("InvalidStructureException", 400)
+        assert json.loads(raw_cp.bodies["UpdatePipeline"]) == cp_denied
+        assert time.monotonic() - updated < delay, "too slow to observe the delay"
+        time.sleep(max(0.0, updated + delay + 0.2 - time.monotonic()))
+        cb.update_project(name="cb-slow", serviceRole=arn)
+        cp.update_pipeline(pipeline=pipeline)
+        # A failed CreateRole (already exists) starts no new delay.
+        assert error_of(iam.create_role, RoleName="slow", AssumeRolePolicyDocument=trust) == ("EntityAlreadyExists", 409)
+        cb.update_project(name="cb-slow", serviceRole=arn)
+
+
+@fault_check
+def fault_fail_targets_exactly_the_nth_call(start):
+    specs = ("CodeBuild.CreateProject:2=AccessDeniedException,IAM.GetRole,STS.GetCallerIdentity:*=ExpiredToken,"
+             "S3.PutObject:2=AccessDenied,S3.ListObjects=NoSuchBucket,kms.listkeys:*")
+    with start(CBCTL_EMU_FAIL=specs) as (c, url):
+        cb, raw_cb = c["codebuild"], Raw(c["codebuild"])
+        base = dict(source={"type": "NO_SOURCE", "buildspec": "x"}, artifacts={"type": "NO_ARTIFACTS"},
+                    environment=ENV, serviceRole=ROLE)
+        cb.create_project(name="p1", **base)
+        assert error_of(cb.create_project, name="p2", **base) == ("AccessDeniedException", 400)
+        assert json.loads(raw_cb.bodies["CreateProject"]) == {"__type": "AccessDeniedException", "message": "injected failure"}
+        cb.create_project(name="p3", **base)
+        assert cb.batch_get_projects(names=["p1", "p2", "p3"])["projectsNotFound"] == ["p2"]  # never reached moto
+
+        iam = c["iam"]
+        iam.create_role(RoleName="r", AssumeRolePolicyDocument=TRUST)
+        r = failure(iam.get_role, RoleName="r")
+        assert (r["Error"]["Code"], r["Error"]["Message"], r["ResponseMetadata"]["HTTPStatusCode"]) == (
+            "AccessDeniedException", "injected failure", 400), r
+        assert iam.get_role(RoleName="r")["Role"]["RoleName"] == "r"
+        iam.list_roles()
+
+        for _ in range(3):
+            assert error_of(c["sts"].get_caller_identity) == ("ExpiredToken", 400)
+        for _ in range(2):
+            assert error_of(c["kms"].list_keys) == ("AccessDeniedException", 400)
+
+        s3 = c["s3"]
+        s3.create_bucket(Bucket="bkt")
+        s3.put_object(Bucket="bkt", Key="a/1", Body=b"1")
+        assert error_of(s3.put_object, Bucket="bkt", Key="a/2", Body=b"2") == ("AccessDenied", 400)
+        s3.put_object(Bucket="bkt", Key="a/3", Body=b"3")
+        assert error_of(s3.list_objects, Bucket="bkt") == ("NoSuchBucket", 400)
+        assert [o["Key"] for o in s3.list_objects_v2(Bucket="bkt")["Contents"]] == ["a/1", "a/3"]
+        assert [o["Key"] for o in s3.list_objects(Bucket="bkt")["Contents"]] == ["a/1", "a/3"]
+        assert s3.get_object(Bucket="bkt", Key="a/1")["Body"].read() == b"1"
+
+
+@fault_check
+def fault_bad_settings_refuse_to_start(start):
+    for name, value, message in (
+        ("CBCTL_EMU_THROTTLE_RATE", "1.5", "CBCTL_EMU_THROTTLE_RATE='1.5': expected a number from 0 to 1"),
+        ("CBCTL_EMU_5XX_RATE", "nan", "CBCTL_EMU_5XX_RATE='nan': expected a number from 0 to 1"),
+        ("CBCTL_EMU_SEED", "1.0", "CBCTL_EMU_SEED='1.0': expected an integer"),
+        ("CBCTL_EMU_ROLE_DELAY_SECONDS", "-1", "expected a number of seconds >= 0"),
+        ("CBCTL_EMU_FAIL", "CodeBuild.CreateProjects", "CodeBuild has no operation 'CreateProjects'"),
+        ("CBCTL_EMU_FAIL", "Lambda.Invoke", "unknown service 'Lambda'"),
+        ("CBCTL_EMU_FAIL", "IAM.GetRole:0", "N counts from 1"),
+    ):
+        r = subprocess.run([sys.executable, os.path.join(HERE, "launcher.py"), "--port", "0"], env={**clean_env(), name: value},
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode != 0 and r.stdout == "" and message in r.stderr, (name, value, r)
+
+
 # ------------------------------------------------------------------ runner --
-def start_launcher():
+def clean_env():
+    return {k: v for k, v in os.environ.items() if not k.startswith("CBCTL_EMU_")}
+
+
+def client_kwargs(url):
+    return dict(endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+def start_launcher(**faults):
     proc = subprocess.Popen([sys.executable, os.path.join(HERE, "launcher.py"), "--port", "0", "--exit-with-parent"],
-                            stdout=subprocess.PIPE, text=True)
-    lines = queue.Queue()
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**clean_env(), **faults})
+    lines, errors = queue.Queue(), []
+
+    def drain_stderr():  # pass stderr through, keeping a copy
+        for line in proc.stderr:
+            errors.append(line)
+            sys.stderr.write(line)
+
     threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
+    threading.Thread(target=drain_stderr, daemon=True).start()
     try:
         line = lines.get(timeout=60)
     except queue.Empty:
         proc.kill()
         raise SystemExit("launcher.py did not print READY within 60s")
     assert line.startswith("READY http://127.0.0.1:"), line
-    return proc, line.split()[1], lines
+    return proc, line.split()[1], lines, errors
+
+
+def stop_launcher(proc, lines):
+    """(exit status, stdout lines after READY) of a SIGTERMed launcher."""
+    proc.send_signal(signal.SIGTERM)
+    code = proc.wait(timeout=30)
+    time.sleep(0.1)  # let the reader threads see EOF
+    return code, [line for line in iter(lambda: lines.get_nowait() if not lines.empty() else None, None)]
+
+
+@contextlib.contextmanager
+def fault_launcher(**faults):
+    """A launcher with CBCTL_EMU_* = faults; yields (no-retry clients, url)."""
+    proc, url, lines, errors = start_launcher(**faults)
+    try:
+        kw = client_kwargs(url)
+        yield {s: boto3.client(s, config=NO_RETRY, **kw) for s in SERVICES}, url
+    finally:
+        code, extra = stop_launcher(proc, lines)
+    assert code == 0 and not extra, (code, extra)
+    summary = [line for line in errors if "fault injection" in line]
+    assert len(summary) == 1 and summary[0].startswith("launcher.py: fault injection: "), errors
 
 
 def main():
-    proc, url, lines = start_launcher()
-    kw = dict(endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
+    proc, url, lines, errors = start_launcher()
+    kw = client_kwargs(url)
     clients = {s: boto3.client(s, **kw) for s in ("codebuild", "codecommit", "ssm", "iam", "sts")}
     clients["codebuild_unvalidated"] = boto3.client("codebuild", config=Config(parameter_validation=False), **kw)
     passed = failed = 0
@@ -284,15 +546,22 @@ def main():
                 failed += 1
                 print(f"FAIL  {fn.__name__}\n{traceback.format_exc()}")
     finally:
-        proc.send_signal(signal.SIGTERM)
-        code = proc.wait(timeout=30)
-    extra = [line for line in iter(lambda: lines.get_nowait() if not lines.empty() else None, None)]
-    if code == 0 and not extra:
+        code, extra = stop_launcher(proc, lines)
+    quiet = not any("fault injection" in line for line in errors)
+    if code == 0 and not extra and quiet:
         passed += 1
         print("ok    launcher_exits_cleanly_on_sigterm")
     else:
         failed += 1
-        print(f"FAIL  launcher_exits_cleanly_on_sigterm (exit {code}, extra stdout {extra!r})")
+        print(f"FAIL  launcher_exits_cleanly_on_sigterm (exit {code}, extra stdout {extra!r}, faults on: {not quiet})")
+    for fn in FAULT_CHECKS:
+        try:
+            fn(fault_launcher)
+            passed += 1
+            print(f"ok    {fn.__name__}")
+        except Exception:
+            failed += 1
+            print(f"FAIL  {fn.__name__}\n{traceback.format_exc()}")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

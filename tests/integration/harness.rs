@@ -21,6 +21,12 @@ pub struct Emulator {
 
 impl Emulator {
     pub fn start() -> Emulator {
+        Self::start_with(&[])
+    }
+
+    /// Starts the emulator with fault injection settings (`CBCTL_EMU_*`, see
+    /// tests/emulator/launcher.py).
+    pub fn start_with(faults: &[(&str, &str)]) -> Emulator {
         let python = root().join(".venv/bin/python");
         assert!(python.exists(), "the emulator's venv is missing: run `bash tests/emulator/setup.sh` (scripts/test.sh does it)");
         let mut child = Command::new(python)
@@ -29,6 +35,7 @@ impl Emulator {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
+            .envs(faults.iter().copied())
             .spawn()
             .expect("start the emulator");
         let mut line = String::new();
@@ -70,9 +77,13 @@ pub struct Stack {
 
 impl Stack {
     pub fn new(toml: &str) -> Stack {
+        Self::with_faults(toml, &[])
+    }
+
+    pub fn with_faults(toml: &str, faults: &[(&str, &str)]) -> Stack {
         let s = Stack {
             dir: tempfile::tempdir().unwrap(),
-            emu: Emulator::start(),
+            emu: Emulator::start_with(faults),
             env: Vec::new(),
             outputs: Mutex::new(Vec::new()),
             rt: tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap(),

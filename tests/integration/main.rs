@@ -7,4 +7,5 @@ mod harness;
 
 mod cycle;
 mod errors;
+mod faults;
 mod safety;
