@@ -29,7 +29,8 @@ boto3.client("ssm").put_parameter(Name="/external/registry/url", Value="registry
 PY
 export REGISTRY_PASSWORD="demo-$(date +%s)-secret"
 
-cbctl() { ./target/debug/cbctl -f examples/flask-ci/cbctl.toml "$@"; }
+bin="${CARGO_TARGET_DIR:-$root/target}/debug/cbctl"
+cbctl() { "$bin" -f examples/flask-ci/cbctl.toml "$@"; }
 step() { printf '\n\033[1m$ cbctl %s\033[0m\n' "$*"; }
 
 step validate;                       cbctl validate
