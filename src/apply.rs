@@ -6,7 +6,7 @@
 
 use std::time::Instant;
 
-use crate::aws::{codebuild, codecommit, iam, ssm, AwsError, Clients};
+use crate::aws::{codebuild, codecommit, codepipeline, events, iam, s3, ssm, AwsError, Clients};
 use crate::desired::Target;
 use crate::plan::{Action, Change, Plan};
 use crate::resource::Resource;
@@ -24,10 +24,11 @@ impl Report {
     }
 }
 
-/// The phase a change runs in: 0..=2 creates/updates by tier, 3..=5 deletes.
+/// The phase a change runs in: creates and updates by tier (0..=4), then deletes in
+/// reverse tier order (5..=9).
 fn phase(c: &Change) -> u8 {
     if c.action == Action::Delete {
-        5 - c.kind.tier()
+        9 - c.kind.tier()
     } else {
         c.kind.tier()
     }
@@ -79,17 +80,20 @@ fn verb(a: Action, done: bool) -> &'static str {
 
 async fn run(c: &Clients, t: &Target, change: &Change) -> Result<(), AwsError> {
     match change.action {
-        Action::Create => create(c, change.desired.as_ref()).await,
+        Action::Create => create(c, t, change.desired.as_ref()).await,
         Action::Update => match (&change.desired, &change.observed) {
             (Some(Resource::Role(w)), Some(Resource::Role(h))) => iam::update(c, w, h).await,
             (Some(Resource::Parameter(w)), Some(Resource::Parameter(h))) => ssm::update(c, w, h).await,
             (Some(Resource::Repository(w)), Some(Resource::Repository(h))) => codecommit::update(c, t, w, h).await,
             (Some(Resource::Project(w)), Some(Resource::Project(h))) => codebuild::update(c, w, h).await,
+            (Some(Resource::Bucket(w)), Some(Resource::Bucket(h))) => s3::update(c, w, h).await,
+            (Some(Resource::Pipeline(w)), Some(Resource::Pipeline(h))) => codepipeline::update(c, t, w, h).await,
+            (Some(Resource::Rule(w)), Some(Resource::Rule(h))) => events::update(c, w, h).await,
             _ => Err(internal(change)),
         },
         Action::Replace => {
             delete(c, change.observed.as_ref()).await?;
-            create(c, change.desired.as_ref()).await
+            create(c, t, change.desired.as_ref()).await
         }
         Action::Delete => delete(c, change.observed.as_ref()).await,
     }
@@ -105,8 +109,11 @@ fn internal(change: &Change) -> AwsError {
     }
 }
 
-async fn create(c: &Clients, r: Option<&Resource>) -> Result<(), AwsError> {
+async fn create(c: &Clients, t: &Target, r: Option<&Resource>) -> Result<(), AwsError> {
     match r {
+        Some(Resource::Bucket(b)) => s3::create(c, t, b).await,
+        Some(Resource::Pipeline(p)) => codepipeline::create(c, p).await,
+        Some(Resource::Rule(r)) => events::create(c, r).await,
         Some(Resource::Role(r)) => iam::create(c, r).await,
         Some(Resource::Parameter(p)) => ssm::create(c, p).await,
         Some(Resource::Repository(r)) => codecommit::create(c, r).await,
@@ -121,6 +128,9 @@ async fn delete(c: &Clients, r: Option<&Resource>) -> Result<(), AwsError> {
         Some(Resource::Parameter(p)) => ssm::delete(c, &p.name).await,
         Some(Resource::Repository(r)) => codecommit::delete(c, &r.name).await,
         Some(Resource::Project(p)) => codebuild::delete(c, &p.name).await,
+        Some(Resource::Bucket(b)) => s3::delete(c, &b.name).await,
+        Some(Resource::Pipeline(p)) => codepipeline::delete(c, &p.name).await,
+        Some(Resource::Rule(r)) => events::delete(c, &r.name).await,
         None => Ok(()),
     }
 }

@@ -64,4 +64,6 @@ pub enum Command {
     },
     /// Check the project file offline (no AWS calls)
     Validate,
+    /// Print the IAM policy that running cbctl on this stack needs
+    Permissions,
 }

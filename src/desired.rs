@@ -33,6 +33,10 @@ pub struct Facts {
     pub repositories: BTreeSet<String>,
     /// KMS key aliases → key ARNs
     pub keys: BTreeMap<String, String>,
+    /// every CodeBuild project in the region
+    pub projects: BTreeSet<String>,
+    /// named (not owned) artifact buckets that exist
+    pub buckets: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -136,14 +140,23 @@ pub fn resolve(
         }));
     }
 
+    let stack_tags = |own: &FileTags| tags_of(&stack, &file.stack.tags, own);
+    let pipelines = crate::desired_pipeline::resolve(file, target, facts, &stack_tags, &mut errors);
+    resources.extend(pipelines.resources);
+
     for (name, spec) in &file.projects {
         let name = name.get_ref().clone();
         let src = spec.source.get_ref();
+        let extras = pipelines.projects.get(&name).cloned().unwrap_or_default();
         let mut needs = CodeBuildNeeds {
             partition: target.partition.clone(),
             region: target.region.clone(),
             account: target.account.clone(),
             project: name.clone(),
+            parameter_arns: extras.parameter_arns,
+            secret_arns: extras.secret_arns,
+            artifact_read: extras.artifact_read,
+            artifact_write: extras.artifact_write,
             ..Default::default()
         };
         let (source_type, location, version, connection) = match src.kind.get_ref() {

@@ -9,14 +9,17 @@ pub mod apply;
 pub mod aws;
 pub mod cli;
 pub mod desired;
+pub mod desired_pipeline;
 pub mod diagnostic;
 pub mod observe;
+pub mod permissions;
 pub mod plan;
 pub mod policy;
 pub mod project;
 pub mod render;
 pub mod resource;
 pub mod validate;
+pub mod validate_pipeline;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
@@ -127,9 +130,13 @@ struct Session {
     plan: Plan,
 }
 
-async fn session(loaded: &Loaded, cli: &Cli, destroy: bool) -> Result<Session, Failure> {
+async fn clients(loaded: &Loaded, cli: &Cli) -> Result<Clients, Failure> {
     let region = cli.global.region.clone().or_else(|| loaded.file.stack.region.as_ref().map(|r| r.get_ref().clone()));
-    let clients = Clients::new(aws::Options { region, profile: cli.global.profile.clone(), verbose: cli.global.verbose }).await.map_err(aws_fail)?;
+    Clients::new(aws::Options { region, profile: cli.global.profile.clone(), verbose: cli.global.verbose }).await.map_err(aws_fail)
+}
+
+async fn session(loaded: &Loaded, cli: &Cli, destroy: bool) -> Result<Session, Failure> {
+    let clients = clients(loaded, cli).await?;
     let target = clients.target().await.map_err(aws_fail)?;
     let world = observe::observe(&clients, &target, &loaded.file, !destroy).await.map_err(aws_fail)?;
     let stack = loaded.file.stack.name.get_ref().clone();
@@ -140,6 +147,7 @@ async fn session(loaded: &Loaded, cli: &Cli, destroy: bool) -> Result<Session, F
         desired::resolve(&loaded.file, loaded.base(), &target, &world.facts, &env, true).map_err(|d| loaded.fail(&d))?.resources
     };
     let mut plan = plan::plan(&stack, &desired, &world.observed);
+    plan.warnings = world.warnings;
     if destroy {
         plan.conflicts.clear();
     }
@@ -163,6 +171,12 @@ async fn main(cli: Cli) -> Result<i32, Failure> {
                 f.parameters.len(),
                 f.repositories.len()
             );
+            Ok(0)
+        }
+        Command::Permissions => {
+            let clients = clients(&loaded, &cli).await?;
+            let target = clients.target().await.map_err(aws_fail)?;
+            println!("{}", serde_json::to_string_pretty(&permissions::operator_policy(&loaded.file, &target)).unwrap_or_default());
             Ok(0)
         }
         Command::Plan { json, detailed_exitcode } => {

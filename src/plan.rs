@@ -79,6 +79,8 @@ pub struct Plan {
     pub stack: String,
     pub changes: Vec<Change>,
     pub conflicts: Vec<Conflict>,
+    /// Facts worth showing that are not changes (set by the caller, e.g. a PENDING connection).
+    pub warnings: Vec<String>,
 }
 
 impl Plan {
@@ -167,7 +169,7 @@ pub fn plan(stack: &str, desired: &[Resource], observed: &Observed) -> Plan {
         };
         key(a).cmp(&key(b)).then(a.kind.cmp(&b.kind))
     });
-    Plan { stack: stack.to_string(), changes, conflicts }
+    Plan { stack: stack.to_string(), changes, conflicts, warnings: Vec::new() }
 }
 
 #[cfg(test)]

@@ -24,6 +24,19 @@ const CODEBUILD_SECRETS: &str = include_str!("../policies/codebuild-secrets.json
 const CODEBUILD_CODECOMMIT: &str = include_str!("../policies/codebuild-codecommit.json");
 const CODEBUILD_S3_SOURCE: &str = include_str!("../policies/codebuild-s3-source.json");
 const CODEBUILD_CONNECTION: &str = include_str!("../policies/codebuild-connection.json");
+const CODEBUILD_PIPELINE_ARTIFACTS: &str = include_str!("../policies/codebuild-pipeline-artifacts.json");
+const CODEPIPELINE_TRUST: &str = include_str!("../policies/codepipeline-trust.json");
+const CODEPIPELINE_ARTIFACTS: &str = include_str!("../policies/codepipeline-artifacts.json");
+const CODEPIPELINE_ARTIFACT_BUCKET: &str = include_str!("../policies/codepipeline-artifact-bucket.json");
+const CODEPIPELINE_CODEBUILD: &str = include_str!("../policies/codepipeline-codebuild.json");
+const CODEPIPELINE_CODECOMMIT: &str = include_str!("../policies/codepipeline-codecommit.json");
+const CODEPIPELINE_CONNECTION: &str = include_str!("../policies/codepipeline-connection.json");
+const CODEPIPELINE_S3_SOURCE: &str = include_str!("../policies/codepipeline-s3-source.json");
+const CODEPIPELINE_S3_SOURCE_BUCKET: &str = include_str!("../policies/codepipeline-s3-source-bucket.json");
+const CODEPIPELINE_SNS: &str = include_str!("../policies/codepipeline-sns.json");
+const EVENTS_TRUST: &str = include_str!("../policies/events-trust.json");
+const EVENTS_START_PIPELINE: &str = include_str!("../policies/events-start-pipeline.json");
+const ARTIFACT_BUCKET_POLICY: &str = include_str!("../policies/artifact-bucket-policy.json");
 
 /// Values substituted into templates.
 #[derive(Debug, Default, Clone)]
@@ -85,6 +98,10 @@ pub struct CodeBuildNeeds {
     pub repository_arn: Option<String>,
     pub s3_object_arn: Option<String>,
     pub connection_arn: Option<String>,
+    /// Pipeline artifact objects (`arn:...:s3:::bucket/prefix/*`) the project reads and
+    /// writes as a pipeline action.
+    pub artifact_read: Vec<String>,
+    pub artifact_write: Vec<String>,
 }
 
 pub fn codebuild_trust() -> Json {
@@ -121,7 +138,83 @@ pub fn codebuild_policy(n: &CodeBuildNeeds) -> Json {
         let service = arn.split(':').nth(2).unwrap_or("codeconnections").to_string();
         statements.push(render(CODEBUILD_CONNECTION, &base.clone().set("connection_arn", arn).set("connection_service", service)));
     }
+    for (suffix, arns, actions) in [
+        ("Read", &n.artifact_read, vec!["s3:GetObject".to_string(), "s3:GetObjectVersion".to_string()]),
+        ("Write", &n.artifact_write, vec!["s3:PutObject".to_string()]),
+    ] {
+        if !arns.is_empty() {
+            statements.push(render(
+                CODEBUILD_PIPELINE_ARTIFACTS,
+                &base.clone().set("suffix", suffix).list("actions", actions).list("object_arns", sorted(arns)),
+            ));
+        }
+    }
     normalize(&json!({ "Version": "2012-10-17", "Statement": statements }))
+}
+
+/// What a pipeline's service role must allow.
+#[derive(Debug, Default, Clone)]
+pub struct PipelineNeeds {
+    pub partition: String,
+    pub bucket: String,
+    /// The pipeline's folder in the artifact bucket.
+    pub prefix: String,
+    pub project_arns: Vec<String>,
+    pub repository_arns: Vec<String>,
+    pub connection_arns: Vec<String>,
+    pub s3_object_arns: Vec<String>,
+    pub s3_bucket_arns: Vec<String>,
+    pub topic_arns: Vec<String>,
+}
+
+pub fn codepipeline_trust() -> Json {
+    normalize(&render(CODEPIPELINE_TRUST, &Vars::default()))
+}
+
+pub fn codepipeline_policy(n: &PipelineNeeds) -> Json {
+    let sorted = |v: &Vec<String>| {
+        let mut v = v.clone();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let base = Vars::default().set("partition", &n.partition).set("bucket", &n.bucket).set("prefix", &n.prefix);
+    let mut statements = vec![render(CODEPIPELINE_ARTIFACTS, &base), render(CODEPIPELINE_ARTIFACT_BUCKET, &base)];
+    let lists: [(&str, &str, &Vec<String>); 5] = [
+        (CODEPIPELINE_CODEBUILD, "project_arns", &n.project_arns),
+        (CODEPIPELINE_CODECOMMIT, "repository_arns", &n.repository_arns),
+        (CODEPIPELINE_S3_SOURCE, "object_arns", &n.s3_object_arns),
+        (CODEPIPELINE_S3_SOURCE_BUCKET, "bucket_arns", &n.s3_bucket_arns),
+        (CODEPIPELINE_SNS, "topic_arns", &n.topic_arns),
+    ];
+    for (template, key, values) in lists {
+        if !values.is_empty() {
+            statements.push(render(template, &base.clone().list(key, sorted(values))));
+        }
+    }
+    // Connections are authorised under the service prefix of their ARN.
+    for (service, suffix) in [("codeconnections", ""), ("codestar-connections", "Legacy")] {
+        let arns: Vec<String> = n.connection_arns.iter().filter(|a| a.split(':').nth(2) == Some(service)).cloned().collect();
+        if !arns.is_empty() {
+            statements.push(render(
+                CODEPIPELINE_CONNECTION,
+                &base.clone().set("suffix", suffix).set("connection_service", service).list("connection_arns", sorted(&arns)),
+            ));
+        }
+    }
+    normalize(&json!({ "Version": "2012-10-17", "Statement": statements }))
+}
+
+pub fn events_trust() -> Json {
+    normalize(&render(EVENTS_TRUST, &Vars::default()))
+}
+
+pub fn events_policy(pipeline_arn: &str) -> Json {
+    normalize(&render(EVENTS_START_PIPELINE, &Vars::default().set("pipeline_arn", pipeline_arn)))
+}
+
+pub fn artifact_bucket_policy(partition: &str, bucket: &str) -> Json {
+    normalize(&render(ARTIFACT_BUCKET_POLICY, &Vars::default().set("partition", partition).set("bucket", bucket)))
 }
 
 /// Parses a policy document as IAM returns it: URL-encoded or plain JSON.

@@ -23,10 +23,153 @@ pub struct ProjectFile {
     pub repositories: BTreeMap<Spanned<String>, RepositorySpec>,
     #[serde(default)]
     pub projects: BTreeMap<Spanned<String>, ProjectSpec>,
-    /// Pipelines are planned by a later version; kept so a file that has them is
-    /// reported precisely instead of as an unknown key.
     #[serde(default)]
-    pub pipelines: Option<Spanned<toml::Table>>,
+    pub pipelines: BTreeMap<Spanned<String>, PipelineSpec>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+pub enum PipelineType {
+    V1,
+    #[default]
+    V2,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[allow(clippy::upper_case_acronyms)]
+pub enum ExecutionMode {
+    QUEUED,
+    #[default]
+    SUPERSEDED,
+    PARALLEL,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineSpec {
+    /// An existing bucket in the stack's region; never modified. Default: the stack's own.
+    pub artifact_bucket: Option<Spanned<String>>,
+    pub role: Option<RoleSpec>,
+    #[serde(default)]
+    pub pipeline_type: Option<Spanned<PipelineType>>,
+    #[serde(default)]
+    pub execution_mode: Option<Spanned<ExecutionMode>>,
+    #[serde(default)]
+    pub variables: Vec<Spanned<PipelineVariableSpec>>,
+    #[serde(default)]
+    pub triggers: Vec<Spanned<TriggerSpec>>,
+    #[serde(default)]
+    pub stages: Vec<Spanned<StageSpec>>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineVariableSpec {
+    pub name: Spanned<String>,
+    pub default: Option<String>,
+    pub description: Option<String>,
+}
+
+/// A V2 trigger on a connection source action: push and/or pull-request filters.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TriggerSpec {
+    /// The name of the CodeStarSourceConnection action it starts.
+    pub source_action: Spanned<String>,
+    pub push: Option<GitFilterSpec>,
+    pub pull_request: Option<GitFilterSpec>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GitFilterSpec {
+    #[serde(default)]
+    pub branches: Vec<String>,
+    #[serde(default)]
+    pub branches_exclude: Vec<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub tags_exclude: Vec<String>,
+    #[serde(default)]
+    pub file_paths: Vec<String>,
+    #[serde(default)]
+    pub file_paths_exclude: Vec<String>,
+    /// pull requests only: OPEN, UPDATED, CLOSED (default: all)
+    #[serde(default)]
+    pub events: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StageSpec {
+    pub name: Spanned<String>,
+    pub actions: Vec<Spanned<ActionSpec>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Provider {
+    CodeCommit,
+    CodeStarSourceConnection,
+    S3,
+    CodeBuild,
+    Manual,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BuildCategory {
+    Build,
+    Test,
+}
+
+/// One action; which keys apply depends on `provider` (checked by `validate`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionSpec {
+    pub name: Spanned<String>,
+    pub provider: Spanned<Provider>,
+    pub run_order: Option<Spanned<i64>>,
+    pub region: Option<Spanned<String>>,
+    pub namespace: Option<Spanned<String>>,
+    /// input artifact(s)
+    pub input: Option<Spanned<String>>,
+    #[serde(default)]
+    pub inputs: Vec<Spanned<String>>,
+    /// output artifact(s)
+    pub output: Option<Spanned<String>>,
+    #[serde(default)]
+    pub outputs: Vec<Spanned<String>>,
+    // CodeCommit / CodeStarSourceConnection
+    pub repository: Option<Spanned<String>>,
+    pub branch: Option<Spanned<String>>,
+    pub connection: Option<Spanned<String>>,
+    pub output_format: Option<Spanned<String>>,
+    // S3 source
+    pub bucket: Option<Spanned<String>>,
+    pub key: Option<Spanned<String>>,
+    // CodeBuild
+    pub project: Option<Spanned<String>>,
+    pub category: Option<Spanned<BuildCategory>>,
+    #[serde(default)]
+    pub environment_variables: BTreeMap<String, VariableSpec>,
+    // Manual approval
+    pub topic: Option<Spanned<String>>,
+    pub comment: Option<Spanned<String>>,
+    pub url: Option<Spanned<String>>,
+}
+
+impl ActionSpec {
+    pub fn input_names(&self) -> Vec<&Spanned<String>> {
+        self.input.iter().chain(self.inputs.iter()).collect()
+    }
+    pub fn output_names(&self) -> Vec<&Spanned<String>> {
+        self.output.iter().chain(self.outputs.iter()).collect()
+    }
+    pub fn is_source(&self) -> bool {
+        matches!(self.provider.get_ref(), Provider::CodeCommit | Provider::CodeStarSourceConnection | Provider::S3)
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -104,6 +104,7 @@ pub fn plan_json(plan: &Plan) -> Json {
         "stack": plan.stack,
         "changes": changes,
         "conflicts": plan.conflicts.iter().map(|c| json!({"address": c.address(), "owner": c.owner})).collect::<Vec<_>>(),
+        "warnings": plan.warnings,
         "summary": {
             "create": plan.count(Action::Create),
             "update": plan.count(Action::Update),
@@ -133,6 +134,9 @@ fn headline(c: &Change) -> &'static str {
 
 pub fn plan_text(plan: &Plan, style: Style) -> String {
     let mut out = String::new();
+    for w in &plan.warnings {
+        let _ = writeln!(out, "{} {w}", style.yellow("warning:"));
+    }
     for c in &plan.conflicts {
         let owner = match &c.owner {
             Some(o) => format!("is owned by stack `{o}`"),

@@ -41,7 +41,10 @@ pub enum Kind {
     Role,
     Parameter,
     Repository,
+    Bucket,
     Project,
+    Pipeline,
+    Rule,
 }
 
 impl Kind {
@@ -51,6 +54,9 @@ impl Kind {
             Kind::Parameter => "parameter",
             Kind::Repository => "repository",
             Kind::Project => "project",
+            Kind::Bucket => "bucket",
+            Kind::Pipeline => "pipeline",
+            Kind::Rule => "rule",
         }
     }
 
@@ -59,8 +65,10 @@ impl Kind {
     pub fn tier(self) -> u8 {
         match self {
             Kind::Role => 0,
-            Kind::Parameter | Kind::Repository => 1,
+            Kind::Parameter | Kind::Repository | Kind::Bucket => 1,
             Kind::Project => 2,
+            Kind::Pipeline => 3,
+            Kind::Rule => 4,
         }
     }
 }
@@ -140,12 +148,115 @@ pub struct Project {
     pub tags: Tags,
 }
 
+/// An artifact bucket the stack owns: versioned, encrypted, private, TLS only.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bucket {
+    pub name: String,
+    pub versioning: bool,
+    /// Server-side encryption algorithm of the default encryption (AES256 or aws:kms).
+    pub encryption: Option<String>,
+    /// All four public access block settings on.
+    pub public_access_blocked: bool,
+    pub policy: Option<Json>,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PipelineAction {
+    pub name: String,
+    pub category: String,
+    pub owner: String,
+    pub provider: String,
+    pub version: String,
+    pub run_order: i32,
+    pub configuration: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub inputs: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub outputs: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PipelineStage {
+    pub name: String,
+    pub actions: Vec<PipelineAction>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PipelineVariable {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct GitFilter {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub branches: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub branches_exclude: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags_exclude: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub file_paths: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub file_paths_exclude: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PipelineTrigger {
+    pub source_action: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub push: Option<GitFilter>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pull_request: Option<GitFilter>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pipeline {
+    pub name: String,
+    pub pipeline_type: String,
+    pub execution_mode: String,
+    pub role_arn: String,
+    pub artifact_bucket: String,
+    pub stages: Vec<PipelineStage>,
+    pub variables: Vec<PipelineVariable>,
+    pub triggers: Vec<PipelineTrigger>,
+    pub tags: Tags,
+}
+
+/// An EventBridge rule that starts a pipeline when its source changes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    pub name: String,
+    pub description: Option<String>,
+    pub event_pattern: Json,
+    pub enabled: bool,
+    /// (target ARN, role ARN) of the rule's one target
+    pub target: Option<(String, Option<String>)>,
+    pub tags: Tags,
+}
+
+/// The id cbctl gives a rule's one target.
+pub const RULE_TARGET_ID: &str = "pipeline";
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Resource {
     Role(Role),
     Parameter(Parameter),
     Repository(Repository),
+    Bucket(Bucket),
     Project(Project),
+    Pipeline(Pipeline),
+    Rule(Rule),
 }
 
 /// One attribute value as the planner compares and the renderers show it.
@@ -184,6 +295,9 @@ impl Resource {
             Resource::Parameter(_) => Kind::Parameter,
             Resource::Repository(_) => Kind::Repository,
             Resource::Project(_) => Kind::Project,
+            Resource::Bucket(_) => Kind::Bucket,
+            Resource::Pipeline(_) => Kind::Pipeline,
+            Resource::Rule(_) => Kind::Rule,
         }
     }
 
@@ -193,6 +307,9 @@ impl Resource {
             Resource::Parameter(p) => &p.name,
             Resource::Repository(r) => &r.name,
             Resource::Project(p) => &p.name,
+            Resource::Bucket(b) => &b.name,
+            Resource::Pipeline(p) => &p.name,
+            Resource::Rule(r) => &r.name,
         }
     }
 
@@ -202,6 +319,9 @@ impl Resource {
             Resource::Parameter(p) => &p.tags,
             Resource::Repository(r) => &r.tags,
             Resource::Project(p) => &p.tags,
+            Resource::Bucket(b) => &b.tags,
+            Resource::Pipeline(p) => &p.tags,
+            Resource::Rule(r) => &r.tags,
         }
     }
 
@@ -279,6 +399,42 @@ impl Resource {
                     m.insert("concurrent_build_limit".into(), Value::Int(l.into()));
                 }
                 tags(&mut m, &p.tags);
+            }
+            Resource::Bucket(b) => {
+                m.insert("versioning".into(), Value::Bool(b.versioning));
+                text(&mut m, "encryption", &b.encryption);
+                m.insert("public_access_blocked".into(), Value::Bool(b.public_access_blocked));
+                if let Some(p) = &b.policy {
+                    m.insert("policy".into(), Value::Document(p.clone()));
+                }
+                tags(&mut m, &b.tags);
+            }
+            Resource::Pipeline(p) => {
+                m.insert("pipeline_type".into(), Value::Text(p.pipeline_type.clone()));
+                m.insert("execution_mode".into(), Value::Text(p.execution_mode.clone()));
+                m.insert("role_arn".into(), Value::Text(p.role_arn.clone()));
+                m.insert("artifact_bucket".into(), Value::Text(p.artifact_bucket.clone()));
+                for s in &p.stages {
+                    m.insert(format!("stages.{}", s.name), Value::Document(serde_json::to_value(&s.actions).unwrap_or_default()));
+                }
+                m.insert("stage_order".into(), Value::List(p.stages.iter().map(|s| s.name.clone()).collect()));
+                if !p.variables.is_empty() {
+                    m.insert("variables".into(), Value::Document(serde_json::to_value(&p.variables).unwrap_or_default()));
+                }
+                if !p.triggers.is_empty() {
+                    m.insert("triggers".into(), Value::Document(serde_json::to_value(&p.triggers).unwrap_or_default()));
+                }
+                tags(&mut m, &p.tags);
+            }
+            Resource::Rule(r) => {
+                text(&mut m, "description", &r.description);
+                m.insert("event_pattern".into(), Value::Document(r.event_pattern.clone()));
+                m.insert("enabled".into(), Value::Bool(r.enabled));
+                if let Some((arn, role)) = &r.target {
+                    m.insert("target.arn".into(), Value::Text(arn.clone()));
+                    text(&mut m, "target.role_arn", role);
+                }
+                tags(&mut m, &r.tags);
             }
         }
         m

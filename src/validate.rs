@@ -22,6 +22,24 @@ pub fn codebuild_role_name(stack: &str, project: &str) -> String {
     format!("{stack}-codebuild-{project}")
 }
 
+/// The generated service role name of a pipeline.
+pub fn pipeline_role_name(stack: &str, pipeline: &str) -> String {
+    format!("{stack}-codepipeline-{pipeline}")
+}
+
+/// The role EventBridge assumes to start a pipeline.
+pub fn events_role_name(stack: &str, pipeline: &str) -> String {
+    format!("{stack}-events-{pipeline}")
+}
+
+/// The EventBridge rule that starts `pipeline` when the source of `action` changes.
+pub fn rule_name(stack: &str, pipeline: &str, action: &str) -> String {
+    format!("{stack}-{pipeline}-{}", action.replace('@', "-"))
+}
+
+/// Longest EventBridge rule name.
+pub const MAX_RULE_NAME: usize = 64;
+
 /// A reference to something the file does not declare, with where it was written.
 #[derive(Debug, Clone)]
 pub struct Reference {
@@ -33,6 +51,7 @@ pub struct Reference {
 pub struct References {
     pub parameters: Vec<Reference>,
     pub repositories: Vec<Reference>,
+    pub projects: Vec<Reference>,
 }
 
 fn span<T>(s: &Spanned<T>) -> Range<usize> {
@@ -53,11 +72,8 @@ pub fn validate(file: &ProjectFile) -> Vec<Diagnostic> {
         }
     }
     check_tags(&file.stack.tags, 0, &mut out);
-    if let Some(p) = &file.pipelines {
-        out.push(
-            Diagnostic::at(span(p), "pipelines are not supported by this version of cbctl yet")
-                .with_hint("remove the [pipelines] tables for now; CodeBuild projects, parameters and repositories are supported"),
-        );
+    for (name, spec) in &file.pipelines {
+        crate::validate_pipeline::check(file, name, spec, &mut out);
     }
 
     for (name, spec) in &file.parameters {
@@ -363,6 +379,30 @@ pub fn references(file: &ProjectFile) -> References {
         if let Some(repo) = &spec.source.get_ref().repository {
             if !declared_repos.contains(repo.get_ref().as_str()) {
                 refs.repositories.push(Reference { name: repo.get_ref().clone(), span: span(repo) });
+            }
+        }
+    }
+    for spec in file.pipelines.values() {
+        for stage in &spec.stages {
+            for action in &stage.get_ref().actions {
+                let a = action.get_ref();
+                match a.provider.get_ref() {
+                    crate::project::Provider::CodeCommit => {
+                        if let Some(repo) = &a.repository {
+                            if !declared_repos.contains(repo.get_ref().as_str()) {
+                                refs.repositories.push(Reference { name: repo.get_ref().clone(), span: span(repo) });
+                            }
+                        }
+                    }
+                    crate::project::Provider::CodeBuild => {
+                        if let Some(p) = &a.project {
+                            if !file.projects.keys().any(|k| k.get_ref() == p.get_ref()) {
+                                refs.projects.push(Reference { name: p.get_ref().clone(), span: span(p) });
+                            }
+                        }
+                    }
+                    _ => {}
+                }
             }
         }
     }

@@ -4,30 +4,32 @@
 //! returns tags too: ownership needs no further call. Create and update send the whole
 //! desired project; UpdateProject replaces the fields it is given, including the tag list.
 
-use std::collections::BTreeSet;
-use std::time::{Duration, Instant};
-
 use aws_sdk_codebuild::types::{
     ArtifactsType, ComputeType, EnvironmentType, EnvironmentVariable, EnvironmentVariableType, ProjectArtifacts, ProjectEnvironment, ProjectSource,
     SourceAuth, SourceAuthType, SourceType, Tag,
 };
+use std::collections::BTreeSet;
 
 use super::{bounded, AwsError, Clients};
 use crate::resource::{EnvVar, Project, Resource, Tags, STACK_TAG};
 
 const CONCURRENCY: usize = 4;
 
-/// How long to keep retrying a project whose new role CodeBuild cannot assume yet.
-/// IAM is eventually consistent; Terraform waits up to two minutes as well.
-pub const ROLE_PROPAGATION_LIMIT: Duration = Duration::from_secs(120);
+pub struct CodeBuildView {
+    /// Declared and owned projects.
+    pub resources: Vec<Resource>,
+    /// Every project in the region (pipelines may run projects the file does not declare).
+    pub existing: BTreeSet<String>,
+}
 
-pub async fn observe(c: &Clients, stack: &str, declared: &[String]) -> Result<Vec<Resource>, AwsError> {
+pub async fn observe(c: &Clients, stack: &str, declared: &[String]) -> Result<CodeBuildView, AwsError> {
     let mut names = Vec::new();
     let mut pages = c.codebuild.list_projects().into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| AwsError::from_sdk("codebuild:ListProjects", "", e))?;
         names.extend(page.projects().iter().cloned());
     }
+    let existing: BTreeSet<String> = names.iter().cloned().collect();
     let declared: BTreeSet<&String> = declared.iter().collect();
     let gets = names.chunks(100).map(|chunk| {
         let chunk = chunk.to_vec();
@@ -44,7 +46,7 @@ pub async fn observe(c: &Clients, stack: &str, declared: &[String]) -> Result<Ve
             }
         }
     }
-    Ok(out)
+    Ok(CodeBuildView { resources: out, existing })
 }
 
 fn from_sdk(p: &aws_sdk_codebuild::types::Project) -> Project {
@@ -136,34 +138,8 @@ fn is_role_propagation(e: &AwsError) -> bool {
     e.code == "InvalidInputException" && e.message.contains("sts:AssumeRole")
 }
 
-/// Retries `call` while CodeBuild rejects a just-created role, with exponential backoff
-/// and jitter, up to `ROLE_PROPAGATION_LIMIT`, saying so on stderr.
-async fn with_role_retry<F, Fut>(name: &str, mut call: F) -> Result<(), AwsError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<(), AwsError>>,
-{
-    let start = Instant::now();
-    let mut delay = Duration::from_millis(500);
-    let mut said = false;
-    loop {
-        match call().await {
-            Err(e) if is_role_propagation(&e) && start.elapsed() < ROLE_PROPAGATION_LIMIT => {
-                if !said {
-                    eprintln!("  project.{name}: waiting for IAM role to propagate...");
-                    said = true;
-                }
-                let jitter = Duration::from_millis(u64::from(std::process::id() % 7) * 37 + (start.elapsed().subsec_millis() as u64 % 250));
-                tokio::time::sleep(delay + jitter).await;
-                delay = (delay * 2).min(Duration::from_secs(10));
-            }
-            other => return other,
-        }
-    }
-}
-
 pub async fn create(c: &Clients, p: &Project) -> Result<(), AwsError> {
-    with_role_retry(&p.name, || async {
+    super::retry_while_role_propagates(&format!("project.{}", p.name), is_role_propagation, || async {
         let parts = parts(p)?;
         c.codebuild
             .create_project()
@@ -187,7 +163,7 @@ pub async fn create(c: &Clients, p: &Project) -> Result<(), AwsError> {
 }
 
 pub async fn update(c: &Clients, p: &Project, have: &Project) -> Result<(), AwsError> {
-    with_role_retry(&p.name, || async {
+    super::retry_while_role_propagates(&format!("project.{}", p.name), is_role_propagation, || async {
         let parts = parts(p)?;
         // -1 removes a concurrent build limit (UpdateProject API reference).
         let limit = p.concurrent_build_limit.or(have.concurrent_build_limit.map(|_| -1));

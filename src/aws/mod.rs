@@ -7,8 +7,11 @@
 
 pub mod codebuild;
 pub mod codecommit;
+pub mod codepipeline;
+pub mod events;
 pub mod iam;
 pub mod kms;
+pub mod s3;
 pub mod ssm;
 
 use std::collections::BTreeMap;
@@ -78,6 +81,10 @@ pub struct Clients {
     pub codebuild: aws_sdk_codebuild::Client,
     pub codecommit: aws_sdk_codecommit::Client,
     pub sts: aws_sdk_sts::Client,
+    pub codepipeline: aws_sdk_codepipeline::Client,
+    pub codeconnections: aws_sdk_codeconnections::Client,
+    pub events: aws_sdk_eventbridge::Client,
+    pub s3: aws_sdk_s3::Client,
     pub calls: CallLog,
     pub region: String,
 }
@@ -122,6 +129,14 @@ impl Clients {
             codebuild: client!(aws_sdk_codebuild),
             codecommit: client!(aws_sdk_codecommit),
             sts: client!(aws_sdk_sts),
+            codepipeline: client!(aws_sdk_codepipeline),
+            codeconnections: client!(aws_sdk_codeconnections),
+            events: client!(aws_sdk_eventbridge),
+            // A custom endpoint (an emulator, a VPC endpoint by IP) cannot resolve
+            // virtual-hosted bucket names; real AWS keeps virtual-hosted addressing.
+            s3: aws_sdk_s3::Client::from_conf(
+                aws_sdk_s3::config::Builder::from(&config).interceptor(calls.clone()).force_path_style(config.endpoint_url().is_some()).build(),
+            ),
             calls,
             region,
         })
@@ -214,6 +229,41 @@ fn hint_for(code: &str, message: &str) -> Option<String> {
         return Some("the AWS credentials are missing, expired or invalid; refresh them (aws sso login, env vars, profile)".into());
     }
     None
+}
+
+/// IAM is eventually consistent: CodeBuild and CodePipeline reject a role for a few
+/// seconds after it was created or its trust policy changed. Retries `call` while
+/// `propagating` says so, with exponential backoff and jitter, for up to two minutes
+/// (as Terraform does), saying once on stderr what it is waiting for.
+pub async fn retry_while_role_propagates<T, F, Fut>(address: &str, propagating: fn(&AwsError) -> bool, mut call: F) -> Result<T, AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, AwsError>>,
+{
+    const LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
+    let start = std::time::Instant::now();
+    let mut delay = std::time::Duration::from_millis(500);
+    let mut said = false;
+    loop {
+        match call().await {
+            Err(e) if propagating(&e) && start.elapsed() < LIMIT => {
+                if !said {
+                    eprintln!("  {address}: waiting for IAM role to propagate...");
+                    said = true;
+                }
+                tokio::time::sleep(delay + jitter(delay)).await;
+                delay = (delay * 2).min(std::time::Duration::from_secs(10));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Up to half of `d`, varying between calls and processes.
+fn jitter(d: std::time::Duration) -> std::time::Duration {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|t| t.subsec_nanos()).unwrap_or(0);
+    let seed = u64::from(nanos) ^ u64::from(std::process::id()).rotate_left(17);
+    d.mul_f64((seed % 1000) as f64 / 2000.0)
 }
 
 /// Runs futures with at most `limit` in flight, keeping input order.

@@ -9,14 +9,19 @@ Request logging goes to stderr only with --verbose.
 
 Every patch below reproduces a real-AWS behaviour that moto 5.2.5
 lacks or gets wrong; the patches reach into moto internals, so the launcher
-refuses to run on any other moto version. SSM and STS need no patches in
-5.2.5 (test_launcher.py checks the operations cbctl relies on).
+refuses to run on any other moto version. SSM, STS and EventBridge need no
+patches in 5.2.5 (test_launcher.py checks the operations cbctl relies on).
+CodeConnections (and its old name, CodeStar Connections) is missing from moto
+and emulated here in memory, over awsJson 1.0 and Smithy RPC v2 CBOR.
+TEST-ONLY hook, not in AWS: CreateConnection/TagResource with the tag
+emulator:status=AVAILABLE (or PENDING, ERROR) sets the connection's status,
+standing in for the console handshake.
 
 Fault injection, set by the environment: all off by default, and then no
 middleware is installed at all. Requests to /moto-api/... are never touched.
 When any is on, one summary line goes to stderr (stdout stays READY only).
   CBCTL_EMU_THROTTLE_RATE=F      fraction 0..1 of requests answered with the
-      service's throttling error: JSON services 400 ThrottlingException,
+      service's throttling error: JSON/CBOR services 400 ThrottlingException,
       IAM/STS 400 Throttling (XML ErrorResponse), S3 503 SlowDown.
   CBCTL_EMU_5XX_RATE=F           fraction 0..1 answered 500 InternalFailure
       (S3: InternalError); throttling wins where the two add up to over 1.
@@ -32,7 +37,10 @@ When any is on, one summary line goes to stderr (stdout stays READY only).
       Nth (default 1st; * = every) HTTP request of that operation, SDK retries
       included, fails 400 with Code (default AccessDeniedException), message
       "injected failure". Service: CodeBuild, CodeCommit, SSM, IAM, STS, KMS,
-      CodePipeline, S3, EventBridge; Operation: its API name, or * for any.
+      CodePipeline, S3, EventBridge, CodeConnections, CodeStarConnections (or
+      a SigV4 signing name, e.g. codestar-connections: requests are told
+      apart by the API they were sent to); Operation: its API name, or * for
+      any.
 Precedence per request: CBCTL_EMU_FAIL, then throttle/5xx, then role delay.
 """
 
@@ -48,6 +56,7 @@ import random
 import re
 import signal
 import socket
+import struct
 import sys
 import threading
 import time
@@ -377,6 +386,585 @@ def patch_iam():
     IamResponse.update_role = update_role
 
 
+def patch_codepipeline():
+    from moto.codepipeline import models as cpm
+    from moto.codepipeline.responses import CodePipelineResponse
+    from moto.core.exceptions import JsonRESTError
+    from moto.core.utils import unix_time
+    from moto.iam.exceptions import NotFoundException as IAMNotFoundException
+
+    # Real CodePipeline (awsJson 1.1) errors: HTTP 400, {"__type", "message"}.
+    def error(kind, message):
+        return JsonRESTError(kind, message)
+
+    def not_found(self, name):
+        return error(
+            "PipelineNotFoundException",
+            f"Account '{self.account_id}' does not have a pipeline with name '{name}'",
+        )
+
+    def assumable(self, arn):
+        # Real AWS: the role must exist in this account and its trust policy
+        # must Allow sts:AssumeRole to codepipeline.amazonaws.com; Principal
+        # .Service may be a string or a list (moto only accepts a string, and
+        # 500s on a statement without Principal.Service). Checked on Create and
+        # on Update (moto checks Create only).
+        try:
+            role = self.iam_backend.get_role_by_arn(arn)
+        except IAMNotFoundException:
+            return False
+        statements = json.loads(role.assume_role_policy_document).get("Statement", [])
+        for statement in statements if isinstance(statements, list) else [statements]:
+            principal = statement.get("Principal")
+            services = principal.get("Service", []) if isinstance(principal, dict) else []
+            services = [services] if isinstance(services, str) else services
+            actions = statement.get("Action", [])
+            actions = [actions] if isinstance(actions, str) else actions
+            if (
+                statement.get("Effect") == "Allow"
+                and (principal == "*" or "codepipeline.amazonaws.com" in services)
+                and any(a.lower() in ("sts:assumerole", "sts:*", "*") for a in actions)
+            ):
+                return True
+        return False
+
+    def validate(self, pipeline):
+        # Real AWS (Create and Update; moto checks only the stage count, on
+        # Create): at least 2 stages, the first holding only source actions,
+        # no source action in any later stage.
+        stages = pipeline.get("stages") or []
+        if len(stages) < 2:
+            raise error(
+                "InvalidStructureException",
+                f"Pipeline has only {len(stages)} stage(s). There should be a minimum of 2 stages in a pipeline",
+            )
+        for index, stage in enumerate(stages):
+            for action in stage.get("actions") or []:
+                is_source = action.get("actionTypeId", {}).get("category") == "Source"
+                if index == 0 and not is_source:
+                    raise error(
+                        "InvalidStructureException",
+                        f"Stage '{stage['name']}' is the first stage, so it must contain only source actions; "
+                        f"action '{action['name']}' is not a source action",
+                    )
+                if index > 0 and is_source:
+                    raise error(
+                        "InvalidStructureException",
+                        f"Source action '{action['name']}' in stage '{stage['name']}': "
+                        "source actions may only be in the first stage",
+                    )
+        if not assumable(self, pipeline.get("roleArn")):
+            raise error(
+                "InvalidStructureException",
+                f"CodePipeline is not authorized to perform AssumeRole on role {pipeline.get('roleArn')}",
+            )
+
+    def declare(pipeline, version):
+        # Real AWS returns pipelineType V1 and executionMode SUPERSEDED when
+        # the request left them out (moto omits both); the declaration is
+        # replaced wholesale on Update, so the defaults apply there too.
+        pipeline = copy.deepcopy(pipeline)
+        pipeline.setdefault("pipelineType", "V1")
+        pipeline.setdefault("executionMode", "SUPERSEDED")
+        pipeline["version"] = version
+        return pipeline
+
+    def versions(codepipeline):
+        return codepipeline.__dict__.setdefault("cbctl_versions", {})
+
+    def create_pipeline(self, pipeline, tags):
+        # Real AWS: an existing name is PipelineNameInUseException (moto:
+        # InvalidStructureException); tags are validated before anything is
+        # created (moto keeps the pipeline when its tags are rejected).
+        name = pipeline["name"]
+        if name in self.pipelines:
+            raise error(
+                "PipelineNameInUseException",
+                f"A pipeline with the name '{name}' already exists in account '{self.account_id}'",
+            )
+        validate(self, pipeline)
+        tags = tags or []
+        created = cpm.CodePipeline(self.account_id, self.region_name, declare(pipeline, 1))
+        created._updated = created._created  # one instant in AWS (moto: two utcnow() calls)
+        created.validate_tags(tags)
+        created.tags.update({tag["key"]: tag["value"] for tag in tags})
+        self.pipelines[name] = created
+        versions(created)[1] = copy.deepcopy(created.pipeline)
+        return created.pipeline, sorted(tags, key=lambda t: t["key"])
+
+    def update_pipeline(self, pipeline):
+        # Real AWS: unknown name -> PipelineNotFoundException (moto:
+        # ResourceNotFoundException); version is incremented.
+        codepipeline = self.pipelines.get(pipeline.get("name"))
+        if codepipeline is None:
+            raise not_found(self, pipeline.get("name"))
+        validate(self, pipeline)
+        version = codepipeline.pipeline["version"] + 1
+        codepipeline.pipeline = codepipeline.add_default_values(declare(pipeline, version))
+        codepipeline._updated = cpm.utcnow()
+        versions(codepipeline)[version] = copy.deepcopy(codepipeline.pipeline)
+        return codepipeline.pipeline
+
+    def pipeline_by_arn(self, arn):
+        # Real AWS resolves the whole ARN (moto: only the part after the last
+        # ":", so another account's/region's ARN would match).
+        if not isinstance(arn, str) or not re.fullmatch(r"arn:aws[\w-]*:codepipeline:[\w-]+:\d{12}:[A-Za-z0-9.@_-]+", arn):
+            raise error("InvalidArnException", f"The ARN is not valid: {arn}")
+        for codepipeline in self.pipelines.values():
+            if codepipeline._arn == arn:
+                return codepipeline
+        raise error("ResourceNotFoundException", f"The account with id '{self.account_id}' does not include a pipeline with the name '{arn.rsplit(':', 1)[-1]}'")
+
+    def list_tags_for_resource(self, arn):
+        codepipeline = pipeline_by_arn(self, arn)
+        return sorted(({"key": k, "value": v} for k, v in codepipeline.tags.items()), key=lambda t: t["key"])
+
+    def tag_resource(self, arn, tags):
+        codepipeline = pipeline_by_arn(self, arn)
+        codepipeline.validate_tags([t for t in tags if t["key"] not in codepipeline.tags])
+        codepipeline.tags.update({t["key"]: t["value"] for t in tags})
+
+    def untag_resource(self, arn, keys):
+        codepipeline = pipeline_by_arn(self, arn)
+        for key in keys:
+            codepipeline.tags.pop(key, None)
+
+    for fn in (create_pipeline, update_pipeline, list_tags_for_resource, tag_resource, untag_resource):
+        setattr(cpm.CodePipelineBackend, fn.__name__, fn)
+
+    # Real awsJson timestamps are epoch seconds (JSON numbers); moto sends
+    # ISO-8601 strings (botocore and the Rust SDK's default, lenient parsing
+    # accept both; a strict parser would reject the strings).
+    cpm.CodePipeline.metadata = property(lambda self: {
+        "pipelineArn": self._arn,
+        "created": unix_time(self._created),
+        "updated": unix_time(self._updated),
+    })
+
+    def get_pipeline(self):
+        # Real AWS: `version` selects an earlier version of the declaration
+        # (unknown one -> PipelineVersionNotFoundException); moto ignores it.
+        name, version = self._get_param("name"), self._get_param("version")
+        codepipeline = self.codepipeline_backend.pipelines.get(name)
+        if codepipeline is None:
+            raise not_found(self.codepipeline_backend, name)
+        pipeline = codepipeline.pipeline
+        if version is not None:
+            pipeline = versions(codepipeline).get(version)
+            if pipeline is None:
+                raise error("PipelineVersionNotFoundException", f"Pipeline '{name}' does not have a version {version}")
+        return json.dumps({"pipeline": pipeline, "metadata": codepipeline.metadata})
+
+    def list_pipelines(self):
+        # Real AWS summaries carry pipelineType and executionMode too, and
+        # pages with maxResults (1..1000) / nextToken.
+        limit = self._get_param("maxResults") or 1000
+        token = self._get_param("nextToken")
+        if token is not None and not str(token).isdigit():
+            raise error("InvalidNextTokenException", "The next token is not valid.")
+        pipelines = self.codepipeline_backend.pipelines
+        summaries = [
+            {
+                "name": name,
+                "version": p.pipeline["version"],
+                "pipelineType": p.pipeline["pipelineType"],
+                "executionMode": p.pipeline["executionMode"],
+                "created": p.metadata["created"],
+                "updated": p.metadata["updated"],
+            }
+            for name, p in sorted(pipelines.items())
+        ]
+        start = int(token or 0)
+        result = {"pipelines": summaries[start : start + limit]}
+        if start + limit < len(summaries):
+            result["nextToken"] = str(start + limit)
+        return json.dumps(result)
+
+    CodePipelineResponse.get_pipeline = get_pipeline
+    CodePipelineResponse.list_pipelines = list_pipelines
+    # DeletePipeline of an unknown name already succeeds in moto, as in AWS.
+
+
+def _cbor_encode(value):
+    """Generic CBOR encoder for rpcv2Cbor responses (maps, lists, strings,
+    numbers, booleans, null); moto has none."""
+    out = bytearray()
+
+    def head(major, n):
+        if n < 24:
+            out.append(major << 5 | n)
+        else:
+            size = next(s for s in (1, 2, 4, 8) if n < 1 << (8 * s))
+            out.append(major << 5 | {1: 24, 2: 25, 4: 26, 8: 27}[size])
+            out.extend(n.to_bytes(size, "big"))
+
+    def item(v):
+        if v is None:
+            out.append(0xF6)
+        elif isinstance(v, bool):
+            out.append(0xF5 if v else 0xF4)
+        elif isinstance(v, int):
+            head(0, v) if v >= 0 else head(1, -1 - v)
+        elif isinstance(v, float):
+            out.append(0xFB)
+            out.extend(struct.pack(">d", v))
+        elif isinstance(v, str):
+            data = v.encode()
+            head(3, len(data))
+            out.extend(data)
+        elif isinstance(v, (bytes, bytearray)):
+            head(2, len(v))
+            out.extend(v)
+        elif isinstance(v, (list, tuple)):
+            head(4, len(v))
+            for x in v:
+                item(x)
+        elif isinstance(v, dict):
+            head(5, len(v))
+            for k, x in v.items():
+                item(k)
+                item(x)
+        else:
+            raise TypeError(f"cannot CBOR-encode {type(v).__name__}")
+
+    item(value)
+    return bytes(out)
+
+
+def _cbor_decode(data):
+    from botocore.parsers import RpcV2CBORParser
+
+    if not data:
+        return {}
+    parser = RpcV2CBORParser()
+    return parser.parse_data_item(parser.get_peekable_stream_from_bytes(data))
+
+
+# CodeConnections and its pre-2024 name share one store. Each protocol the
+# service speaks: awsJson 1.0 (X-Amz-Target "<prefix>.<Operation>", boto3's
+# choice) and Smithy RPC v2 CBOR (POST /service/<shape>/operation/<Operation>,
+# what aws-sdk-codeconnections for Rust sends).
+CONNECTION_SERVICES = {
+    # signing name: (ARN service, service shape name, Smithy namespace, provider types)
+    "codeconnections": ("codeconnections", "CodeConnections_20231201", "com.amazonaws.codeconnections",
+                        ("Bitbucket", "GitHub", "GitHubEnterpriseServer", "GitLab", "GitLabSelfManaged", "AzureDevOps")),
+    "codestar-connections": ("codestar-connections", "CodeStar_connections_20191201", "com.amazonaws.codestar.connections",
+                             ("Bitbucket", "GitHub", "GitHubEnterpriseServer", "GitLab", "GitLabSelfManaged")),
+}
+# TEST-ONLY (no such thing in AWS): a connection tagged emulator:status=S
+# (at CreateConnection or later with TagResource) gets ConnectionStatus S
+# (PENDING, AVAILABLE or ERROR) -- the stand-in for the console handshake that
+# turns a real connection from PENDING to AVAILABLE. The tag is kept like any other.
+STATUS_TAG = "emulator:status"
+
+
+def patch_codeconnections():
+    # moto 5.2.5 has no CodeConnections/CodeStar Connections at all: this is
+    # an in-memory implementation of CreateConnection, GetConnection,
+    # ListConnections, DeleteConnection, TagResource, UntagResource and
+    # ListTagsForResource, registered as moto backends "codeconnections" and
+    # "codestar-connections" (one shared BackendDict, so /moto-api/reset
+    # clears it), and routed like any other service by the SigV4 credential
+    # scope. Real AWS behaviours reproduced: ARN
+    # arn:aws:<service>:REGION:ACCOUNT:connection/UUID (service = the API it
+    # was created through), new connections are PENDING, a connection is
+    # reachable through either API, unknown ARN -> ResourceNotFoundException.
+    import types
+
+    import botocore.session
+    import moto.backend_index
+    from moto.core.base_backend import BackendDict, BaseBackend
+    from moto.core.responses import BaseResponse
+
+    class Failure(Exception):
+        def __init__(self, code, message, status=400):
+            super().__init__(message)
+            self.code, self.message, self.status = code, message, status
+
+    def validation(message):
+        return Failure("ValidationException", message)
+
+    class Backend(BaseBackend):
+        def __init__(self, region_name, account_id):
+            super().__init__(region_name, account_id)
+            self.connections = {}  # ARN -> record, in creation order
+            self.lock = threading.Lock()
+
+        def find(self, arn):
+            if not isinstance(arn, str) or not arn:
+                raise validation("1 validation error detected: Value null at 'connectionArn' failed to satisfy constraint: Member must not be null")
+            m = re.fullmatch(r"arn:aws[\w-]*:(codeconnections|codestar-connections):([\w-]+):(\d{12}):connection/([\w-]+)", arn)
+            if not m:
+                raise validation(f"1 validation error detected: Value '{arn}' at 'connectionArn' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:aws(-[\\w]+)*:.+:.+:[0-9]{{12}}:.+")
+            if (m[2], m[3]) == (self.region_name, self.account_id):
+                for record in self.connections.values():  # either service prefix
+                    if record["id"] == m[4]:
+                        return record
+            raise Failure("ResourceNotFoundException", f"Connection {arn} not found")
+
+    class Response(BaseResponse):
+        def __init__(self):
+            super().__init__(service_name="codeconnections")
+
+        # -- operations: request dict -> result dict --
+        def create_connection(self, backend, service, request):
+            arn_service, _, _, providers = CONNECTION_SERVICES[service]
+            name = request.get("ConnectionName")
+            if not isinstance(name, str) or not 1 <= len(name) <= 32:
+                raise validation(f"1 validation error detected: Value '{name}' at 'connectionName' failed to satisfy constraint: Member must have length between 1 and 32")
+            provider = request.get("ProviderType")
+            if request.get("HostArn"):  # hosts (self-managed providers) are not emulated
+                raise Failure("ResourceNotFoundException", f"Host {request['HostArn']} not found")
+            if provider not in providers:
+                raise validation(f"1 validation error detected: Value '{provider}' at 'providerType' failed to satisfy constraint: Member must satisfy enum value set: [{', '.join(providers)}]")
+            tags = self.tags_of(request.get("Tags") or [])
+            arn = f"arn:{self.partition}:{arn_service}:{self.region}:{self.current_account}:connection/{uuid.uuid4()}"
+            record = {
+                "id": arn.rsplit("/", 1)[1],
+                "connection": {
+                    "ConnectionName": name,
+                    "ConnectionArn": arn,
+                    "ProviderType": provider,
+                    "OwnerAccountId": self.current_account,
+                    "ConnectionStatus": "PENDING",
+                },
+                "tags": {},
+            }
+            self.apply_tags(record, tags)
+            with backend.lock:
+                backend.connections[arn] = record
+            result = {"ConnectionArn": arn}
+            if request.get("Tags"):
+                result["Tags"] = request["Tags"]
+            return result
+
+        def get_connection(self, backend, service, request):
+            return {"Connection": dict(backend.find(request.get("ConnectionArn"))["connection"])}
+
+        def list_connections(self, backend, service, request):
+            # Real AWS: ProviderTypeFilter / HostArnFilter, MaxResults (0..5000)
+            # pages with NextToken.
+            wanted, host = request.get("ProviderTypeFilter"), request.get("HostArnFilter")
+            limit = request.get("MaxResults") or 5000
+            token = request.get("NextToken")
+            if token is not None and not str(token).isdigit():
+                raise validation("Invalid NextToken")
+            with backend.lock:
+                found = [
+                    dict(r["connection"]) for r in backend.connections.values()
+                    if (wanted is None or r["connection"]["ProviderType"] == wanted)
+                    and (host is None or r["connection"].get("HostArn") == host)
+                ]
+            start = int(token or 0)
+            result = {"Connections": found[start : start + limit]}
+            if start + limit < len(found):
+                result["NextToken"] = str(start + limit)
+            return result
+
+        def delete_connection(self, backend, service, request):
+            record = backend.find(request.get("ConnectionArn"))
+            with backend.lock:
+                backend.connections.pop(record["connection"]["ConnectionArn"], None)
+            return {}
+
+        def tag_resource(self, backend, service, request):
+            record = backend.find(request.get("ResourceArn"))
+            tags = self.tags_of(request.get("Tags"))
+            if len({**record["tags"], **tags}) > 200:
+                raise Failure("LimitExceededException", "Tag limit exceeded: a resource can have at most 200 tags")
+            self.apply_tags(record, tags)
+            return {}
+
+        def untag_resource(self, backend, service, request):
+            record = backend.find(request.get("ResourceArn"))
+            keys = request.get("TagKeys")
+            if not isinstance(keys, list):
+                raise validation("1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null")
+            for key in keys:
+                record["tags"].pop(key, None)
+            return {}
+
+        def list_tags_for_resource(self, backend, service, request):
+            record = backend.find(request.get("ResourceArn"))
+            return {"Tags": [{"Key": k, "Value": v} for k, v in record["tags"].items()]}
+
+        @staticmethod
+        def tags_of(tags):
+            if not isinstance(tags, list) or not all(
+                isinstance(t, dict) and isinstance(t.get("Key"), str) and 1 <= len(t["Key"]) <= 128
+                and isinstance(t.get("Value", ""), str) and len(t.get("Value", "")) <= 256
+                for t in tags
+            ):
+                raise validation("1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must be a list of tags with a Key of 1-128 and a Value of 0-256 characters")
+            status = [t.get("Value", "") for t in tags if t["Key"] == STATUS_TAG]
+            if status and status[-1] not in ("PENDING", "AVAILABLE", "ERROR"):
+                raise validation(f"{STATUS_TAG} (emulator test hook) must be PENDING, AVAILABLE or ERROR, not {status[-1]!r}")
+            return {t["Key"]: t.get("Value", "") for t in tags}
+
+        @staticmethod
+        def apply_tags(record, tags):
+            record["tags"].update(tags)
+            if STATUS_TAG in tags:
+                record["connection"]["ConnectionStatus"] = tags[STATUS_TAG]
+
+        OPERATIONS = {
+            "CreateConnection": create_connection,
+            "GetConnection": get_connection,
+            "ListConnections": list_connections,
+            "DeleteConnection": delete_connection,
+            "TagResource": tag_resource,
+            "UntagResource": untag_resource,
+            "ListTagsForResource": list_tags_for_resource,
+        }
+
+        # -- the wire --
+        def handle(self, request, full_url, headers):
+            self.setup_class(request, full_url, headers, use_raw_body=True)
+            rpc = re.fullmatch(r"/service/([^/]+)/operation/([^/]+)", self.path)
+            if rpc:  # the Rust SDK names the bare shape, botocore the qualified one
+                shape, operation = rpc[1], rpc[2]
+            else:
+                shape, _, operation = (self.headers.get("X-Amz-Target") or "").rpartition(".")
+            shape = shape.rpartition(".")[2]
+            service = next((s for s, v in CONNECTION_SERVICES.items() if v[1] == shape), None)
+            namespace = CONNECTION_SERVICES[service or "codeconnections"][2]
+
+            def reply(status, body, code=None):
+                if rpc:  # rpcv2Cbor: errors name the full shape id
+                    if code:
+                        body = {"__type": f"{namespace}#{code}", "message": body["message"]}
+                    cbor_headers = {"Content-Type": "application/cbor", "smithy-protocol": "rpc-v2-cbor"}
+                    return status, cbor_headers, _cbor_encode(body)
+                if code:
+                    body = {"__type": code, "message": body["message"]}
+                return status, {"Content-Type": "application/x-amz-json-1.0"}, json.dumps(body)
+
+            handler = self.OPERATIONS.get(operation)
+            if service is None or handler is None:
+                known = service and operation in botocore.session.get_session().get_service_model(service).operation_names
+                if known:  # a real operation this emulator does not implement
+                    return reply(501, {"message": f"launcher.py does not emulate {operation}"}, "NotImplemented")
+                return reply(400, {"message": f"Unknown operation {shape}.{operation}"}, "UnknownOperationException")
+            try:
+                body = _cbor_decode(self.raw_body) if rpc else json.loads(self.raw_body or b"{}")
+                if not isinstance(body, dict):
+                    raise ValueError("not an object")
+            except Exception:
+                return reply(400, {"message": "Could not parse the request body"}, "SerializationException")
+            backend = backends[self.current_account][self.region]
+            try:
+                return reply(200, handler(self, backend, service, body))
+            except Failure as e:
+                return reply(e.status, {"message": e.message}, e.code)
+
+    def connections_dispatch(request, full_url, headers):
+        return Response().handle(request, full_url, headers)
+
+    Backend._url_module = types.SimpleNamespace(
+        url_bases=[r"https?://codeconnections\.(.+)\.amazonaws\.com", r"https?://codestar-connections\.(.+)\.amazonaws\.com"],
+        url_paths={"{0}/$": connections_dispatch, "{0}/service/(?P<shape>[^/]+)/operation/(?P<operation>[^/]+)$": connections_dispatch},
+    )
+    session = botocore.session.get_session()
+    regions = sorted(set(session.get_available_regions("codestar-connections")) | set(session.get_available_regions("codepipeline")))
+    backends = BackendDict(Backend, "codestar-connections", additional_regions=regions)
+    # moto resolves backend "x-y" by importing moto.xy and reading xy_backends.
+    for name in CONNECTION_SERVICES:
+        module = types.ModuleType(f"moto.{name.replace('-', '')}")
+        setattr(module, f"{name.replace('-', '')}_backends", backends)
+        sys.modules[module.__name__] = module
+        moto.backend_index.backend_url_patterns.append(
+            (name, re.compile(rf"https?://{re.escape(name)}\.(.+)\.amazonaws\.com"))
+        )
+
+
+def patch_s3():
+    from moto.iam.access_control import IAMPolicyStatement, PermissionResult
+    from moto.s3 import models as s3m
+
+    # Request context of every S3 request as real AWS sees it: the SDKs talk
+    # HTTPS to AWS, so aws:SecureTransport is "true" (the emulator is plain
+    # HTTP only because it is local).
+    context = {"aws:securetransport": "true"}
+
+    def condition_holds(conditions):
+        # IAM condition semantics: every operator block must hold; a key absent
+        # from the request context fails the test, except for negated
+        # operators (true), ...IfExists (true) and Null.
+        for operator, tests in conditions.items():
+            qualifier, _, op = operator.rpartition(":")
+            if_exists = op.endswith("IfExists")
+            op = op[: -len("IfExists")] if if_exists else op
+            for key, expected in tests.items():
+                expected = [str(v).lower() if isinstance(v, bool) else str(v) for v in (expected if isinstance(expected, list) else [expected])]
+                actual = context.get(key.lower())
+                negated = "Not" in op
+                if op == "Null":
+                    holds = (actual is None) == (expected[0].lower() == "true")
+                elif actual is None:
+                    holds = negated or if_exists or qualifier == "ForAllValues"
+                elif op == "Bool":
+                    holds = actual.lower() in [e.lower() for e in expected]
+                elif op.startswith("String"):
+                    fold = str.lower if "IgnoreCase" in op else (lambda s: s)
+                    if "Like" in op:
+                        match = any(re.fullmatch(re.escape(e).replace(r"\*", ".*").replace(r"\?", "."), actual) for e in expected)
+                    else:
+                        match = fold(actual) in [fold(e) for e in expected]
+                    holds = match != negated
+                else:  # no context key of ours is numeric, a date, an IP or an ARN
+                    holds = negated
+                if not holds:
+                    return False
+        return True
+
+    def get_permission(self, action, resource):
+        # Real AWS: a statement whose Condition does not hold does not apply.
+        # moto ignores every operator but StringEquals (so a Deny on
+        # aws:SecureTransport=false denied every object request) and treats an
+        # unmet condition as an explicit Deny even on Allow statements.
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        statements = json.loads(self.policy).get("Statement", [])
+        result = PermissionResult.NEUTRAL
+        for statement in statements if isinstance(statements, list) else [statements]:
+            if statement.get("Condition") and not condition_holds(statement["Condition"]):
+                continue
+            unconditional = {k: v for k, v in statement.items() if k != "Condition"}
+            permission = IAMPolicyStatement(unconditional).is_action_permitted(action, resource)
+            if permission == PermissionResult.DENIED:
+                return permission
+            if permission == PermissionResult.PERMITTED:
+                result = permission
+        return result
+
+    s3m.FakeBucket.get_permission = get_permission
+
+    def default_encryption():
+        return {"Rule": {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": "false"}}
+
+    orig_create = s3m.S3Backend.create_bucket
+
+    def create_bucket(self, bucket_name, region_name, *args, **kwargs):
+        # Real AWS (since 2023): every new bucket has SSE-S3 default
+        # encryption and all four Block Public Access settings on, so
+        # GetBucketEncryption / GetPublicAccessBlock answer them straight
+        # away (moto: ServerSideEncryptionConfigurationNotFoundError /
+        # NoSuchPublicAccessBlockConfiguration).
+        new = bucket_name not in self.buckets
+        bucket = orig_create(self, bucket_name, region_name, *args, **kwargs)
+        if new:
+            bucket.encryption = default_encryption()
+            bucket.public_access_block = s3m.PublicAccessBlock(True, True, True, True)
+        return bucket
+
+    def delete_bucket_encryption(self, bucket_name):
+        # Real AWS: deleting the configuration reverts to SSE-S3 (moto: none).
+        self.get_bucket(bucket_name).encryption = default_encryption()
+
+    s3m.S3Backend.create_bucket = create_bucket
+    s3m.S3Backend.delete_bucket_encryption = delete_bucket_encryption
+
+
 def apply_patches():
     import moto
 
@@ -388,6 +976,9 @@ def apply_patches():
     patch_codebuild()
     patch_codecommit()
     patch_iam()
+    patch_codepipeline()
+    patch_codeconnections()
+    patch_s3()
 
 
 # --------------------------------------------------------- fault injection --
@@ -402,6 +993,8 @@ FAULT_SERVICES = {
     "CodePipeline": ("codepipeline", "codepipeline"),
     "S3": ("s3", "s3"),
     "EventBridge": ("events", "events"),
+    "CodeConnections": ("codeconnections", "codeconnections"),
+    "CodeStarConnections": ("codestar-connections", "codestar-connections"),
 }
 QUERY_SERVICES = {
     "IAM": "https://iam.amazonaws.com/doc/2010-05-08/",
@@ -552,11 +1145,14 @@ class FaultInjector:
         self.roles = {}  # role name -> monotonic time of its last (trust) change
         self.rest = {}  # service -> RestOperations
         self.fail_services = {service for service, *_ in faults.fail}
-        self.targets = {
-            _service_model(s).metadata["targetPrefix"]: s
-            for s in FAULT_SERVICES
-            if "targetPrefix" in _service_model(s).metadata
-        }
+        # awsJson target prefix / rpcv2Cbor service shape -> service; both
+        # the bare ("CodeConnections_20231201") and the qualified form
+        # ("com.amazonaws.codeconnections.CodeConnections_20231201") occur.
+        self.targets = {}
+        for s in FAULT_SERVICES:
+            prefix = _service_model(s).metadata.get("targetPrefix")
+            if prefix:
+                self.targets[prefix] = self.targets[prefix.rpartition(".")[2]] = s
         self.signing = {sig: s for s, (sig, _) in FAULT_SERVICES.items()}
 
     # -- recognising the request --
@@ -589,16 +1185,19 @@ class FaultInjector:
         return None
 
     def service_of(self, environ):
-        """(service, protocol family); family is json, query, s3 or rest-json."""
+        """(service, protocol family); family is json, cbor, query, s3 or rest-json."""
         target = environ.get("HTTP_X_AMZ_TARGET")
+        rpc = re.fullmatch(r"/service/([^/]+)/operation/[^/]+", environ.get("PATH_INFO", ""))
         scope = environ.get("HTTP_AUTHORIZATION", "")
         m = re.search(r"Credential=[^/,\s]+/\d+/[^/]+/([^/]+)/aws4_request", scope)
         if not m:
             q = urllib.parse.parse_qs(environ.get("QUERY_STRING", "")).get("X-Amz-Credential", [""])[0]
             m = re.fullmatch(r"[^/]+/\d+/[^/]+/([^/]+)/aws4_request", q)
         service = m and self.signing.get(m[1].lower(), m[1])
+        if rpc and environ.get("HTTP_SMITHY_PROTOCOL") == "rpc-v2-cbor":
+            return service or self.targets.get(rpc[1]) or self.targets.get(rpc[1].rpartition(".")[2]), "cbor"
         if target:
-            return service or self.targets.get(target.split(".")[0]), "json"
+            return service or self.targets.get(target.rpartition(".")[0]), "json"
         if service in QUERY_SERVICES:
             return service, "query"
         if service in (None, "S3"):  # moto too sends unrecognised requests to S3
@@ -611,7 +1210,9 @@ class FaultInjector:
 
     def operation_of(self, environ, service, family):
         if family == "json":
-            return environ.get("HTTP_X_AMZ_TARGET", "").partition(".")[2]
+            return environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")[2]
+        if family == "cbor":
+            return environ.get("PATH_INFO", "").rpartition("/")[2]
         if family == "query":
             return self.query_param(environ, "Action")
         if service in self.fail_services and service in FAULT_SERVICES:
@@ -626,11 +1227,15 @@ class FaultInjector:
     def respond(environ, start_response, family, service, status, code, message):
         request_id = str(uuid.uuid4())
         headers = [("x-amzn-RequestId", request_id)]
-        if family == "json":  # the request's awsJson version (1.1 for all of ours)
+        if family == "json":  # the request's awsJson version (1.0: CodeConnections)
             content_type = environ.get("CONTENT_TYPE", "")
             if not content_type.startswith("application/x-amz-json-1."):
                 content_type = "application/x-amz-json-1.1"
             body = json.dumps({"__type": code, "message": message}, separators=(",", ":"))
+        elif family == "cbor":  # Smithy RPC v2 CBOR (the Rust CodeConnections SDK)
+            content_type = "application/cbor"
+            headers.append(("smithy-protocol", "rpc-v2-cbor"))
+            body = _cbor_encode({"__type": code, "message": message})
         elif family == "query":
             content_type = "text/xml"
             kind = "Receiver" if status >= 500 else "Sender"
@@ -655,7 +1260,7 @@ class FaultInjector:
             content_type = "application/json"
             headers.append(("x-amzn-ErrorType", code))
             body = json.dumps({"message": message}, separators=(",", ":"))
-        data = body.encode()
+        data = body if isinstance(body, bytes) else body.encode()
         headers += [("Content-Type", content_type), ("Content-Length", str(len(data)))]
         start_response(f"{status} {http.HTTPStatus(status).phrase}", headers)
         return [data]
@@ -694,6 +1299,7 @@ class FaultInjector:
         if draw is not None and draw < faults.throttle:
             status, code, message = {
                 "json": (400, "ThrottlingException", "Rate exceeded"),
+                "cbor": (400, "ThrottlingException", "Rate exceeded"),
                 "query": (400, "Throttling", "Rate exceeded"),
                 "s3": (503, "SlowDown", "Please reduce your request rate."),
             }.get(family, (429, "ThrottlingException", "Rate exceeded"))

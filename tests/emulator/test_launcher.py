@@ -16,11 +16,17 @@ import sys
 import threading
 import time
 import traceback
+import urllib.error
 import urllib.parse
 import urllib.request
 
 import boto3
+import botocore.session
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
 from botocore.config import Config
+from botocore.credentials import Credentials
+from botocore.parsers import RpcV2CBORParser
 from botocore.exceptions import ClientError
 from botocore.retries.standard import RetryContext, ThrottledRetryableChecker, TransientRetryableChecker
 
@@ -58,12 +64,29 @@ class Raw:
     """Captures the raw HTTP body of each call made by a boto3 client."""
 
     def __init__(self, client):
-        self.bodies, self.responses = {}, {}
+        self.bodies, self.content, self.responses = {}, {}, {}
         client.meta.events.register("after-call", self._store)
 
     def _store(self, http_response, model, **_):
-        self.bodies[model.name] = http_response.content.decode()
+        self.content[model.name] = http_response.content  # bytes (CBOR)
+        self.bodies[model.name] = http_response.content.decode("utf-8", "replace")
         self.responses[model.name] = http_response
+
+
+def cbor_client(service, **kwargs):
+    """A boto3 client speaking Smithy RPC v2 CBOR, as aws-sdk-codeconnections
+    for Rust does (boto3 itself prefers awsJson 1.0 for CodeConnections)."""
+    session = botocore.session.get_session()
+    model = session.get_component("data_loader").load_service_model(service, "service-2")
+    model["metadata"]["protocols"] = ["smithy-rpc-v2-cbor"]
+    client = boto3.Session(botocore_session=session).client(service, **kwargs)
+    assert client.meta.service_model.resolved_protocol == "smithy-rpc-v2-cbor"
+    return client
+
+
+def cbor_decode(data):
+    parser = RpcV2CBORParser()
+    return parser.parse_data_item(parser.get_peekable_stream_from_bytes(data))
 
 
 # --------------------------------------------------------------- CodeBuild --
@@ -265,9 +288,449 @@ def sts_get_caller_identity(c):
     assert c["sts"].get_caller_identity()["Account"] == ACCOUNT
 
 
+# ------------------------------------------------------------ CodePipeline --
+def trust(*services, statements=False):
+    """A trust policy for services: one statement with Principal.Service a
+    string (one service) or a list, or with statements=True one per service."""
+    if statements:
+        return json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": f"{s}.amazonaws.com"}, "Action": "sts:AssumeRole"} for s in services]})
+    names = [f"{s}.amazonaws.com" for s in services]
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": names[0] if len(names) == 1 else names}, "Action": "sts:AssumeRole"}]})
+
+
+def action(name, category, provider, **extra):
+    return {"name": name, "actionTypeId": {"category": category, "owner": "AWS", "provider": provider, "version": "1"}, **extra}
+
+
+def pipeline_decl(name, role, **extra):
+    """A minimal valid V1 declaration (CodeCommit source, CodeBuild build)."""
+    return {"name": name, "roleArn": role, "artifactStore": {"type": "S3", "location": "cp-artifacts"}, "stages": [
+        {"name": "Source", "actions": [action("Src", "Source", "CodeCommit", configuration={"RepositoryName": "r", "BranchName": "main"},
+                                              outputArtifacts=[{"name": "src"}])]},
+        {"name": "Build", "actions": [action("Build", "Build", "CodeBuild", configuration={"ProjectName": "p"},
+                                             inputArtifacts=[{"name": "src"}])]}], **extra}
+
+
+def cp_role(iam, name, document):
+    return iam.create_role(RoleName=name, Path="/cbctl/", AssumeRolePolicyDocument=document)["Role"]["Arn"]
+
+
+@check
+def codepipeline_v2_declaration_round_trips_exactly(c):
+    cp, raw = c["codepipeline"], Raw(c["codepipeline"])
+    role = cp_role(c["iam"], "cp-str", trust("codepipeline"))  # Principal.Service a string
+    conn = f"arn:aws:codeconnections:us-east-1:{ACCOUNT}:connection/0c4d6f1e-1111-2222-3333-444455556666"
+    sent = {
+        "name": "cp-v2", "roleArn": role, "pipelineType": "V2", "executionMode": "QUEUED",
+        "artifactStore": {"type": "S3", "location": "cp-artifacts",
+                          "encryptionKey": {"id": f"arn:aws:kms:us-east-1:{ACCOUNT}:alias/cbctl", "type": "KMS"}},
+        "variables": [{"name": "DeployEnv", "defaultValue": "dev", "description": "target"}, {"name": "Bare"}],
+        "triggers": [{"providerType": "CodeStarSourceConnection", "gitConfiguration": {
+            "sourceActionName": "Src",
+            "push": [{"branches": {"includes": ["main", "release/*"], "excludes": ["wip/*"]},
+                      "filePaths": {"includes": ["src/**"], "excludes": ["docs/**"]}},
+                     {"tags": {"includes": ["v*"], "excludes": ["v0*"]}}],
+            "pullRequest": [{"events": ["OPEN", "UPDATED"], "branches": {"includes": ["main"]},
+                             "filePaths": {"excludes": ["*.md"]}}]}}],
+        "stages": [
+            {"name": "Source", "actions": [action(
+                "Src", "Source", "CodeStarSourceConnection", runOrder=1, region="us-east-1", namespace="SourceVariables",
+                configuration={"ConnectionArn": conn, "FullRepositoryId": "org/repo", "BranchName": "main",
+                               "DetectChanges": "false", "OutputArtifactFormat": "CODE_ZIP"},
+                inputArtifacts=[], outputArtifacts=[{"name": "src"}])]},
+            {"name": "Build", "actions": [
+                action("Unit", "Build", "CodeBuild", runOrder=1, namespace="UnitVars", roleArn=role,
+                       configuration={"ProjectName": "cb-unit", "PrimarySource": "src", "EnvironmentVariables":
+                                      '[{"name":"COMMIT","value":"#{SourceVariables.CommitId}","type":"PLAINTEXT"}]'},
+                       inputArtifacts=[{"name": "src"}], outputArtifacts=[{"name": "unit"}]),
+                action("Package", "Build", "CodeBuild", runOrder=2, configuration={"ProjectName": "cb-pkg", "BatchEnabled": "true"},
+                       inputArtifacts=[{"name": "src"}, {"name": "unit"}], outputArtifacts=[])]}]}
+    tags = [{"key": "cbctl:stack", "value": "s1"}, {"key": "a", "value": ""}]
+    created = cp.create_pipeline(pipeline=sent, tags=tags)
+    assert created["pipeline"] == {**sent, "version": 1}, created["pipeline"]
+    assert sorted(created["tags"], key=lambda t: t["key"]) == sorted(tags, key=lambda t: t["key"])
+    got = cp.get_pipeline(name="cp-v2")
+    assert got["pipeline"] == {**sent, "version": 1}, got["pipeline"]
+    arn = f"arn:aws:codepipeline:us-east-1:{ACCOUNT}:cp-v2"
+    assert got["metadata"]["pipelineArn"] == arn and got["metadata"]["created"] == got["metadata"]["updated"]
+    # awsJson timestamps are epoch seconds on the wire, as in AWS
+    meta = json.loads(raw.bodies["GetPipeline"])["metadata"]
+    assert isinstance(meta["created"], (int, float)) and abs(meta["created"] - time.time()) < 60, meta
+    assert sorted(cp.list_tags_for_resource(resourceArn=arn)["tags"], key=lambda t: t["key"]) == sorted(tags, key=lambda t: t["key"])
+
+
+@check
+def codepipeline_v1_defaults_list_trust_and_list_pipelines(c):
+    cp, raw = c["codepipeline"], Raw(c["codepipeline"])
+    role = cp_role(c["iam"], "cp-list", trust("codepipeline", "events"))  # Principal.Service a list
+    sent = pipeline_decl("cp-v1", role)
+    got = cp.create_pipeline(pipeline=sent)["pipeline"]
+    assert (got["pipelineType"], got["executionMode"], got["version"]) == ("V1", "SUPERSEDED", 1), got
+    got = cp.get_pipeline(name="cp-v1")["pipeline"]
+    assert (got["pipelineType"], got["executionMode"]) == ("V1", "SUPERSEDED")
+    src, build = got["stages"][0]["actions"][0], got["stages"][1]["actions"][0]
+    assert (src["runOrder"], src["inputArtifacts"], build["outputArtifacts"]) == (1, [], [])
+    assert src["configuration"] == {"RepositoryName": "r", "BranchName": "main"}
+    assert "variables" not in got and "triggers" not in got
+    summaries = {p["name"]: p for p in cp.list_pipelines()["pipelines"]}
+    assert {k: summaries["cp-v1"][k] for k in ("version", "pipelineType", "executionMode")} == {
+        "version": 1, "pipelineType": "V1", "executionMode": "SUPERSEDED"}
+    assert summaries["cp-v2"]["pipelineType"] == "V2" and summaries["cp-v2"]["executionMode"] == "QUEUED"
+    wire = {p["name"]: p for p in json.loads(raw.bodies["ListPipelines"])["pipelines"]}
+    assert isinstance(wire["cp-v1"]["created"], (int, float)) and isinstance(wire["cp-v1"]["updated"], (int, float))
+    first = cp.list_pipelines(maxResults=1)
+    assert [p["name"] for p in first["pipelines"]] == ["cp-v1"] and first["nextToken"]
+    rest = cp.list_pipelines(maxResults=1, nextToken=first["nextToken"])
+    assert [p["name"] for p in rest["pipelines"]] == ["cp-v2"] and "nextToken" not in rest
+
+
+@check
+def codepipeline_update_increments_version_and_keeps_history(c):
+    cp = c["codepipeline"]
+    before = cp.get_pipeline(name="cp-v1")
+    time.sleep(0.01)
+    changed = pipeline_decl("cp-v1", before["pipeline"]["roleArn"], pipelineType="V2", executionMode="PARALLEL",
+                            variables=[{"name": "X", "defaultValue": "1"}])
+    changed["stages"][1]["actions"][0]["configuration"]["ProjectName"] = "p2"
+    updated = cp.update_pipeline(pipeline=changed)["pipeline"]
+    assert updated["version"] == 2 and updated["executionMode"] == "PARALLEL"
+    after = cp.get_pipeline(name="cp-v1")
+    assert after["pipeline"] == updated and after["pipeline"]["stages"][1]["actions"][0]["configuration"]["ProjectName"] == "p2"
+    assert after["metadata"]["created"] == before["metadata"]["created"]
+    assert after["metadata"]["updated"] > before["metadata"]["updated"]
+    assert cp.get_pipeline(name="cp-v1", version=1)["pipeline"] == before["pipeline"]
+    assert error_of(cp.get_pipeline, name="cp-v1", version=7) == ("PipelineVersionNotFoundException", 400)
+    # The declaration is replaced wholesale: omitted type/mode take the defaults again.
+    again = cp.update_pipeline(pipeline=pipeline_decl("cp-v1", before["pipeline"]["roleArn"]))["pipeline"]
+    assert (again["version"], again["pipelineType"], again["executionMode"]) == (3, "V1", "SUPERSEDED")
+    assert "variables" not in again
+    assert [p["version"] for p in cp.list_pipelines()["pipelines"] if p["name"] == "cp-v1"] == [3]
+
+
+@check
+def codepipeline_not_found_and_delete(c):
+    cp = c["codepipeline"]
+    role = cp.get_pipeline(name="cp-v1")["pipeline"]["roleArn"]
+    assert error_of(cp.update_pipeline, pipeline=pipeline_decl("cp-ghost", role)) == ("PipelineNotFoundException", 400)
+    assert error_of(cp.get_pipeline, name="cp-ghost") == ("PipelineNotFoundException", 400)
+    cp.delete_pipeline(name="cp-ghost")  # unknown name: success, as in AWS
+    cp.create_pipeline(pipeline=pipeline_decl("cp-del", role))
+    cp.delete_pipeline(name="cp-del")
+    assert error_of(cp.get_pipeline, name="cp-del") == ("PipelineNotFoundException", 400)
+    assert "cp-del" not in [p["name"] for p in cp.list_pipelines()["pipelines"]]
+
+
+@check
+def codepipeline_structure_role_and_name_validation(c):
+    cp, iam = c["codepipeline"], c["iam"]
+    role = cp.get_pipeline(name="cp-v1")["pipeline"]["roleArn"]
+    bad = ("InvalidStructureException", 400)
+    one_stage = pipeline_decl("cp-bad", role)
+    one_stage["stages"] = one_stage["stages"][:1]
+    assert error_of(cp.create_pipeline, pipeline=one_stage) == bad
+    no_source_first = pipeline_decl("cp-bad", role)
+    no_source_first["stages"].reverse()
+    assert error_of(cp.create_pipeline, pipeline=no_source_first) == bad
+    mixed_first = pipeline_decl("cp-bad", role)
+    mixed_first["stages"][0]["actions"].append(action("B", "Build", "CodeBuild", configuration={"ProjectName": "p"}, inputArtifacts=[{"name": "src"}]))
+    assert error_of(cp.create_pipeline, pipeline=mixed_first) == bad
+    late_source = pipeline_decl("cp-bad", role)
+    late_source["stages"].append({"name": "Again", "actions": [action("S2", "Source", "S3", configuration={"S3Bucket": "b", "S3ObjectKey": "k"},
+                                                                       outputArtifacts=[{"name": "s2"}])]})
+    assert error_of(cp.create_pipeline, pipeline=late_source) == bad
+    assert error_of(cp.update_pipeline, pipeline={**no_source_first, "name": "cp-v1"}) == bad
+    # roles CodePipeline cannot assume: unknown, trusting only CodeBuild, or a Deny
+    codebuild_only = cp_role(iam, "cp-cbonly", trust("codebuild"))
+    deny = cp_role(iam, "cp-deny", trust("codepipeline").replace('"Allow"', '"Deny"'))
+    for arn in (f"arn:aws:iam::{ACCOUNT}:role/cbctl/cp-none", codebuild_only, deny):
+        assert error_of(cp.create_pipeline, pipeline=pipeline_decl("cp-bad", arn)) == bad, arn
+        assert error_of(cp.update_pipeline, pipeline=pipeline_decl("cp-v1", arn)) == bad, arn
+    # one statement per service still works (the role-delay check relies on it)
+    both = cp_role(iam, "cp-both", trust("codebuild", "codepipeline", statements=True))
+    cp.create_pipeline(pipeline=pipeline_decl("cp-both", both))
+    assert error_of(cp.create_pipeline, pipeline=pipeline_decl("cp-both", both)) == ("PipelineNameInUseException", 400)
+    assert error_of(cp.create_pipeline, pipeline=pipeline_decl("cp-badtag", role), tags=[{"key": "aws:x", "value": "1"}]) == ("InvalidTagsException", 400)
+    assert error_of(cp.get_pipeline, name="cp-badtag") == ("PipelineNotFoundException", 400)  # nothing half-created
+    assert error_of(cp.get_pipeline, name="cp-bad") == ("PipelineNotFoundException", 400)
+
+
+@check
+def codepipeline_tag_operations_by_arn(c):
+    cp = c["codepipeline"]
+    arn = f"arn:aws:codepipeline:us-east-1:{ACCOUNT}:cp-v1"
+    assert cp.list_tags_for_resource(resourceArn=arn)["tags"] == []
+    cp.tag_resource(resourceArn=arn, tags=[{"key": "cbctl:stack", "value": "s1"}, {"key": "team", "value": "x"}])
+    cp.tag_resource(resourceArn=arn, tags=[{"key": "team", "value": "y"}])
+    cp.untag_resource(resourceArn=arn, tagKeys=["cbctl:stack", "absent"])
+    assert cp.list_tags_for_resource(resourceArn=arn)["tags"] == [{"key": "team", "value": "y"}]
+    for other in (f"arn:aws:codepipeline:us-east-1:999999999999:cp-v1", f"arn:aws:codepipeline:us-east-1:{ACCOUNT}:cp-ghost"):
+        assert error_of(cp.list_tags_for_resource, resourceArn=other) == ("ResourceNotFoundException", 400)
+        assert error_of(cp.tag_resource, resourceArn=other, tags=[{"key": "k", "value": "v"}]) == ("ResourceNotFoundException", 400)
+    assert error_of(cp.list_tags_for_resource, resourceArn="cp-v1") == ("InvalidArnException", 400)
+
+
+# --------------------------------------------------------- CodeConnections --
+CONNECTION_ARN = r"arn:aws:{}:us-east-1:123456789012:connection/[0-9a-f]{{8}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{12}}"
+
+
+@check
+def codeconnections_lifecycle_json(c):
+    cc, raw = c["codeconnections"], Raw(c["codeconnections"])
+    r = cc.create_connection(ProviderType="GitHub", ConnectionName="gh-main", Tags=[{"Key": "cbctl:stack", "Value": "s1"}])
+    arn = r["ConnectionArn"]
+    assert re.fullmatch(CONNECTION_ARN.format("codeconnections"), arn), arn
+    assert r["Tags"] == [{"Key": "cbctl:stack", "Value": "s1"}]
+    assert raw.responses["CreateConnection"].headers["Content-Type"] == "application/x-amz-json-1.0"
+    assert cc.get_connection(ConnectionArn=arn)["Connection"] == {
+        "ConnectionName": "gh-main", "ConnectionArn": arn, "ProviderType": "GitHub",
+        "OwnerAccountId": ACCOUNT, "ConnectionStatus": "PENDING"}
+    gl = cc.create_connection(ProviderType="GitLab", ConnectionName="gl")["ConnectionArn"]
+    assert [x["ConnectionArn"] for x in cc.list_connections()["Connections"]][:2] == [arn, gl]
+    assert [x["ConnectionArn"] for x in cc.list_connections(ProviderTypeFilter="GitLab")["Connections"]] == [gl]
+    page = cc.list_connections(MaxResults=1)
+    assert len(page["Connections"]) == 1 and cc.list_connections(NextToken=page["NextToken"])["Connections"][0]["ConnectionArn"] == gl
+    cc.tag_resource(ResourceArn=arn, Tags=[{"Key": "team", "Value": "x"}, {"Key": "cbctl:stack", "Value": "s2"}])
+    cc.untag_resource(ResourceArn=arn, TagKeys=["team", "absent"])
+    assert cc.list_tags_for_resource(ResourceArn=arn)["Tags"] == [{"Key": "cbctl:stack", "Value": "s2"}]
+    assert cc.list_tags_for_resource(ResourceArn=gl)["Tags"] == []
+    cc.delete_connection(ConnectionArn=gl)
+    missing = gl
+    for call, kw in ((cc.get_connection, {"ConnectionArn": missing}), (cc.delete_connection, {"ConnectionArn": missing}),
+                     (cc.list_tags_for_resource, {"ResourceArn": missing}), (cc.untag_resource, {"ResourceArn": missing, "TagKeys": ["a"]})):
+        assert error_of(call, **kw) == ("ResourceNotFoundException", 400), call
+    assert json.loads(raw.bodies["GetConnection"])["__type"] == "ResourceNotFoundException"
+    other_region = arn.replace("us-east-1", "eu-west-1")
+    assert error_of(cc.get_connection, ConnectionArn=other_region) == ("ResourceNotFoundException", 400)
+    assert error_of(cc.get_connection, ConnectionArn="not-an-arn") == ("ValidationException", 400)
+    assert error_of(cc.create_connection, ProviderType="Gitea", ConnectionName="x") == ("ValidationException", 400)
+    assert error_of(cc.create_connection, ProviderType="GitHub", ConnectionName="x" * 33) == ("ValidationException", 400)
+
+
+@check
+def codeconnections_emulator_status_tag_makes_available(c):
+    cc = c["codeconnections"]
+    ready = cc.create_connection(ProviderType="GitHub", ConnectionName="ready",
+                                 Tags=[{"Key": "emulator:status", "Value": "AVAILABLE"}])["ConnectionArn"]
+    assert cc.get_connection(ConnectionArn=ready)["Connection"]["ConnectionStatus"] == "AVAILABLE"
+    later = cc.create_connection(ProviderType="Bitbucket", ConnectionName="later")["ConnectionArn"]
+    assert cc.get_connection(ConnectionArn=later)["Connection"]["ConnectionStatus"] == "PENDING"
+    cc.tag_resource(ResourceArn=later, Tags=[{"Key": "emulator:status", "Value": "AVAILABLE"}])  # the "handshake"
+    assert cc.get_connection(ConnectionArn=later)["Connection"]["ConnectionStatus"] == "AVAILABLE"
+    cc.tag_resource(ResourceArn=later, Tags=[{"Key": "emulator:status", "Value": "ERROR"}])
+    assert cc.get_connection(ConnectionArn=later)["Connection"]["ConnectionStatus"] == "ERROR"
+    assert error_of(cc.create_connection, ProviderType="GitHub", ConnectionName="x",
+                    Tags=[{"Key": "emulator:status", "Value": "READY"}]) == ("ValidationException", 400)
+
+
+@check
+def codeconnections_rpcv2_cbor_as_the_rust_sdk_sends_it(c):
+    cb, raw = c["codeconnections_cbor"], Raw(c["codeconnections_cbor"])
+    arn = cb.create_connection(ProviderType="GitHub", ConnectionName="cbor",
+                               Tags=[{"Key": "emulator:status", "Value": "AVAILABLE"}])["ConnectionArn"]
+    response = raw.responses["CreateConnection"]
+    assert (response.headers["Content-Type"], response.headers["smithy-protocol"]) == ("application/cbor", "rpc-v2-cbor")
+    assert cb.get_connection(ConnectionArn=arn)["Connection"]["ConnectionStatus"] == "AVAILABLE"
+    assert arn in [x["ConnectionArn"] for x in cb.list_connections()["Connections"]]
+    assert c["codeconnections"].get_connection(ConnectionArn=arn)["Connection"]["ConnectionName"] == "cbor"  # one store
+    cb.tag_resource(ResourceArn=arn, Tags=[{"Key": "k", "Value": "v"}])
+    assert {"Key": "k", "Value": "v"} in cb.list_tags_for_resource(ResourceArn=arn)["Tags"]
+    cb.delete_connection(ConnectionArn=arn)
+    assert error_of(cb.get_connection, ConnectionArn=arn) == ("ResourceNotFoundException", 400)
+    assert cbor_decode(raw.content["GetConnection"]) == {
+        "__type": "com.amazonaws.codeconnections#ResourceNotFoundException", "message": f"Connection {arn} not found"}
+
+    # The exact wire form of aws-sdk-codeconnections (Rust): bare service shape
+    # in the path, CBOR body, signed for "codeconnections".
+    def rust_call(operation, body):
+        request = AWSRequest(method="POST", url=f"{c['url']}/service/CodeConnections_20231201/operation/{operation}", data=body,
+                             headers={"Content-Type": "application/cbor", "Accept": "application/cbor", "smithy-protocol": "rpc-v2-cbor"})
+        SigV4Auth(Credentials("testing", "testing"), "codeconnections", "us-east-1").add_auth(request)
+        prepared = request.prepare()
+        try:
+            with urllib.request.urlopen(urllib.request.Request(prepared.url, data=prepared.body, headers=dict(prepared.headers),
+                                                               method="POST"), timeout=30) as r:
+                return r.status, r.headers, cbor_decode(r.read())
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers, cbor_decode(e.read())
+
+    def text(s):
+        data = s.encode()
+        return (bytes([0x60 | len(data)]) if len(data) < 24 else bytes([0x78, len(data)])) + data
+
+    live = c["codeconnections"].create_connection(ProviderType="GitHub", ConnectionName="rust")["ConnectionArn"]
+    status, headers, body = rust_call("GetConnection", b"\xa1" + text("ConnectionArn") + text(live))
+    assert status == 200 and headers["smithy-protocol"] == "rpc-v2-cbor", (status, body)
+    assert body == {"Connection": {"ConnectionName": "rust", "ConnectionArn": live, "ProviderType": "GitHub",
+                                   "OwnerAccountId": ACCOUNT, "ConnectionStatus": "PENDING"}}
+    status, _, body = rust_call("GetConnection", b"\xa1" + text("ConnectionArn") + text(arn))
+    assert status == 400 and body["__type"].endswith("#ResourceNotFoundException"), body
+    status, _, body = rust_call("ListConnections", b"\xa0")
+    assert status == 200 and live in [x["ConnectionArn"] for x in body["Connections"]]
+
+
+@check
+def codestar_connections_legacy_api_shares_the_store(c):
+    cs, cc = c["codestar-connections"], c["codeconnections"]
+    old = cs.create_connection(ProviderType="Bitbucket", ConnectionName="legacy")["ConnectionArn"]
+    assert re.fullmatch(CONNECTION_ARN.format("codestar-connections"), old), old
+    assert cc.get_connection(ConnectionArn=old)["Connection"]["ConnectionArn"] == old
+    new = cc.create_connection(ProviderType="GitHub", ConnectionName="new")["ConnectionArn"]
+    assert cs.get_connection(ConnectionArn=new)["Connection"]["ConnectionArn"] == new
+    listed = {x["ConnectionArn"] for x in cs.list_connections()["Connections"]}
+    assert {old, new} <= listed and listed == {x["ConnectionArn"] for x in cc.list_connections()["Connections"]}
+    # either ARN form reaches the same connection
+    assert cc.get_connection(ConnectionArn=old.replace("codestar-connections", "codeconnections"))["Connection"]["ConnectionName"] == "legacy"
+    cs.tag_resource(ResourceArn=old, Tags=[{"Key": "emulator:status", "Value": "AVAILABLE"}])
+    assert cc.get_connection(ConnectionArn=old)["Connection"]["ConnectionStatus"] == "AVAILABLE"
+    assert error_of(cs.create_connection, ProviderType="AzureDevOps", ConnectionName="x") == ("ValidationException", 400)
+    cc.delete_connection(ConnectionArn=old)
+    assert error_of(cs.get_connection, ConnectionArn=old) == ("ResourceNotFoundException", 400)
+
+
+# ---------------------------------------------------------------------- S3 --
+@check
+def s3_artifact_bucket_lifecycle(c):
+    s3, bucket = c["s3"], "cbctl-artifacts-s1"
+    assert s3.create_bucket(Bucket=bucket)["Location"] == f"/{bucket}"  # us-east-1: no LocationConstraint
+    assert s3.head_bucket(Bucket=bucket)["BucketRegion"] == "us-east-1"
+    assert bucket in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    # AWS defaults for every new bucket: SSE-S3 and Block Public Access on
+    sse_s3 = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": False}]}
+    assert s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"] == sse_s3
+    all_on = {k: True for k in ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")}
+    assert s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"] == all_on
+    assert "Status" not in s3.get_bucket_versioning(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    kms = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": f"arn:aws:kms:us-east-1:{ACCOUNT}:alias/cbctl"},
+                      "BucketKeyEnabled": True}]}
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=kms)
+    assert s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"] == kms
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=sse_s3)
+    assert s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"] == sse_s3
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=kms)
+    s3.delete_bucket_encryption(Bucket=bucket)  # AWS reverts to SSE-S3
+    assert s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"] == sse_s3
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=kms)
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={**all_on, "RestrictPublicBuckets": False})
+    assert s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"] == {**all_on, "RestrictPublicBuckets": False}
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=all_on)
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+        "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]})
+    assert error_of(s3.get_bucket_policy, Bucket=bucket) == ("NoSuchBucketPolicy", 404)
+    s3.put_bucket_policy(Bucket=bucket, Policy=policy)
+    assert json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"]) == json.loads(policy)
+    tags = [{"Key": "cbctl:stack", "Value": "s1"}, {"Key": "team", "Value": "ci"}]
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": tags})
+    assert s3.get_bucket_tagging(Bucket=bucket)["TagSet"] == tags
+    # The SecureTransport deny does not hit SDK traffic (HTTPS in AWS)
+    v1 = s3.put_object(Bucket=bucket, Key="pipe/src.zip", Body=b"one")
+    assert v1["ServerSideEncryption"] == "aws:kms"
+    v2 = s3.put_object(Bucket=bucket, Key="pipe/src.zip", Body=b"two")
+    assert s3.get_object(Bucket=bucket, Key="pipe/src.zip")["Body"].read() == b"two"
+    marker = s3.delete_object(Bucket=bucket, Key="pipe/src.zip")
+    assert marker["DeleteMarker"] is True
+    versions = s3.list_object_versions(Bucket=bucket)
+    assert sorted(v["VersionId"] for v in versions["Versions"]) == sorted([v1["VersionId"], v2["VersionId"]])
+    assert [(m["Key"], m["VersionId"], m["IsLatest"]) for m in versions["DeleteMarkers"]] == [("pipe/src.zip", marker["VersionId"], True)]
+    assert error_of(s3.delete_bucket, Bucket=bucket) == ("BucketNotEmpty", 409)
+    entries = [{"Key": v["Key"], "VersionId": v["VersionId"]} for v in versions["Versions"] + versions["DeleteMarkers"]]
+    deleted = s3.delete_objects(Bucket=bucket, Delete={"Objects": entries, "Quiet": False})
+    assert not deleted.get("Errors") and sorted(d["VersionId"] for d in deleted["Deleted"]) == sorted(e["VersionId"] for e in entries)
+    assert "Versions" not in s3.list_object_versions(Bucket=bucket) and "DeleteMarkers" not in s3.list_object_versions(Bucket=bucket)
+    s3.delete_bucket(Bucket=bucket)
+    assert error_of(s3.head_bucket, Bucket=bucket) == ("404", 404)
+    assert bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+
+
+@check
+def s3_bucket_policy_conditions_are_evaluated(c):
+    s3, bucket = c["s3"], "cbctl-policy-probe"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+
+    def deny_get(condition):
+        s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*", "Condition": condition}]}))
+
+    deny_get({"Bool": {"aws:SecureTransport": "true"}})  # holds for SDK traffic
+    assert error_of(s3.get_object, Bucket=bucket, Key="k")[1] == 403
+    deny_get({"StringEquals": {"aws:PrincipalOrgID": "o-123"}})  # key absent: does not hold
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"x"
+    deny_get({"StringNotEquals": {"aws:PrincipalOrgID": "o-123"}})  # negated, key absent: holds
+    assert error_of(s3.get_object, Bucket=bucket, Key="k")[1] == 403
+    s3.delete_bucket_policy(Bucket=bucket)
+    s3.delete_object(Bucket=bucket, Key="k")
+    s3.delete_bucket(Bucket=bucket)
+
+
+# -------------------------------------------------------------- EventBridge --
+@check
+def eventbridge_rule_targets_and_tags(c):
+    ev = c["events"]
+    pattern = json.dumps({"source": ["aws.codecommit"], "detail-type": ["CodeCommit Repository State Change"],
+                          "resources": [f"arn:aws:codecommit:us-east-1:{ACCOUNT}:repo-a"],
+                          "detail": {"event": ["referenceCreated", "referenceUpdated"], "referenceType": ["branch"], "referenceName": ["main"]}})
+    arn = ev.put_rule(Name="cbctl-s1-trigger", EventPattern=pattern, State="ENABLED", Description="start cp-v2",
+                      Tags=[{"Key": "cbctl:stack", "Value": "s1"}])["RuleArn"]
+    assert arn == f"arn:aws:events:us-east-1:{ACCOUNT}:rule/cbctl-s1-trigger"
+    ev.put_rule(Name="other-rule", EventPattern=pattern)
+    rule = ev.describe_rule(Name="cbctl-s1-trigger")
+    assert (rule["Arn"], rule["State"], rule["Description"], json.loads(rule["EventPattern"])) == (arn, "ENABLED", "start cp-v2", json.loads(pattern))
+    assert [r["Name"] for r in ev.list_rules(NamePrefix="cbctl-")["Rules"]] == ["cbctl-s1-trigger"]
+    assert ev.list_tags_for_resource(ResourceARN=arn)["Tags"] == [{"Key": "cbctl:stack", "Value": "s1"}]
+    ev.tag_resource(ResourceARN=arn, Tags=[{"Key": "team", "Value": "ci"}])
+    ev.untag_resource(ResourceARN=arn, TagKeys=["cbctl:stack"])
+    assert ev.list_tags_for_resource(ResourceARN=arn)["Tags"] == [{"Key": "team", "Value": "ci"}]
+    pipeline = f"arn:aws:codepipeline:us-east-1:{ACCOUNT}:cp-v2"
+    role = f"arn:aws:iam::{ACCOUNT}:role/cbctl/events-start-pipeline"
+    assert ev.put_targets(Rule="cbctl-s1-trigger", Targets=[{"Id": "pipeline", "Arn": pipeline, "RoleArn": role}])["FailedEntryCount"] == 0
+    assert ev.list_targets_by_rule(Rule="cbctl-s1-trigger")["Targets"] == [{"Id": "pipeline", "Arn": pipeline, "RoleArn": role}]
+    assert error_of(ev.delete_rule, Name="cbctl-s1-trigger") == ("ValidationException", 400)  # targets remain
+    assert ev.remove_targets(Rule="cbctl-s1-trigger", Ids=["pipeline"])["FailedEntryCount"] == 0
+    assert ev.list_targets_by_rule(Rule="cbctl-s1-trigger")["Targets"] == []
+    ev.delete_rule(Name="cbctl-s1-trigger")
+    assert error_of(ev.describe_rule, Name="cbctl-s1-trigger") == ("ResourceNotFoundException", 400)
+    ev.delete_rule(Name="other-rule")
+
+
+# ----------------------------------------------------- IAM inline policies --
+@check
+def iam_two_inline_policies_with_conditions(c):
+    iam, raw = c["iam"], Raw(c["iam"])
+    enc = lambda doc: urllib.parse.quote(doc, safe="")  # noqa: E731
+    iam.create_role(RoleName="cp-inline", Path="/cbctl/", AssumeRolePolicyDocument=trust("codepipeline"))
+    artifacts = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"], "Resource": "arn:aws:s3:::cbctl-artifacts-s1/*",
+        "Condition": {"StringEquals": {"aws:ResourceAccount": ACCOUNT}, "Bool": {"aws:SecureTransport": "true"}}}]})
+    connection = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["codeconnections:UseConnection", "codestar-connections:UseConnection"], "Resource": "*",
+         "Condition": {"ForAllValues:StringEquals": {"codeconnections:FullRepositoryId": ["org/repo"]},
+                       "StringLike": {"aws:RequestTag/env": ["dev*", "a&b+c"]}}},
+        {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*",
+         "Condition": {"StringEqualsIfExists": {"iam:PassedToService": ["codebuild.amazonaws.com", "codepipeline.amazonaws.com"]}}}]})
+    iam.put_role_policy(RoleName="cp-inline", PolicyName="artifacts", PolicyDocument=artifacts)
+    iam.put_role_policy(RoleName="cp-inline", PolicyName="connection", PolicyDocument=connection)
+    assert iam.list_role_policies(RoleName="cp-inline")["PolicyNames"] == ["artifacts", "connection"]
+    for name, doc in (("artifacts", artifacts), ("connection", connection)):
+        got = iam.get_role_policy(RoleName="cp-inline", PolicyName=name)
+        assert got["PolicyDocument"] == json.loads(doc), name
+        assert f"<PolicyDocument>{enc(doc)}</PolicyDocument>" in raw.bodies["GetRolePolicy"], name
+    iam.put_role_policy(RoleName="cp-inline", PolicyName="artifacts", PolicyDocument=connection)  # replace in place
+    assert iam.get_role_policy(RoleName="cp-inline", PolicyName="artifacts")["PolicyDocument"] == json.loads(connection)
+    for name in ("artifacts", "connection"):
+        iam.delete_role_policy(RoleName="cp-inline", PolicyName=name)
+    assert iam.list_role_policies(RoleName="cp-inline")["PolicyNames"] == []
+
+
 # --------------------------------------------------------- fault injection --
 NO_RETRY = Config(retries={"mode": "standard", "total_max_attempts": 1})
-SERVICES = ("codebuild", "codecommit", "ssm", "iam", "sts", "kms", "codepipeline", "s3", "events")
+SERVICES = ("codebuild", "codecommit", "ssm", "iam", "sts", "kms", "codepipeline", "s3", "events",
+            "codeconnections", "codestar-connections")
 
 
 def failure(call, **kwargs):
@@ -294,6 +757,9 @@ def fault_throttle_rate_1_per_protocol(start):
             ("kms", "list_keys", {}, ("ThrottlingException", 400)),
             ("codepipeline", "list_pipelines", {}, ("ThrottlingException", 400)),
             ("events", "list_rules", {}, ("ThrottlingException", 400)),
+            ("codeconnections", "list_connections", {}, ("ThrottlingException", 400)),
+            ("codeconnections_cbor", "list_connections", {}, ("ThrottlingException", 400)),
+            ("codestar-connections", "list_connections", {}, ("ThrottlingException", 400)),
             ("iam", "list_roles", {}, ("Throttling", 400)),
             ("sts", "get_caller_identity", {}, ("Throttling", 400)),
             ("s3", "list_buckets", {}, ("SlowDown", 503)),
@@ -463,6 +929,30 @@ def fault_fail_targets_exactly_the_nth_call(start):
 
 
 @fault_check
+def fault_fail_names_codeconnections_operations(start):
+    specs = "CodeConnections.GetConnection:2,codestar-connections.ListConnections:*=ThrottlingException,CodeConnections.DeleteConnection"
+    with start(CBCTL_EMU_FAIL=specs) as (c, url):
+        cc, cb, cs = c["codeconnections"], c["codeconnections_cbor"], c["codestar-connections"]
+        raw_cc, raw_cb = Raw(cc), Raw(cb)
+        arn = cc.create_connection(ProviderType="GitHub", ConnectionName="f")["ConnectionArn"]
+        cc.get_connection(ConnectionArn=arn)  # 1st GetConnection
+        assert error_of(cb.get_connection, ConnectionArn=arn) == ("AccessDeniedException", 400)  # 2nd, over CBOR
+        response = raw_cb.responses["GetConnection"]
+        assert (response.headers["Content-Type"], response.headers["smithy-protocol"]) == ("application/cbor", "rpc-v2-cbor")
+        assert cbor_decode(raw_cb.content["GetConnection"]) == {"__type": "AccessDeniedException", "message": "injected failure"}
+        assert cc.get_connection(ConnectionArn=arn)["Connection"]["ConnectionArn"] == arn  # 3rd
+        assert cs.get_connection(ConnectionArn=arn)["Connection"]["ConnectionArn"] == arn  # the other API: not counted
+        for _ in range(2):
+            assert error_of(cs.list_connections) == ("ThrottlingException", 400)
+        assert [x["ConnectionArn"] for x in cc.list_connections()["Connections"]] == [arn]
+        assert error_of(cc.delete_connection, ConnectionArn=arn) == ("AccessDeniedException", 400)
+        assert json.loads(raw_cc.bodies["DeleteConnection"]) == {"__type": "AccessDeniedException", "message": "injected failure"}
+        assert raw_cc.responses["DeleteConnection"].headers["Content-Type"] == "application/x-amz-json-1.0"
+        cc.delete_connection(ConnectionArn=arn)  # 2nd DeleteConnection reaches the emulator
+        assert error_of(cc.get_connection, ConnectionArn=arn) == ("ResourceNotFoundException", 400)
+
+
+@fault_check
 def fault_bad_settings_refuse_to_start(start):
     for name, value, message in (
         ("CBCTL_EMU_THROTTLE_RATE", "1.5", "CBCTL_EMU_THROTTLE_RATE='1.5': expected a number from 0 to 1"),
@@ -471,6 +961,7 @@ def fault_bad_settings_refuse_to_start(start):
         ("CBCTL_EMU_ROLE_DELAY_SECONDS", "-1", "expected a number of seconds >= 0"),
         ("CBCTL_EMU_FAIL", "CodeBuild.CreateProjects", "CodeBuild has no operation 'CreateProjects'"),
         ("CBCTL_EMU_FAIL", "Lambda.Invoke", "unknown service 'Lambda'"),
+        ("CBCTL_EMU_FAIL", "CodeConnections.GetConnections", "CodeConnections has no operation 'GetConnections'"),
         ("CBCTL_EMU_FAIL", "IAM.GetRole:0", "N counts from 1"),
     ):
         r = subprocess.run([sys.executable, os.path.join(HERE, "launcher.py"), "--port", "0"], env={**clean_env(), name: value},
@@ -522,7 +1013,9 @@ def fault_launcher(**faults):
     proc, url, lines, errors = start_launcher(**faults)
     try:
         kw = client_kwargs(url)
-        yield {s: boto3.client(s, config=NO_RETRY, **kw) for s in SERVICES}, url
+        clients = {s: boto3.client(s, config=NO_RETRY, **kw) for s in SERVICES}
+        clients["codeconnections_cbor"] = cbor_client("codeconnections", config=NO_RETRY, **kw)
+        yield clients, url
     finally:
         code, extra = stop_launcher(proc, lines)
     assert code == 0 and not extra, (code, extra)
@@ -533,8 +1026,12 @@ def fault_launcher(**faults):
 def main():
     proc, url, lines, errors = start_launcher()
     kw = client_kwargs(url)
-    clients = {s: boto3.client(s, **kw) for s in ("codebuild", "codecommit", "ssm", "iam", "sts")}
+    clients = {s: boto3.client(s, **kw) for s in ("codebuild", "codecommit", "ssm", "iam", "sts", "codepipeline",
+                                                  "codeconnections", "codestar-connections", "events")}
     clients["codebuild_unvalidated"] = boto3.client("codebuild", config=Config(parameter_validation=False), **kw)
+    clients["codeconnections_cbor"] = cbor_client("codeconnections", **kw)
+    clients["s3"] = boto3.client("s3", config=Config(s3={"addressing_style": "path"}), **kw)
+    clients["url"] = url
     passed = failed = 0
     try:
         for fn in CHECKS:

@@ -20,10 +20,6 @@ pub struct Emulator {
 }
 
 impl Emulator {
-    pub fn start() -> Emulator {
-        Self::start_with(&[])
-    }
-
     /// Starts the emulator with fault injection settings (`CBCTL_EMU_*`, see
     /// tests/emulator/launcher.py).
     pub fn start_with(faults: &[(&str, &str)]) -> Emulator {
@@ -166,6 +162,10 @@ impl Stack {
             kms: aws_sdk_kms::Client::new(&conf),
             codebuild: aws_sdk_codebuild::Client::new(&conf),
             codecommit: aws_sdk_codecommit::Client::new(&conf),
+            codepipeline: aws_sdk_codepipeline::Client::new(&conf),
+            codeconnections: aws_sdk_codeconnections::Client::new(&conf),
+            events: aws_sdk_eventbridge::Client::new(&conf),
+            s3: aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&conf).force_path_style(true).build()),
         }
     }
 }
@@ -176,6 +176,10 @@ pub struct Aws {
     pub kms: aws_sdk_kms::Client,
     pub codebuild: aws_sdk_codebuild::Client,
     pub codecommit: aws_sdk_codecommit::Client,
+    pub codepipeline: aws_sdk_codepipeline::Client,
+    pub codeconnections: aws_sdk_codeconnections::Client,
+    pub events: aws_sdk_eventbridge::Client,
+    pub s3: aws_sdk_s3::Client,
 }
 
 impl Aws {

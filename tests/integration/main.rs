@@ -8,4 +8,5 @@ mod harness;
 mod cycle;
 mod errors;
 mod faults;
+mod pipelines;
 mod safety;

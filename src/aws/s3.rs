@@ -1,0 +1,217 @@
+//! S3 adapter: the stack's artifact bucket.
+//!
+//! Discovery lists buckets with the stack's artifact prefix (ListBuckets) and reads the
+//! tags of each candidate; the owned bucket then costs four reads (versioning, encryption,
+//! public access block, policy). A bucket the file only names is checked with HeadBucket
+//! and never read further or changed. Deleting an owned bucket first deletes every object
+//! version and delete marker in it.
+
+use std::collections::BTreeSet;
+
+use aws_sdk_s3::types::{
+    BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration, Delete, ObjectIdentifier, PublicAccessBlockConfiguration,
+    ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule, Tag, Tagging,
+    VersioningConfiguration,
+};
+
+use super::{bounded, AwsError, Clients};
+use crate::desired::Target;
+use crate::policy;
+use crate::resource::{Bucket, Resource, Tags, STACK_TAG};
+
+pub struct S3View {
+    pub resources: Vec<Resource>,
+    /// The named (not owned) buckets that exist.
+    pub existing: BTreeSet<String>,
+}
+
+fn err<E, R>(op: &str, bucket: &str, e: aws_smithy_runtime_api::client::result::SdkError<E, R>) -> AwsError
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    AwsError::from_sdk(op, bucket, e)
+}
+
+pub async fn observe(c: &Clients, stack: &str, own: Option<&str>, named: &[String]) -> Result<S3View, AwsError> {
+    let prefix = format!("{}-artifacts-", stack.to_ascii_lowercase());
+    let mut candidates: BTreeSet<String> = own.iter().map(|s| s.to_string()).collect();
+    let mut pages = c.s3.list_buckets().prefix(&prefix).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| err("s3:ListBuckets", "", e))?;
+        candidates.extend(page.buckets().iter().filter_map(|b| b.name()).filter(|n| n.starts_with(&prefix)).map(str::to_string));
+    }
+    let reads = candidates.into_iter().map(|name| read_bucket(c, stack, name));
+    let mut resources = Vec::new();
+    for r in bounded(reads.collect::<Vec<_>>(), 4).await {
+        if let Some(b) = r? {
+            resources.push(Resource::Bucket(b));
+        }
+    }
+    let heads = named.iter().map(|n| async move { (n.clone(), c.s3.head_bucket().bucket(n).send().await.is_ok()) });
+    let existing = bounded(heads.collect::<Vec<_>>(), 4).await.into_iter().filter(|(_, ok)| *ok).map(|(n, _)| n).collect();
+    Ok(S3View { resources, existing })
+}
+
+async fn read_bucket(c: &Clients, stack: &str, name: String) -> Result<Option<Bucket>, AwsError> {
+    let tags: Tags = match c.s3.get_bucket_tagging().bucket(&name).send().await {
+        Ok(o) => o.tag_set().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect(),
+        Err(e) => match e.as_service_error().and_then(aws_smithy_types::error::metadata::ProvideErrorMetadata::code) {
+            Some("NoSuchTagSet") => Tags::new(),
+            Some("NoSuchBucket") => return Ok(None),
+            _ if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => return Ok(None),
+            _ => return Err(err("s3:GetBucketTagging", &name, e)),
+        },
+    };
+    let mut b = Bucket { name: name.clone(), versioning: false, encryption: None, public_access_blocked: false, policy: None, tags };
+    if b.tags.get(STACK_TAG).map(String::as_str) != Some(stack) {
+        return Ok(Some(b));
+    }
+    let (v, enc, pab, pol) = tokio::join!(
+        c.s3.get_bucket_versioning().bucket(&name).send(),
+        c.s3.get_bucket_encryption().bucket(&name).send(),
+        c.s3.get_public_access_block().bucket(&name).send(),
+        c.s3.get_bucket_policy().bucket(&name).send(),
+    );
+    b.versioning = v.map_err(|e| err("s3:GetBucketVersioning", &name, e))?.status() == Some(&BucketVersioningStatus::Enabled);
+    b.encryption = enc.ok().and_then(|o| {
+        o.server_side_encryption_configuration()
+            .and_then(|c| c.rules().first())
+            .and_then(|r| r.apply_server_side_encryption_by_default())
+            .map(|d| d.sse_algorithm().as_str().to_string())
+    });
+    b.public_access_blocked = pab.ok().and_then(|o| o.public_access_block_configuration().cloned()).is_some_and(|p| {
+        p.block_public_acls() == Some(true)
+            && p.ignore_public_acls() == Some(true)
+            && p.block_public_policy() == Some(true)
+            && p.restrict_public_buckets() == Some(true)
+    });
+    b.policy = pol.ok().and_then(|o| o.policy().and_then(policy::parse_document));
+    Ok(Some(b))
+}
+
+pub async fn create(c: &Clients, t: &Target, b: &Bucket) -> Result<(), AwsError> {
+    let mut req = c.s3.create_bucket().bucket(&b.name);
+    // us-east-1 is the one region that takes no location constraint.
+    if t.region != "us-east-1" {
+        req = req.create_bucket_configuration(
+            CreateBucketConfiguration::builder().location_constraint(BucketLocationConstraint::from(t.region.as_str())).build(),
+        );
+    }
+    req.send().await.map_err(|e| err("s3:CreateBucket", &b.name, e))?;
+    // Tag first: from here on the bucket is recognisably the stack's, so an apply that
+    // stops half way leaves nothing the next run would not find.
+    put_tags(c, b).await?;
+    apply_settings(c, b, None).await
+}
+
+async fn put_tags(c: &Clients, b: &Bucket) -> Result<(), AwsError> {
+    let tags: Vec<Tag> = b.tags.iter().filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok()).collect();
+    let tagging = Tagging::builder().set_tag_set(Some(tags)).build().map_err(|e| invalid(&b.name, e))?;
+    c.s3.put_bucket_tagging().bucket(&b.name).tagging(tagging).send().await.map_err(|e| err("s3:PutBucketTagging", &b.name, e))?;
+    Ok(())
+}
+
+fn invalid(name: &str, e: impl std::fmt::Display) -> AwsError {
+    AwsError { operation: "s3".into(), resource: name.into(), code: "InvalidRequest".into(), message: e.to_string(), hint: None }
+}
+
+/// Sets what differs from `have` (everything when `have` is None).
+async fn apply_settings(c: &Clients, b: &Bucket, have: Option<&Bucket>) -> Result<(), AwsError> {
+    let differs = |f: &dyn Fn(&Bucket) -> bool| have.is_none_or(|h| f(h) != f(b));
+    if differs(&|x| x.versioning) {
+        let status = if b.versioning { BucketVersioningStatus::Enabled } else { BucketVersioningStatus::Suspended };
+        c.s3.put_bucket_versioning()
+            .bucket(&b.name)
+            .versioning_configuration(VersioningConfiguration::builder().status(status).build())
+            .send()
+            .await
+            .map_err(|e| err("s3:PutBucketVersioning", &b.name, e))?;
+    }
+    if have.is_none_or(|h| h.encryption != b.encryption) {
+        if let Some(alg) = &b.encryption {
+            let rule = ServerSideEncryptionRule::builder()
+                .apply_server_side_encryption_by_default(
+                    ServerSideEncryptionByDefault::builder()
+                        .sse_algorithm(ServerSideEncryption::from(alg.as_str()))
+                        .build()
+                        .map_err(|e| invalid(&b.name, e))?,
+                )
+                .build();
+            c.s3.put_bucket_encryption()
+                .bucket(&b.name)
+                .server_side_encryption_configuration(
+                    ServerSideEncryptionConfiguration::builder().rules(rule).build().map_err(|e| invalid(&b.name, e))?,
+                )
+                .send()
+                .await
+                .map_err(|e| err("s3:PutBucketEncryption", &b.name, e))?;
+        }
+    }
+    if differs(&|x| x.public_access_blocked) {
+        let on = b.public_access_blocked;
+        c.s3.put_public_access_block()
+            .bucket(&b.name)
+            .public_access_block_configuration(
+                PublicAccessBlockConfiguration::builder()
+                    .block_public_acls(on)
+                    .ignore_public_acls(on)
+                    .block_public_policy(on)
+                    .restrict_public_buckets(on)
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| err("s3:PutPublicAccessBlock", &b.name, e))?;
+    }
+    if have.is_none_or(|h| h.policy != b.policy) {
+        match &b.policy {
+            Some(p) => {
+                c.s3.put_bucket_policy().bucket(&b.name).policy(p.to_string()).send().await.map_err(|e| err("s3:PutBucketPolicy", &b.name, e))?;
+            }
+            None => {
+                c.s3.delete_bucket_policy().bucket(&b.name).send().await.map_err(|e| err("s3:DeleteBucketPolicy", &b.name, e))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn update(c: &Clients, want: &Bucket, have: &Bucket) -> Result<(), AwsError> {
+    if want.tags != have.tags {
+        put_tags(c, want).await?;
+    }
+    apply_settings(c, want, Some(have)).await
+}
+
+/// Empties the bucket (every object version and delete marker), then deletes it.
+pub async fn delete(c: &Clients, name: &str) -> Result<(), AwsError> {
+    loop {
+        let page = match c.s3.list_object_versions().bucket(name).send().await {
+            Ok(p) => p,
+            Err(e) if e.as_service_error().and_then(aws_smithy_types::error::metadata::ProvideErrorMetadata::code) == Some("NoSuchBucket") => {
+                return Ok(());
+            }
+            Err(e) => return Err(err("s3:ListObjectVersions", name, e)),
+        };
+        let ids: Vec<ObjectIdentifier> = page
+            .versions()
+            .iter()
+            .filter_map(|v| {
+                ObjectIdentifier::builder().set_key(v.key().map(str::to_string)).set_version_id(v.version_id().map(str::to_string)).build().ok()
+            })
+            .chain(page.delete_markers().iter().filter_map(|m| {
+                ObjectIdentifier::builder().set_key(m.key().map(str::to_string)).set_version_id(m.version_id().map(str::to_string)).build().ok()
+            }))
+            .collect();
+        if ids.is_empty() {
+            break;
+        }
+        for chunk in ids.chunks(1000) {
+            let del = Delete::builder().set_objects(Some(chunk.to_vec())).quiet(true).build().map_err(|e| invalid(name, e))?;
+            c.s3.delete_objects().bucket(name).delete(del).send().await.map_err(|e| err("s3:DeleteObjects", name, e))?;
+        }
+    }
+    c.s3.delete_bucket().bucket(name).send().await.map_err(|e| err("s3:DeleteBucket", name, e))?;
+    Ok(())
+}
