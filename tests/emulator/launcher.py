@@ -964,6 +964,21 @@ def patch_s3():
     s3m.S3Backend.create_bucket = create_bucket
     s3m.S3Backend.delete_bucket_encryption = delete_bucket_encryption
 
+    from moto.s3 import responses as s3r
+
+    def get_bucket_versioning(self):
+        # Real S3 answers GetBucketVersioning with a <VersioningConfiguration>
+        # root (and no <Status> on a never-versioned bucket); moto names the
+        # root <GetBucketVersioningResponse>, which strict clients such as the
+        # AWS SDK for Rust reject as an invalid root element.
+        status = self.backend.get_bucket_versioning(self.bucket_name)
+        inner = f"<Status>{status}</Status>" if status else ""
+        body = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+                f'<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">{inner}</VersioningConfiguration>')
+        return 200, {"Content-Type": "application/xml"}, body
+
+    s3r.S3Response.get_bucket_versioning = get_bucket_versioning
+
 
 def apply_patches():
     import moto
