@@ -298,7 +298,7 @@ fn configure(
                         },
                     })
                     .collect();
-                c.insert("EnvironmentVariables".into(), serde_json::Value::Array(vars).to_string());
+                c.insert("EnvironmentVariables".into(), canonical_env_vars(&serde_json::Value::Array(vars).to_string()));
             }
             let category = if a.category.as_ref().is_some_and(|c| *c.get_ref() == BuildCategory::Test) { "Test" } else { "Build" };
             (category, "CodeBuild", c)
@@ -317,6 +317,18 @@ fn configure(
             ("Approval", "Manual", c)
         }
     }
+}
+
+/// A CodeBuild action's `EnvironmentVariables` JSON in one spelling (keys `name`, `value`,
+/// `type` in that order, no spaces), so that how CodePipeline stores the string never
+/// shows as a change.
+pub fn canonical_env_vars(raw: &str) -> String {
+    let Ok(serde_json::Value::Array(vars)) = serde_json::from_str::<serde_json::Value>(raw) else { return raw.to_string() };
+    let vars: Vec<serde_json::Value> = vars
+        .iter()
+        .map(|v| json!({"name": v["name"], "value": v["value"], "type": v.get("type").cloned().unwrap_or_else(|| json!("PLAINTEXT"))}))
+        .collect();
+    serde_json::Value::Array(vars).to_string()
 }
 
 /// The EventBridge rule the console creates for a CodeCommit or S3 source.

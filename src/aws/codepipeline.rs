@@ -94,7 +94,17 @@ fn from_sdk(p: &PipelineDeclaration, tags: Tags) -> Pipeline {
                         provider: id.map(|i| i.provider().to_string()).unwrap_or_default(),
                         version: id.map(|i| i.version().to_string()).unwrap_or_default(),
                         run_order: a.run_order().unwrap_or(1),
-                        configuration: a.configuration().map(|c| c.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default(),
+                        configuration: a
+                            .configuration()
+                            .map(|c| {
+                                c.iter()
+                                    .map(|(k, v)| {
+                                        let v = if k == "EnvironmentVariables" { crate::desired_pipeline::canonical_env_vars(v) } else { v.clone() };
+                                        (k.clone(), v)
+                                    })
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
                         inputs: a.input_artifacts().iter().map(|i| i.name().to_string()).collect(),
                         outputs: a.output_artifacts().iter().map(|o| o.name().to_string()).collect(),
                         namespace: a.namespace().map(str::to_string),

@@ -126,3 +126,172 @@ fn seed_003_codecommit_to_codebuild_pipeline_end_to_end() {
     assert!(s.block_on(aws.events.list_rules().send()).unwrap().rules().is_empty());
     assert!(s.block_on(aws.iam.list_roles().send()).unwrap().roles().is_empty());
 }
+
+/// Creates a connection in the emulator; `available` stands for the console handshake.
+fn connection(s: &Stack, name: &str, available: bool) -> String {
+    let aws = s.aws();
+    let mut req = aws.codeconnections.create_connection().connection_name(name).provider_type(aws_sdk_codeconnections::types::ProviderType::Github);
+    if available {
+        req = req.tags(aws_sdk_codeconnections::types::Tag::builder().key("emulator:status").value("AVAILABLE").build().unwrap());
+    }
+    s.block_on(req.send()).unwrap().connection_arn().to_string()
+}
+
+const GITHUB: &str = r#"
+[stack]
+name = "gh"
+
+[projects.unit]
+buildspec_file = "unit.yml"
+source = { type = "codepipeline" }
+
+[projects.integration]
+buildspec_file = "integration.yml"
+source = { type = "codepipeline" }
+
+[pipelines.web]
+execution_mode = "QUEUED"
+variables = [{ name = "DEPLOY_ENV", default = "staging", description = "where to deploy" }]
+
+[[pipelines.web.triggers]]
+source_action = "GitHub"
+push = { branches = ["main", "release/*"], file_paths_exclude = ["docs/**"] }
+pull_request = { branches = ["main"], events = ["OPEN", "UPDATED"] }
+
+[[pipelines.web.stages]]
+name = "Source"
+actions = [{ name = "GitHub", provider = "CodeStarSourceConnection", connection = "CONNECTION", repository = "acme/web", branch = "main", output = "src" }]
+
+[[pipelines.web.stages]]
+name = "Test"
+actions = [
+  { name = "Unit", provider = "CodeBuild", category = "test", project = "unit", input = "src", environment_variables = { SUITE = "unit" } },
+  { name = "Integration", provider = "CodeBuild", category = "test", project = "integration", input = "src", run_order = 2 },
+]
+
+[[pipelines.web.stages]]
+name = "Approve"
+actions = [{ name = "Release", provider = "Manual", topic = "arn:aws:sns:us-east-1:123456789012:approvals", comment = "Ship it?" }]
+"#;
+
+#[test]
+fn github_connection_pipeline_with_tests_and_manual_approval() {
+    let s = Stack::new("[stack]\nname = \"gh\"\n");
+    let pending = connection(&s, "not-yet", false);
+    s.write("cbctl.toml", &GITHUB.replace("CONNECTION", &pending));
+    s.write("unit.yml", "version: 0.2\n");
+    s.write("integration.yml", "version: 0.2\n");
+    let aws = s.aws();
+
+    // A connection still waiting for its handshake is reported, not hidden.
+    let plan = s.ok(&["plan"], 0);
+    assert!(plan.stdout.contains(&format!("warning: connection {pending} is PENDING")), "{}", plan.stdout);
+    let json: Value = serde_json::from_str(&s.ok(&["plan", "--json"], 0).stdout).unwrap();
+    assert!(json["warnings"][0].as_str().unwrap().contains("PENDING"), "{json:#}");
+
+    let ready = connection(&s, "github", true);
+    s.write("cbctl.toml", &GITHUB.replace("CONNECTION", &ready));
+    let plan = s.ok(&["plan"], 0);
+    assert!(!plan.stdout.contains("warning:"), "{}", plan.stdout);
+    s.ok(&["apply", "--auto-approve"], 0);
+
+    let got = s.block_on(aws.codepipeline.get_pipeline().name("web").send()).unwrap();
+    let p = got.pipeline().unwrap();
+    assert_eq!(p.execution_mode().map(|m| m.as_str()), Some("QUEUED"));
+    assert_eq!(p.variables()[0].default_value(), Some("staging"));
+    let git = p.triggers()[0].git_configuration().unwrap();
+    assert_eq!(git.source_action_name(), "GitHub");
+    assert_eq!(git.push()[0].branches().unwrap().includes(), ["main", "release/*"]);
+    assert_eq!(git.push()[0].file_paths().unwrap().excludes(), ["docs/**"]);
+    assert_eq!(git.pull_request()[0].events().iter().map(|e| e.as_str()).collect::<Vec<_>>(), ["OPEN", "UPDATED"]);
+    let source = p.stages()[0].actions()[0].configuration().unwrap();
+    assert_eq!(source.get("FullRepositoryId").map(String::as_str), Some("acme/web"));
+    assert_eq!(source.get("ConnectionArn").map(String::as_str), Some(ready.as_str()));
+    let tests = p.stages()[1].actions();
+    assert_eq!(tests.iter().map(|a| (a.name(), a.run_order())).collect::<Vec<_>>(), [("Unit", Some(1)), ("Integration", Some(2))]);
+    assert_eq!(
+        tests[0].configuration().unwrap().get("EnvironmentVariables").map(String::as_str),
+        Some(r#"[{"name":"SUITE","value":"unit","type":"PLAINTEXT"}]"#)
+    );
+    let approval = &p.stages()[2].actions()[0];
+    assert_eq!(approval.action_type_id().unwrap().category().as_str(), "Approval");
+    assert_eq!(approval.configuration().unwrap().get("CustomData").map(String::as_str), Some("Ship it?"));
+
+    // No polling, no EventBridge rule: V2 triggers start it.
+    assert!(s.block_on(aws.events.list_rules().send()).unwrap().rules().is_empty());
+    let role = s.block_on(aws.role_policy("gh-codepipeline-web")).unwrap();
+    assert_eq!(statement(&role, "UseConnections")["Resource"], ready.as_str());
+    assert_eq!(statement(&role, "UseConnections")["Action"], "codeconnections:UseConnection");
+    assert_eq!(statement(&role, "NotifyApprovers")["Resource"], "arn:aws:sns:us-east-1:123456789012:approvals");
+    s.ok(&["plan", "--detailed-exitcode"], 0);
+
+    // Drift in the triggers is put back.
+    let mut decl = p.clone();
+    decl.triggers = None;
+    s.block_on(aws.codepipeline.update_pipeline().pipeline(decl).send()).unwrap();
+    let plan = s.ok(&["plan", "--detailed-exitcode"], 2);
+    assert!(plan.stdout.contains("+ triggers ="), "{}", plan.stdout);
+    s.ok(&["apply", "--auto-approve"], 0);
+    s.ok(&["plan", "--detailed-exitcode"], 0);
+
+    s.ok(&["destroy", "--auto-approve"], 0);
+    assert!(s.block_on(aws.codepipeline.list_pipelines().send()).unwrap().pipelines().is_empty());
+    assert!(s.block_on(aws.iam.list_roles().send()).unwrap().roles().is_empty());
+}
+
+#[test]
+fn a_pipeline_on_an_existing_bucket_and_role_never_changes_them() {
+    let s = Stack::new("[stack]\nname = \"byo\"\n");
+    let aws = s.aws();
+    let trust =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"codepipeline.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    let role = s.block_on(aws.iam.create_role().role_name("team-pipeline").assume_role_policy_document(trust).send()).unwrap();
+    let role_arn = role.role().unwrap().arn().to_string();
+    s.block_on(aws.s3.create_bucket().bucket("team-artifacts").send()).unwrap();
+    s.block_on(aws.s3.put_object().bucket("team-artifacts").key("keep/me.txt").body(b"precious".to_vec().into()).send()).unwrap();
+    s.write(
+        "cbctl.toml",
+        &format!(
+            r#"
+[stack]
+name = "byo"
+[projects.pack]
+buildspec_file = "b.yml"
+source = {{ type = "codepipeline" }}
+[pipelines.ship]
+artifact_bucket = "team-artifacts"
+role = {{ arn = "{role_arn}" }}
+[[pipelines.ship.stages]]
+name = "Source"
+actions = [{{ name = "Zip", provider = "S3", bucket = "team-sources", key = "app/source.zip", output = "src" }}]
+[[pipelines.ship.stages]]
+name = "Package"
+actions = [{{ name = "Pack", provider = "CodeBuild", project = "pack", input = "src", output = "pkg" }}]
+"#
+        ),
+    );
+    s.write("b.yml", "version: 0.2\n");
+    let plan = s.ok(&["plan"], 0);
+    assert!(!plan.stdout.contains("+ bucket."), "no bucket of its own:\n{}", plan.stdout);
+    assert!(!plan.stdout.contains("+ role.byo-codepipeline-ship"), "no pipeline role:\n{}", plan.stdout);
+    s.ok(&["apply", "--auto-approve"], 0);
+
+    let got = s.block_on(aws.codepipeline.get_pipeline().name("ship").send()).unwrap();
+    assert_eq!(got.pipeline().unwrap().role_arn(), role_arn);
+    assert_eq!(got.pipeline().unwrap().artifact_store().unwrap().location(), "team-artifacts");
+    // The S3 source is watched through EventBridge (CloudTrail events on that object).
+    let rule = s.block_on(aws.events.describe_rule().name("byo-ship-Zip").send()).unwrap();
+    let pattern: Value = serde_json::from_str(rule.event_pattern().unwrap()).unwrap();
+    assert_eq!(pattern["detail"]["requestParameters"]["key"][0], "app/source.zip");
+    // The project may write its outputs under this pipeline's folder of the named bucket.
+    let pack = s.block_on(aws.role_policy("byo-codebuild-pack")).unwrap();
+    assert_eq!(statement(&pack, "PipelineArtifactsWrite")["Resource"], "arn:aws:s3:::team-artifacts/ship/*");
+    s.ok(&["plan", "--detailed-exitcode"], 0);
+
+    s.ok(&["destroy", "--auto-approve"], 0);
+    let body = s.block_on(aws.s3.get_object().bucket("team-artifacts").key("keep/me.txt").send()).expect("the named bucket and its objects survive");
+    assert_eq!(s.block_on(body.body.collect()).unwrap().into_bytes().as_ref(), b"precious");
+    assert!(s.block_on(aws.s3.get_bucket_tagging().bucket("team-artifacts").send()).is_err(), "the named bucket was never tagged");
+    assert!(s.block_on(aws.role_exists("team-pipeline")));
+    assert!(s.block_on(aws.iam.list_role_policies().role_name("team-pipeline").send()).unwrap().policy_names().is_empty());
+}
