@@ -77,8 +77,13 @@ impl SourceFile<'_> {
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     candidates
         .into_iter()
-        .map(|c| (strsim::jaro_winkler(&word.to_ascii_lowercase(), &c.to_ascii_lowercase()), c))
-        .filter(|(score, _)| *score >= 0.8)
+        .map(|c| {
+            let (w, c_low) = (word.to_ascii_lowercase(), c.to_ascii_lowercase());
+            // Jaro-Winkler favours shared prefixes; Damerau-Levenshtein catches the swapped
+            // letters of short names (`scr` for `src`) that Jaro's match window misses.
+            (strsim::jaro_winkler(&w, &c_low).max(strsim::normalized_damerau_levenshtein(&w, &c_low)), c)
+        })
+        .filter(|(score, _)| *score >= 0.8 || (*score >= 0.66 && word.len() <= 4))
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
 }
@@ -100,5 +105,7 @@ mod tests {
         let keys = ["image", "compute_type", "privileged", "variables"];
         assert_eq!(closest("privilaged", keys), Some("privileged"));
         assert_eq!(closest("zzz", keys), None);
+        assert_eq!(closest("scr", ["src", "build"]), Some("src"));
+        assert_eq!(closest("ab", ["cd", "src"]), None);
     }
 }

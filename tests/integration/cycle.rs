@@ -251,6 +251,20 @@ source = { type = "github", location = "https://github.com/org/repo.git", branch
 [projects.from-codecommit]
 source = { type = "codecommit", repository = "r" }
 [repositories.r]
+[pipelines.pipe]
+[[pipelines.pipe.stages]]
+name = "Source"
+actions = [
+  { name = "Repo", provider = "CodeCommit", repository = "r", branch = "main", output = "a" },
+  { name = "Hub", provider = "CodeStarSourceConnection", connection = "arn:aws:codeconnections:us-east-1:123456789012:connection/abc", repository = "o/r", branch = "main", output = "b" },
+  { name = "Zip", provider = "S3", bucket = "in", key = "src.zip", output = "c" },
+]
+[[pipelines.pipe.stages]]
+name = "Build"
+actions = [{ name = "Build", provider = "CodeBuild", project = "from-codecommit", inputs = ["a", "b", "c"], output = "d" }]
+[[pipelines.pipe.stages]]
+name = "Approve"
+actions = [{ name = "Ok", provider = "Manual", topic = "arn:aws:sns:us-east-1:123456789012:t" }]
 "#,
     )
     .env("PW", "x");
@@ -261,12 +275,19 @@ source = { type = "codecommit", repository = "r" }
     // However SSM reports the key (alias, id or ARN), the re-plan is clean.
     s.ok(&["plan", "--detailed-exitcode"], 0);
     let linter = concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/parliament");
-    for role in ["lint-codebuild-from-s3", "lint-codebuild-from-github", "lint-codebuild-from-codecommit"] {
+    for role in
+        ["lint-codebuild-from-s3", "lint-codebuild-from-github", "lint-codebuild-from-codecommit", "lint-codepipeline-pipe", "lint-events-pipe"]
+    {
         let doc = s.block_on(aws.role_policy(role)).unwrap();
         let trust = s.block_on(aws.iam.get_role().role_name(role).send()).unwrap();
         let trust = trust.role().unwrap().assume_role_policy_document().unwrap().to_string();
         let trust: serde_json::Value = serde_json::from_str(&percent_encoding::percent_decode_str(&trust).decode_utf8().unwrap()).unwrap();
-        assert_eq!(trust["Statement"][0]["Principal"]["Service"], "codebuild.amazonaws.com");
+        let service = match role.split('-').nth(1) {
+            Some("codepipeline") => "codepipeline.amazonaws.com",
+            Some("events") => "events.amazonaws.com",
+            _ => "codebuild.amazonaws.com",
+        };
+        assert_eq!(trust["Statement"][0]["Principal"]["Service"], service, "{role} trusts only its service");
         assert!(!doc.to_string().contains("\"Resource\":\"*\""), "{doc}");
         // parliament reads the policy from stdin when stdin is not a terminal.
         let mut child = std::process::Command::new(linter)

@@ -74,3 +74,63 @@ fn a_missing_secret_variable_is_named_without_guessing() {
     let o = s.ok(&["plan"], 1);
     assert!(o.stderr.contains("environment variable `MY_SECRET` is not set") && o.stderr.contains("cbctl.toml:5:18"), "{}", o.stderr);
 }
+
+#[test]
+fn pipeline_structure_is_checked_offline() {
+    let s = stack(
+        r#"[stack]
+name = "s"
+region = "us-east-1"
+[projects.b]
+source = { type = "codepipeline" }
+[pipelines.p]
+[[pipelines.p.stages]]
+name = "Source"
+actions = [{ name = "Src", provider = "CodeCommit", repository = "r", branch = "main", output = "src" }]
+[[pipelines.p.stages]]
+name = "Build"
+actions = [
+  { name = "Build", provider = "CodeBuild", project = "b", input = "scr", output = "out", region = "eu-west-1" },
+  { name = "Again", provider = "CodeCommit", repository = "r", branch = "main", output = "out" },
+]
+[pipelines.q]
+[[pipelines.q.stages]]
+name = "Only"
+actions = [{ name = "Build", provider = "CodeBuild", project = "b", input = "x" }]
+"#,
+    );
+    let o = s.ok(&["validate"], 1);
+    for expected in [
+        "input artifact `scr` is not the output of an earlier action",
+        "did you mean `src`?",
+        "action region `eu-west-1` differs from the stack's region `us-east-1`",
+        "source actions belong in the first stage only",
+        "artifact `out` is produced twice in pipeline `p`",
+        "pipeline `q` has 1 stage(s); CodePipeline needs at least two",
+        "the first stage may hold only source actions",
+    ] {
+        assert!(o.stderr.contains(expected), "missing {expected:?} in:\n{}", o.stderr);
+    }
+    assert!(o.stderr.contains("cbctl.toml:14:"), "{}", o.stderr);
+}
+
+#[test]
+fn a_pipeline_naming_an_unknown_project_fails_at_plan_with_its_location() {
+    let s = stack(
+        r#"[stack]
+name = "s"
+[projects.build]
+source = { type = "codepipeline" }
+[pipelines.p]
+[[pipelines.p.stages]]
+name = "Source"
+actions = [{ name = "Src", provider = "S3", bucket = "b", key = "k.zip", output = "src" }]
+[[pipelines.p.stages]]
+name = "Build"
+actions = [{ name = "Build", provider = "CodeBuild", project = "biuld", input = "src" }]
+"#,
+    );
+    let o = s.ok(&["plan"], 1);
+    assert!(o.stderr.contains("CodeBuild project `biuld` is neither declared in this file nor exists in AWS"), "{}", o.stderr);
+    assert!(o.stderr.contains("cbctl.toml:11:") && o.stderr.contains("did you mean `build`?"), "{}", o.stderr);
+}

@@ -295,3 +295,72 @@ actions = [{{ name = "Pack", provider = "CodeBuild", project = "pack", input = "
     assert!(s.block_on(aws.role_exists("team-pipeline")));
     assert!(s.block_on(aws.iam.list_role_policies().role_name("team-pipeline").send()).unwrap().policy_names().is_empty());
 }
+
+#[test]
+fn permissions_prints_the_operator_policy_scoped_to_the_stack() {
+    let s = seed_003();
+    let o = s.ok(&["permissions"], 0);
+    let doc: Value = serde_json::from_str(&o.stdout).unwrap();
+    let pass = statement(&doc, "PassStackRolesToCiServices");
+    assert_eq!(pass["Action"], "iam:PassRole");
+    assert_eq!(pass["Resource"], format!("arn:aws:iam::{ACCOUNT}:role/cbctl/hello-release/*"));
+    assert_eq!(
+        pass["Condition"]["StringEquals"]["iam:PassedToService"],
+        serde_json::json!(["codebuild.amazonaws.com", "codepipeline.amazonaws.com", "events.amazonaws.com"])
+    );
+    assert_eq!(statement(&doc, "StackPipelines")["Resource"], format!("arn:aws:codepipeline:us-east-1:{ACCOUNT}:hello-release"));
+    assert_eq!(statement(&doc, "StackRepositories")["Resource"], format!("arn:aws:codecommit:us-east-1:{ACCOUNT}:hello-app"));
+    assert_eq!(statement(&doc, "StackRoles")["Resource"], format!("arn:aws:iam::{ACCOUNT}:role/cbctl/hello-release/*"));
+    assert_eq!(statement(&doc, "StackRules")["Resource"], format!("arn:aws:events:us-east-1:{ACCOUNT}:rule/hello-release-*"));
+    // Only list calls, which IAM cannot scope, use "*".
+    for st in doc["Statement"].as_array().unwrap() {
+        if st["Resource"] == "*" {
+            assert_eq!(st["Sid"], "Discover", "{st}");
+        }
+    }
+    // The policy is enough for the whole cycle: every call cbctl makes is covered.
+    let all = doc.to_string();
+    s.ok(&["apply", "--auto-approve", "-v"], 0);
+    let o = s.ok(&["destroy", "--auto-approve", "-v"], 0);
+    let mut calls: Vec<String> = s
+        .outputs
+        .lock()
+        .unwrap()
+        .iter()
+        .flat_map(|o| o.stderr.lines().filter_map(|l| l.strip_prefix("aws: ").map(str::to_string)).collect::<Vec<_>>())
+        .collect();
+    calls.retain(|c| !c.contains("API calls"));
+    calls.sort();
+    calls.dedup();
+    drop(o);
+    assert!(calls.len() > 20, "apply and destroy logged their calls: {calls:?}");
+    for call in calls {
+        let (service, op) = call.split_once('.').unwrap();
+        let prefix = match service {
+            "IAM" => "iam",
+            "SSM" => "ssm",
+            "STS" => "sts",
+            "KMS" => "kms",
+            "S3" => "s3",
+            "CodeBuild" => "codebuild",
+            "CodeCommit" => "codecommit",
+            "CodePipeline" => "codepipeline",
+            "EventBridge" => "events",
+            "CodeConnections" => "codeconnections",
+            other => panic!("unexpected service {other}"),
+        };
+        // S3 and EventBridge name some IAM actions differently from their operations.
+        let action = match (prefix, op) {
+            ("s3", "ListObjectVersions") => "s3:ListBucketVersions".to_string(),
+            ("s3", "HeadBucket") | ("s3", "ListObjects") => "s3:ListBucket".to_string(),
+            ("s3", "ListBuckets") => "s3:ListAllMyBuckets".to_string(),
+            ("s3", "GetBucketEncryption") => "s3:GetEncryptionConfiguration".to_string(),
+            ("s3", "PutBucketEncryption") => "s3:PutEncryptionConfiguration".to_string(),
+            ("s3", "GetPublicAccessBlock") => "s3:GetBucketPublicAccessBlock".to_string(),
+            ("s3", "PutPublicAccessBlock") => "s3:PutBucketPublicAccessBlock".to_string(),
+            ("s3", "DeleteObjects") => "s3:DeleteObjectVersion".to_string(),
+            _ => format!("{prefix}:{op}"),
+        };
+        assert!(all.contains(&format!("\"{action}\"")), "`cbctl permissions` does not grant {action}, which apply/destroy called");
+    }
+}
