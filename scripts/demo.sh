@@ -30,17 +30,20 @@ PY
 export REGISTRY_PASSWORD="demo-$(date +%s)-secret"
 
 bin="${CARGO_TARGET_DIR:-$root/target}/debug/cbctl"
-cbctl() { "$bin" -f examples/flask-ci/cbctl.toml "$@"; }
-step() { printf '\n\033[1m$ cbctl %s\033[0m\n' "$*"; }
+step() { printf '\n\033[1m$ cbctl -f %s %s\033[0m\n' "$file" "$*"; }
 
-step validate;                       cbctl validate
-step plan;                           cbctl plan
-step apply --auto-approve;           cbctl apply --auto-approve
-step plan --detailed-exitcode;       cbctl plan --detailed-exitcode
-step destroy --auto-approve;         cbctl destroy --auto-approve
-step plan --detailed-exitcode "(after destroy: everything to create again)"
-set +e; cbctl plan --detailed-exitcode >/dev/null; rc=$?; set -e
-[ "$rc" = 2 ] || { echo "expected pending changes after destroy, got exit $rc"; exit 1; }
-echo "exit code 2: changes pending, as expected"
+# Two stacks: the seed 000 Flask/Docker CI, and the seed 003 CodeCommit -> CodeBuild
+# release pipeline (artifact bucket, pipeline, EventBridge rule, least-privilege roles).
+for file in examples/flask-ci/cbctl.toml examples/codecommit-pipeline/cbctl.toml; do
+    cbctl() { "$bin" -f "$file" "$@"; }
+    step validate;                   cbctl validate
+    step plan;                       cbctl plan
+    step apply --auto-approve;       cbctl apply --auto-approve
+    step plan --detailed-exitcode;   cbctl plan --detailed-exitcode
+    step destroy --auto-approve;     cbctl destroy --auto-approve
+    set +e; cbctl plan --detailed-exitcode >/dev/null; rc=$?; set -e
+    [ "$rc" = 2 ] || { echo "expected pending changes after destroy, got exit $rc"; exit 1; }
+    echo "(after destroy, plan --detailed-exitcode exits 2: everything would be created again)"
+done
 echo
 echo "demo complete"

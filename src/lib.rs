@@ -164,10 +164,11 @@ async fn main(cli: Cli) -> Result<i32, Failure> {
         Command::Validate => {
             let f = &loaded.file;
             println!(
-                "{} is valid: stack `{}`, {} project(s), {} parameter(s), {} repository(ies).",
+                "{} is valid: stack `{}`, {} project(s), {} pipeline(s), {} parameter(s), {} repository(ies).",
                 loaded.path,
                 f.stack.name.get_ref(),
                 f.projects.len(),
+                f.pipelines.len(),
                 f.parameters.len(),
                 f.repositories.len()
             );

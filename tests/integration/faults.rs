@@ -42,14 +42,24 @@ fn throttling_and_server_errors_are_retried() {
 
 #[test]
 fn a_failure_half_way_reports_and_the_next_apply_converges() {
-    let s = Stack::with_faults(STACK, &[("CBCTL_EMU_FAIL", "CodeBuild.CreateProject:1=AccessDeniedException")]);
+    // The second role creation fails: the first tier finishes what is in flight, and no
+    // later tier starts.
+    let s = Stack::with_faults(STACK, &[("CBCTL_EMU_FAIL", "IAM.CreateRole:2=AccessDeniedException")]);
     let o = s.ok(&["apply", "--auto-approve"], 1);
-    assert!(o.stderr.contains("Apply failed."), "{}", o.stderr);
-    assert!(o.stderr.contains("codebuild:CreateProject on one failed: injected failure (AccessDeniedException)"), "{}", o.stderr);
-    assert!(o.stderr.contains("hint: the identity running cbctl lacks this permission"), "{}", o.stderr);
-    assert!(o.stderr.contains("Done:\n  role.faulty-codebuild-one (Create)"), "{}", o.stderr);
-    // The second apply picks up from what AWS holds: only the missing project is created.
+    let report = o.stderr[o.stderr.find("Apply failed.").expect("a failure report")..].to_string();
+    assert!(report.contains("iam:CreateRole on faulty-codebuild-"), "{report}");
+    assert!(report.contains("failed: injected failure (AccessDeniedException)"), "{report}");
+    assert!(report.contains("hint: the identity running cbctl lacks this permission"), "{report}");
+    let section = |name: &str| -> Vec<String> {
+        let start = report.find(&format!("{name}:\n")).map(|i| i + name.len() + 2);
+        start.map_or(vec![], |i| report[i..].lines().take_while(|l| l.starts_with("  ")).map(|l| l.trim().to_string()).collect())
+    };
+    assert_eq!(section("Done").len(), 1, "{report}");
+    assert_eq!(section("Failed").len(), 2, "the failure and its hint: {report}");
+    assert_eq!(section("Not started"), ["parameter./faulty/a", "repository.src", "project.one", "project.two"], "{report}");
+
+    // The second apply picks up from what AWS holds: no duplicate, nothing left behind.
     let again = s.ok(&["apply", "--auto-approve"], 0);
-    assert!(again.stdout.contains("Apply complete! 1 added, 0 changed"), "{}", again.stdout);
+    assert!(again.stdout.contains("Apply complete! 5 added, 0 changed"), "{}", again.stdout);
     assert_converged(&s);
 }
