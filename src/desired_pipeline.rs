@@ -376,3 +376,64 @@ fn source_rule(t: &Target, stack: &str, pipeline: &str, _arn: &str, a: &ActionSp
         tags,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target() -> Target {
+        Target { account: "123456789012".into(), region: "ap-southeast-2".into(), partition: "aws".into() }
+    }
+
+    #[test]
+    fn artifact_bucket_names_are_valid_and_distinct_per_account_and_region() {
+        let longest = "A".repeat(32);
+        let name = artifact_bucket_name(&longest, &target());
+        assert!(name.len() <= 63, "{name}");
+        assert!(name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{name}");
+        let other = Target { account: "210987654321".into(), ..target() };
+        assert_ne!(artifact_bucket_name("s", &target()), artifact_bucket_name("s", &other));
+        assert_eq!(artifact_bucket_name("s", &target()), artifact_bucket_name("s", &target()));
+    }
+
+    #[test]
+    fn artifacts_live_under_the_first_twenty_characters_of_the_pipeline_name() {
+        assert_eq!(artifact_prefix("a-very-long-pipeline-name"), "a-very-long-pipeline");
+        assert_eq!(artifact_prefix("short"), "short");
+    }
+
+    #[test]
+    fn a_v2_connection_source_without_triggers_gets_the_console_default() {
+        let file = crate::project::parse(
+            r#"
+[stack]
+name = "s"
+[projects.b]
+source = { type = "codepipeline" }
+[pipelines.p]
+[[pipelines.p.stages]]
+name = "Source"
+actions = [{ name = "Hub", provider = "CodeStarSourceConnection", connection = "arn:aws:codeconnections:us-east-1:1:connection/x", repository = "o/r", branch = "dev", output = "s" }]
+[[pipelines.p.stages]]
+name = "Build"
+actions = [{ name = "B", provider = "CodeBuild", project = "b", input = "s" }]
+"#,
+        )
+        .unwrap();
+        let facts = Facts::default();
+        let mut errors = vec![];
+        let tags = |_: &crate::project::Tags| Tags::new();
+        let r = resolve(&file, &target(), &facts, &tags, &mut errors);
+        let p = r.resources.iter().find_map(|x| if let Resource::Pipeline(p) = x { Some(p) } else { None }).unwrap();
+        assert_eq!(
+            p.triggers,
+            vec![PipelineTrigger {
+                source_action: "Hub".into(),
+                push: Some(GitFilter { branches: vec!["dev".into()], ..Default::default() }),
+                pull_request: None
+            }]
+        );
+        assert_eq!(p.stages[0].actions[0].configuration.get("DetectChanges").map(String::as_str), Some("false"));
+        assert!(!r.resources.iter().any(|x| matches!(x, Resource::Rule(_))), "connection sources need no EventBridge rule");
+    }
+}

@@ -116,6 +116,15 @@ fn seed_003_codecommit_to_codebuild_pipeline_end_to_end() {
     let got = s.block_on(aws.codepipeline.get_pipeline().name("hello-release").send()).unwrap();
     assert_eq!(got.pipeline().unwrap().stages().len(), 3);
 
+    // Drift: the change-detection rule is disabled by hand.
+    s.block_on(aws.events.disable_rule().name("hello-release-hello-release-Source").send()).unwrap();
+    let plan = s.ok(&["plan", "--detailed-exitcode"], 2);
+    assert!(plan.stdout.contains("~ enabled: false -> true"), "{}", plan.stdout);
+    s.ok(&["apply", "--auto-approve"], 0);
+    let rule = s.block_on(aws.events.describe_rule().name("hello-release-hello-release-Source").send()).unwrap();
+    assert_eq!(rule.state().map(|s| s.as_str()), Some("ENABLED"));
+    s.ok(&["plan", "--detailed-exitcode"], 0);
+
     // Destroy empties the owned bucket (every version) and removes everything.
     for body in ["one", "two"] {
         s.block_on(aws.s3.put_object().bucket(&bucket).key("hello-release/source/x.zip").body(body.as_bytes().to_vec().into()).send()).unwrap();
