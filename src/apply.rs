@@ -4,6 +4,7 @@
 //! the calls in flight finish, and the report says what was done, what failed and what
 //! was not started. Running apply again converges, since the next plan starts from AWS.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use crate::aws::{codebuild, codecommit, codepipeline, events, iam, s3, ssm, AwsError, Clients};
@@ -16,11 +17,13 @@ pub struct Report {
     pub done: Vec<(String, Action)>,
     pub failed: Vec<(String, AwsError)>,
     pub not_started: Vec<String>,
+    /// Stopped by an interrupt (Ctrl-C) before everything ran.
+    pub interrupted: bool,
 }
 
 impl Report {
     pub fn ok(&self) -> bool {
-        self.failed.is_empty()
+        self.failed.is_empty() && !self.interrupted
     }
 }
 
@@ -34,18 +37,24 @@ fn phase(c: &Change) -> u8 {
     }
 }
 
-pub async fn execute(clients: &Clients, target: &Target, plan: &Plan) -> Report {
+/// Runs the plan. `stop` is raised by an interrupt: no change starts after it, the ones
+/// in flight finish.
+pub async fn execute(clients: &Clients, target: &Target, plan: &Plan, stop: &AtomicBool) -> Report {
     let mut report = Report::default();
     let mut phases: Vec<u8> = plan.changes.iter().map(phase).collect();
     phases.sort();
     phases.dedup();
     for p in phases {
         let batch: Vec<&Change> = plan.changes.iter().filter(|c| phase(c) == p).collect();
-        if !report.ok() {
+        if !report.ok() || stop.load(Ordering::SeqCst) {
+            report.interrupted |= stop.load(Ordering::SeqCst);
             report.not_started.extend(batch.iter().map(|c| c.address()));
             continue;
         }
         let runs = batch.iter().map(|c| async move {
+            if stop.load(Ordering::SeqCst) {
+                return (c.address(), c.action, None);
+            }
             let start = Instant::now();
             eprintln!("{}: {}...", c.address(), verb(c.action, false));
             let result = run(clients, target, c).await;
@@ -53,12 +62,16 @@ pub async fn execute(clients: &Clients, target: &Target, plan: &Plan) -> Report 
                 Ok(()) => eprintln!("{}: {} ({:.1}s)", c.address(), verb(c.action, true), start.elapsed().as_secs_f64()),
                 Err(_) => eprintln!("{}: failed ({:.1}s)", c.address(), start.elapsed().as_secs_f64()),
             }
-            (c.address(), c.action, result)
+            (c.address(), c.action, Some(result))
         });
         for (addr, action, result) in crate::aws::bounded(runs.collect(), 8).await {
             match result {
-                Ok(()) => report.done.push((addr, action)),
-                Err(e) => report.failed.push((addr, e)),
+                Some(Ok(())) => report.done.push((addr, action)),
+                Some(Err(e)) => report.failed.push((addr, e)),
+                None => {
+                    report.interrupted = true;
+                    report.not_started.push(addr);
+                }
             }
         }
     }

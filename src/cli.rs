@@ -30,6 +30,12 @@ pub struct Global {
     /// Name each AWS call on stderr (-v), never its parameters
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Attempts per AWS call on throttling and server errors (backoff with jitter)
+    #[arg(long, global = true, env = "CBCTL_MAX_ATTEMPTS", default_value_t = 6)]
+    pub max_attempts: u32,
+    /// Seconds to wait for a new IAM role to become usable by CodeBuild/CodePipeline
+    #[arg(long, global = true, env = "CBCTL_PROPAGATION_TIMEOUT", default_value_t = 120)]
+    pub propagation_timeout: u64,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -49,9 +55,14 @@ pub enum Command {
         /// Exit 0 when there are no changes, 2 when there are changes, 1 on error
         #[arg(long)]
         detailed_exitcode: bool,
+        /// Save the plan to this file, for `cbctl apply FILE`
+        #[arg(long, value_name = "PLANFILE")]
+        out: Option<std::path::PathBuf>,
     },
-    /// Make AWS match the project file
+    /// Make AWS match the project file (or apply exactly a saved plan)
     Apply {
+        /// A plan saved with `plan --out`; refused if AWS changed since
+        planfile: Option<std::path::PathBuf>,
         /// Do not ask for confirmation
         #[arg(long)]
         auto_approve: bool,
@@ -66,4 +77,18 @@ pub enum Command {
     Validate,
     /// Print the IAM policy that running cbctl on this stack needs
     Permissions,
+    /// Adopt a declared resource that exists in AWS without this stack's tag
+    Import {
+        /// The resource, as `kind.name` (e.g. parameter./ci/user)
+        address: String,
+        /// Do not ask for confirmation
+        #[arg(long)]
+        auto_approve: bool,
+    },
+    /// Remove the stack's apply/destroy lock left by a run that did not finish
+    ForceUnlock {
+        /// Do not ask for confirmation
+        #[arg(long)]
+        auto_approve: bool,
+    },
 }

@@ -120,5 +120,16 @@ pub async fn observe(c: &Clients, t: &Target, file: &ProjectFile, with_values: b
             other => format!("connection {arn} is {other}"),
         })
         .collect();
-    Ok(World { observed: Observed::new(resources), facts, warnings })
+    let mut observed = Observed::new(resources);
+    // S3 cannot tag a bucket as it creates it: a run stopped between CreateBucket and
+    // PutBucketTagging leaves the stack's bucket untagged. Its name carries a hash of
+    // account, region and stack, so it is ours: claim it and let the plan tag it.
+    if let Some(own) = &own_bucket {
+        for o in &mut observed.resources {
+            if matches!(&o.resource, Resource::Bucket(b) if &b.name == own) && o.owner.is_none() {
+                o.owner = Some(stack.to_string());
+            }
+        }
+    }
+    Ok(World { observed, facts, warnings })
 }

@@ -26,7 +26,7 @@ impl Observed {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
     Create,
@@ -106,6 +106,11 @@ pub fn diff(desired: &Resource, observed: &Resource) -> Vec<AttrDiff> {
         .collect()
 }
 
+/// Every attribute of `desired` as an addition (the diff of a create).
+pub fn diff_from_nothing(desired: &Resource) -> Vec<AttrDiff> {
+    desired.attributes().into_iter().map(|(name, v)| AttrDiff { name, before: None, after: Some(v) }).collect()
+}
+
 /// Computes what must change so that AWS holds `desired` for `stack`. Only resources
 /// owned by `stack` are ever updated or deleted.
 pub fn plan(stack: &str, desired: &[Resource], observed: &Observed) -> Plan {
@@ -121,7 +126,7 @@ pub fn plan(stack: &str, desired: &[Resource], observed: &Observed) -> Plan {
                 kind: d.kind(),
                 name: d.name().to_string(),
                 action: Action::Create,
-                diffs: d.attributes().into_iter().map(|(name, v)| AttrDiff { name, before: None, after: Some(v) }).collect(),
+                diffs: diff_from_nothing(d),
                 desired: Some(d.clone()),
                 observed: None,
             }),

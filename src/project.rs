@@ -46,6 +46,9 @@ pub enum ExecutionMode {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PipelineSpec {
+    /// Refuse to delete this resource (destroy, or a removal or replacement in apply).
+    #[serde(default)]
+    pub prevent_destroy: bool,
     /// An existing bucket in the stack's region; never modified. Default: the stack's own.
     pub artifact_bucket: Option<Spanned<String>>,
     pub role: Option<RoleSpec>,
@@ -202,6 +205,9 @@ impl ParameterType {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ParameterSpec {
+    /// Refuse to delete this resource (destroy, or a removal or replacement in apply).
+    #[serde(default)]
+    pub prevent_destroy: bool,
     #[serde(rename = "type")]
     pub kind: Option<Spanned<ParameterType>>,
     pub value: Option<Spanned<String>>,
@@ -222,6 +228,9 @@ impl ParameterSpec {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RepositorySpec {
+    /// Refuse to delete this resource (destroy, or a removal or replacement in apply).
+    #[serde(default)]
+    pub prevent_destroy: bool,
     pub description: Option<Spanned<String>>,
     #[serde(default)]
     pub tags: Tags,
@@ -230,6 +239,9 @@ pub struct RepositorySpec {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectSpec {
+    /// Refuse to delete this resource (destroy, or a removal or replacement in apply).
+    #[serde(default)]
+    pub prevent_destroy: bool,
     pub description: Option<Spanned<String>>,
     pub concurrent_build_limit: Option<Spanned<i64>>,
     pub timeout_minutes: Option<Spanned<i64>>,
@@ -393,4 +405,14 @@ mod tests {
         assert!(d.message.contains("invalid type"), "{}", d.message);
         assert_eq!(&text[d.span.unwrap()], "\"sixty\"");
     }
+}
+
+/// Addresses (`kind.name`) the file protects with `prevent_destroy = true`.
+pub fn protected(file: &ProjectFile) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    out.extend(file.parameters.iter().filter(|(_, s)| s.prevent_destroy).map(|(k, _)| format!("parameter.{}", k.get_ref())));
+    out.extend(file.repositories.iter().filter(|(_, s)| s.prevent_destroy).map(|(k, _)| format!("repository.{}", k.get_ref())));
+    out.extend(file.projects.iter().filter(|(_, s)| s.prevent_destroy).map(|(k, _)| format!("project.{}", k.get_ref())));
+    out.extend(file.pipelines.iter().filter(|(_, s)| s.prevent_destroy).map(|(k, _)| format!("pipeline.{}", k.get_ref())));
+    out
 }

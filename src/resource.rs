@@ -29,13 +29,28 @@ impl Sensitive {
     }
 }
 
+/// Serialised as a placeholder, never the value: a saved plan carries a keyed
+/// fingerprint beside it instead, and apply reads the value again.
+impl serde::Serialize for Sensitive {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str("(sensitive value)")
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Sensitive {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let _placeholder = String::deserialize(d)?;
+        Ok(Sensitive(String::new()))
+    }
+}
+
 impl fmt::Debug for Sensitive {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("(sensitive value)")
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Role,
@@ -73,13 +88,13 @@ impl Kind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ParameterValue {
     Plain(String),
     Secret(Sensitive),
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Parameter {
     pub name: String,
     pub kind: ParameterType,
@@ -89,14 +104,14 @@ pub struct Parameter {
     pub tags: Tags,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Repository {
     pub name: String,
     pub description: Option<String>,
     pub tags: Tags,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Role {
     pub name: String,
     pub path: String,
@@ -114,7 +129,7 @@ pub struct Role {
 
 pub const INLINE_POLICY: &str = "cbctl";
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EnvVar {
     pub name: String,
     /// PLAINTEXT, PARAMETER_STORE or SECRETS_MANAGER
@@ -122,7 +137,7 @@ pub struct EnvVar {
     pub value: String,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Project {
     pub name: String,
     pub description: Option<String>,
@@ -149,7 +164,7 @@ pub struct Project {
 }
 
 /// An artifact bucket the stack owns: versioned, encrypted, private, TLS only.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Bucket {
     pub name: String,
     pub versioning: bool,
@@ -161,7 +176,7 @@ pub struct Bucket {
     pub tags: Tags,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PipelineAction {
     pub name: String,
     pub category: String,
@@ -178,13 +193,13 @@ pub struct PipelineAction {
     pub namespace: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PipelineStage {
     pub name: String,
     pub actions: Vec<PipelineAction>,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PipelineVariable {
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -193,7 +208,7 @@ pub struct PipelineVariable {
     pub description: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GitFilter {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub branches: Vec<String>,
@@ -211,7 +226,7 @@ pub struct GitFilter {
     pub events: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PipelineTrigger {
     pub source_action: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -220,7 +235,7 @@ pub struct PipelineTrigger {
     pub pull_request: Option<GitFilter>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Pipeline {
     pub name: String,
     pub pipeline_type: String,
@@ -234,7 +249,7 @@ pub struct Pipeline {
 }
 
 /// An EventBridge rule that starts a pipeline when its source changes.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Rule {
     pub name: String,
     pub description: Option<String>,
@@ -248,7 +263,7 @@ pub struct Rule {
 /// The id cbctl gives a rule's one target.
 pub const RULE_TARGET_ID: &str = "pipeline";
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Resource {
     Role(Role),
     Parameter(Parameter),

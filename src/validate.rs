@@ -78,6 +78,9 @@ pub fn validate(file: &ProjectFile) -> Vec<Diagnostic> {
 
     for (name, spec) in &file.parameters {
         check_parameter_name(name.get_ref(), span(name), &mut out);
+        if name.get_ref().starts_with(crate::lock::PREFIX) {
+            out.push(Diagnostic::at(span(name), format!("parameter names under `{}` are reserved for cbctl's stack locks", crate::lock::PREFIX)));
+        }
         let sources = [spec.value.is_some(), spec.value_from_env.is_some(), spec.value_from_file.is_some()];
         match sources.iter().filter(|x| **x).count() {
             1 => {}

@@ -139,7 +139,7 @@ fn is_role_propagation(e: &AwsError) -> bool {
 }
 
 pub async fn create(c: &Clients, p: &Project) -> Result<(), AwsError> {
-    super::retry_while_role_propagates(&format!("project.{}", p.name), is_role_propagation, || async {
+    super::retry_while_role_propagates(c, &format!("project.{}", p.name), is_role_propagation, || async {
         let parts = parts(p)?;
         c.codebuild
             .create_project()
@@ -163,7 +163,7 @@ pub async fn create(c: &Clients, p: &Project) -> Result<(), AwsError> {
 }
 
 pub async fn update(c: &Clients, p: &Project, have: &Project) -> Result<(), AwsError> {
-    super::retry_while_role_propagates(&format!("project.{}", p.name), is_role_propagation, || async {
+    super::retry_while_role_propagates(c, &format!("project.{}", p.name), is_role_propagation, || async {
         let parts = parts(p)?;
         // -1 removes a concurrent build limit (UpdateProject API reference).
         let limit = p.concurrent_build_limit.or(have.concurrent_build_limit.map(|_| -1));

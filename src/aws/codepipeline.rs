@@ -258,7 +258,7 @@ fn is_role_propagation(e: &AwsError) -> bool {
 
 pub async fn create(c: &Clients, p: &Pipeline) -> Result<(), AwsError> {
     let decl = declaration(p)?;
-    super::retry_while_role_propagates(&format!("pipeline.{}", p.name), is_role_propagation, || {
+    super::retry_while_role_propagates(c, &format!("pipeline.{}", p.name), is_role_propagation, || {
         let decl = decl.clone();
         async move {
             c.codepipeline
@@ -281,7 +281,7 @@ pub async fn update(c: &Clients, t: &Target, want: &Pipeline, have: &Pipeline) -
     b.tags.clear();
     if a != b {
         let decl = declaration(want)?;
-        super::retry_while_role_propagates(&format!("pipeline.{}", want.name), is_role_propagation, || {
+        super::retry_while_role_propagates(c, &format!("pipeline.{}", want.name), is_role_propagation, || {
             let decl = decl.clone();
             async move {
                 c.codepipeline

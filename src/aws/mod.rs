@@ -87,12 +87,17 @@ pub struct Clients {
     pub s3: aws_sdk_s3::Client,
     pub calls: CallLog,
     pub region: String,
+    /// How long to wait for a new IAM role to become usable.
+    pub propagation_limit: std::time::Duration,
 }
 
 pub struct Options {
     pub region: Option<String>,
     pub profile: Option<String>,
     pub verbose: u8,
+    /// Attempts per call for throttling and 5xx (the SDK's standard retry strategy).
+    pub max_attempts: u32,
+    pub propagation_limit: std::time::Duration,
 }
 
 impl Clients {
@@ -100,7 +105,7 @@ impl Clients {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             // Throttling and 5xx are retried by the SDK's standard strategy with
             // exponential backoff and jitter.
-            .retry_config(RetryConfig::standard().with_max_attempts(6));
+            .retry_config(RetryConfig::standard().with_max_attempts(opts.max_attempts.max(1)));
         if let Some(r) = opts.region {
             loader = loader.region(aws_config::Region::new(r));
         }
@@ -139,6 +144,7 @@ impl Clients {
             ),
             calls,
             region,
+            propagation_limit: opts.propagation_limit,
         })
     }
 
@@ -235,18 +241,17 @@ fn hint_for(code: &str, message: &str) -> Option<String> {
 /// seconds after it was created or its trust policy changed. Retries `call` while
 /// `propagating` says so, with exponential backoff and jitter, for up to two minutes
 /// (as Terraform does), saying once on stderr what it is waiting for.
-pub async fn retry_while_role_propagates<T, F, Fut>(address: &str, propagating: fn(&AwsError) -> bool, mut call: F) -> Result<T, AwsError>
+pub async fn retry_while_role_propagates<T, F, Fut>(c: &Clients, address: &str, propagating: fn(&AwsError) -> bool, mut call: F) -> Result<T, AwsError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, AwsError>>,
 {
-    const LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
     let start = std::time::Instant::now();
     let mut delay = std::time::Duration::from_millis(500);
     let mut said = false;
     loop {
         match call().await {
-            Err(e) if propagating(&e) && start.elapsed() < LIMIT => {
+            Err(e) if propagating(&e) && start.elapsed() < c.propagation_limit => {
                 if !said {
                     eprintln!("  {address}: waiting for IAM role to propagate...");
                     said = true;

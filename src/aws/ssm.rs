@@ -229,3 +229,21 @@ pub async fn delete(c: &Clients, name: &str) -> Result<(), AwsError> {
         Err(e) => Err(AwsError::from_sdk("ssm:DeleteParameter", name, e)),
     }
 }
+
+/// PutParameter with overwrite disabled: true when this call created it, false when it
+/// already existed (the atomic step the stack lock rests on).
+pub async fn create_if_absent(c: &Clients, name: &str, value: &str, description: &str) -> Result<bool, AwsError> {
+    match c.ssm.put_parameter().name(name).value(value).r#type(SdkType::String).description(description).overwrite(false).send().await {
+        Ok(_) => Ok(true),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_parameter_already_exists()) => Ok(false),
+        Err(e) => Err(AwsError::from_sdk("ssm:PutParameter", name, e)),
+    }
+}
+
+pub async fn get_value(c: &Clients, name: &str) -> Result<Option<String>, AwsError> {
+    match c.ssm.get_parameter().name(name).send().await {
+        Ok(o) => Ok(o.parameter().and_then(|p| p.value()).map(str::to_string)),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_parameter_not_found()) => Ok(None),
+        Err(e) => Err(AwsError::from_sdk("ssm:GetParameter", name, e)),
+    }
+}
