@@ -11,8 +11,8 @@ pub mod cli;
 pub mod desired;
 pub mod desired_pipeline;
 pub mod diagnostic;
-pub mod observe;
 pub mod lock;
+pub mod observe;
 pub mod permissions;
 pub mod plan;
 pub mod policy;
@@ -274,7 +274,10 @@ async fn main(cli: Cli) -> Result<i32, Failure> {
                 confirm(
                     *auto_approve,
                     "destroy",
-                    &format!("Do you really want to destroy everything stack `{}` owns? There is no undo.\n  Type the stack name to confirm.", s.plan.stack),
+                    &format!(
+                        "Do you really want to destroy everything stack `{}` owns? There is no undo.\n  Type the stack name to confirm.",
+                        s.plan.stack
+                    ),
                     &s.plan.stack,
                 )?;
                 finish(&s, "Destroy", &interrupt).await
@@ -326,7 +329,8 @@ fn import_change(s: &Session, address: &str) -> Result<plan::Change, Failure> {
     let addr = |r: &resource::Resource| format!("{}.{}", r.kind().as_str(), r.name());
     let Some(want) = s.desired.iter().find(|r| addr(r) == address) else {
         let known: Vec<String> = s.desired.iter().map(addr).collect();
-        let hint = diagnostic::closest(address, known.iter().map(String::as_str)).map_or("declare the resource in the project file first".to_string(), |c| format!("did you mean `{c}`?"));
+        let hint = diagnostic::closest(address, known.iter().map(String::as_str))
+            .map_or("declare the resource in the project file first".to_string(), |c| format!("did you mean `{c}`?"));
         return Err(fail(format!("{address} is not declared in the project file"), &hint));
     };
     let Some(have) = s.observed.resources.iter().find(|o| addr(&o.resource) == address) else {

@@ -43,7 +43,10 @@ impl Holder {
 
     /// True when the holder ran on this machine and its process is gone.
     fn is_dead_here(&self) -> bool {
-        self.host == hostname() && self.pid != std::process::id() && cfg!(target_os = "linux") && !std::path::Path::new(&format!("/proc/{}", self.pid)).exists()
+        self.host == hostname()
+            && self.pid != std::process::id()
+            && cfg!(target_os = "linux")
+            && !std::path::Path::new(&format!("/proc/{}", self.pid)).exists()
     }
 }
 
@@ -86,7 +89,8 @@ pub async fn acquire(c: &Clients, stack: &str, command: &str) -> Result<Acquire,
             return Ok(Acquire::Acquired);
         }
         let Some(raw) = ssm::get_value(c, &name(stack)).await? else { continue };
-        let holder: Holder = serde_json::from_str(&raw).unwrap_or(Holder { user: "?".into(), host: "?".into(), pid: 0, command: raw.clone(), since: 0 });
+        let holder: Holder =
+            serde_json::from_str(&raw).unwrap_or(Holder { user: "?".into(), host: "?".into(), pid: 0, command: raw.clone(), since: 0 });
         if holder.is_dead_here() {
             eprintln!("Removing the stale lock of {}: that process no longer runs.", holder.describe());
             ssm::delete(c, &name(stack)).await?;
@@ -103,9 +107,9 @@ pub async fn release(c: &Clients, stack: &str) -> Result<(), AwsError> {
 
 /// The current holder, if the stack is locked.
 pub async fn holder(c: &Clients, stack: &str) -> Result<Option<Holder>, AwsError> {
-    Ok(ssm::get_value(c, &name(stack)).await?.map(|raw| {
-        serde_json::from_str(&raw).unwrap_or(Holder { user: "?".into(), host: "?".into(), pid: 0, command: raw, since: 0 })
-    }))
+    Ok(ssm::get_value(c, &name(stack))
+        .await?
+        .map(|raw| serde_json::from_str(&raw).unwrap_or(Holder { user: "?".into(), host: "?".into(), pid: 0, command: raw, since: 0 })))
 }
 
 #[cfg(test)]

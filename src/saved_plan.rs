@@ -175,14 +175,7 @@ impl SavedPlan {
                     )),
                 }
             }
-            changes.push(Change {
-                kind: c.kind,
-                name: c.name.clone(),
-                action: c.action,
-                diffs: vec![],
-                desired,
-                observed: now.cloned(),
-            });
+            changes.push(Change { kind: c.kind, name: c.name.clone(), action: c.action, diffs: vec![], desired, observed: now.cloned() });
         }
         if problems.is_empty() {
             Ok(Plan { stack: self.stack.clone(), changes, conflicts: vec![], warnings: vec![] })

@@ -241,7 +241,12 @@ fn hint_for(code: &str, message: &str) -> Option<String> {
 /// seconds after it was created or its trust policy changed. Retries `call` while
 /// `propagating` says so, with exponential backoff and jitter, for up to two minutes
 /// (as Terraform does), saying once on stderr what it is waiting for.
-pub async fn retry_while_role_propagates<T, F, Fut>(c: &Clients, address: &str, propagating: fn(&AwsError) -> bool, mut call: F) -> Result<T, AwsError>
+pub async fn retry_while_role_propagates<T, F, Fut>(
+    c: &Clients,
+    address: &str,
+    propagating: fn(&AwsError) -> bool,
+    mut call: F,
+) -> Result<T, AwsError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, AwsError>>,

@@ -111,6 +111,22 @@ impl Stack {
     }
 
     pub fn cbctl_in(&self, dir: &Path, args: &[&str]) -> Output {
+        let out = self.command_in(dir, args).output().expect("run cbctl");
+        let o = Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        self.outputs.lock().unwrap().push(o.clone());
+        o
+    }
+
+    /// The cbctl command for this project, to run in the background.
+    pub fn command(&self, args: &[&str]) -> Command {
+        self.command_in(self.dir.path(), args)
+    }
+
+    fn command_in(&self, dir: &Path, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_cbctl"));
         cmd.current_dir(dir)
             .args(args)
@@ -126,14 +142,7 @@ impl Stack {
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
-        let out = cmd.output().expect("run cbctl");
-        let o = Output {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        };
-        self.outputs.lock().unwrap().push(o.clone());
-        o
+        cmd
     }
 
     /// Runs cbctl and asserts its exit code, showing its output when it differs.
@@ -214,5 +223,127 @@ impl Aws {
 
     pub async fn repository_exists(&self, name: &str) -> bool {
         self.codecommit.get_repository().repository_name(name).send().await.is_ok()
+    }
+}
+
+impl Aws {
+    /// Everything the emulator holds, normalised, to compare two accounts' end states.
+    pub async fn snapshot(&self) -> serde_json::Value {
+        use serde_json::json;
+        let decode = |d: &str| -> serde_json::Value {
+            let text = percent_encoding::percent_decode_str(d).decode_utf8().unwrap().into_owned();
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
+        };
+        let mut projects = Vec::new();
+        let names = self.project_names().await;
+        if !names.is_empty() {
+            for p in self.codebuild.batch_get_projects().set_names(Some(names)).send().await.unwrap().projects() {
+                let env = p.environment().unwrap();
+                let mut vars: Vec<String> =
+                    env.environment_variables().iter().map(|v| format!("{}={:?}:{}", v.name(), v.r#type(), v.value())).collect();
+                vars.sort();
+                let mut tags: Vec<String> = p.tags().iter().map(|t| format!("{:?}={:?}", t.key(), t.value())).collect();
+                tags.sort();
+                projects.push(json!({
+                    "name": p.name(), "source": format!("{:?}", p.source()), "role": p.service_role(), "image": env.image(),
+                    "privileged": env.privileged_mode(), "vars": vars, "tags": tags, "limit": p.concurrent_build_limit(),
+                    "timeout": p.timeout_in_minutes(),
+                }));
+            }
+        }
+        let mut roles = Vec::new();
+        for r in self.iam.list_roles().send().await.unwrap().roles() {
+            let name = r.role_name();
+            let got = self.iam.get_role().role_name(name).send().await.unwrap();
+            let role = got.role().unwrap();
+            let mut policies = Vec::new();
+            for p in self.iam.list_role_policies().role_name(name).send().await.unwrap().policy_names() {
+                let doc = self.iam.get_role_policy().role_name(name).policy_name(p).send().await.unwrap();
+                policies.push(json!({"name": p, "doc": decode(doc.policy_document())}));
+            }
+            let attached: Vec<String> = self
+                .iam
+                .list_attached_role_policies()
+                .role_name(name)
+                .send()
+                .await
+                .unwrap()
+                .attached_policies()
+                .iter()
+                .filter_map(|a| a.policy_arn().map(str::to_string))
+                .collect();
+            let mut tags: Vec<String> = role.tags().iter().map(|t| format!("{}={}", t.key(), t.value())).collect();
+            tags.sort();
+            roles.push(json!({"name": name, "path": role.path(), "trust": decode(role.assume_role_policy_document().unwrap_or("")), "policies": policies, "attached": attached, "tags": tags}));
+        }
+        let mut params = Vec::new();
+        for p in self.ssm.describe_parameters().send().await.unwrap().parameters() {
+            let name = p.name().unwrap();
+            let tags = self
+                .ssm
+                .list_tags_for_resource()
+                .resource_type(aws_sdk_ssm::types::ResourceTypeForTagging::Parameter)
+                .resource_id(name)
+                .send()
+                .await
+                .unwrap();
+            let mut tags: Vec<String> = tags.tag_list().iter().map(|t| format!("{}={}", t.key(), t.value())).collect();
+            tags.sort();
+            params.push(json!({"name": name, "type": format!("{:?}", p.r#type()), "value": self.parameter(name).await, "tags": tags}));
+        }
+        let mut repos: Vec<String> = self
+            .codecommit
+            .list_repositories()
+            .send()
+            .await
+            .unwrap()
+            .repositories()
+            .iter()
+            .filter_map(|r| r.repository_name().map(str::to_string))
+            .collect();
+        repos.sort();
+        let mut pipelines = Vec::new();
+        for p in self.codepipeline.list_pipelines().send().await.unwrap().pipelines() {
+            let got = self.codepipeline.get_pipeline().name(p.name().unwrap()).send().await.unwrap();
+            let d = got.pipeline().unwrap();
+            let stages: Vec<serde_json::Value> = d
+                .stages()
+                .iter()
+                .map(|s| {
+                    let actions: Vec<serde_json::Value> = s
+                        .actions()
+                        .iter()
+                        .map(|a| {
+                            let config: std::collections::BTreeMap<_, _> = a.configuration().map(|c| c.iter().collect()).unwrap_or_default();
+                            json!({"name": a.name(), "type": format!("{:?}", a.action_type_id()), "run_order": a.run_order(), "config": config,
+                                   "in": a.input_artifacts().iter().map(|i| i.name()).collect::<Vec<_>>(),
+                                   "out": a.output_artifacts().iter().map(|o| o.name()).collect::<Vec<_>>()})
+                        })
+                        .collect();
+                    json!({"name": s.name(), "actions": actions})
+                })
+                .collect();
+            pipelines.push(json!({"name": d.name(), "role": d.role_arn(), "store": format!("{:?}", d.artifact_store()), "stages": stages,
+                "type": format!("{:?}", d.pipeline_type()), "mode": format!("{:?}", d.execution_mode()),
+                "variables": format!("{:?}", d.variables()), "triggers": format!("{:?}", d.triggers())}));
+        }
+        let mut rules = Vec::new();
+        for r in self.events.list_rules().send().await.unwrap().rules() {
+            let targets = self.events.list_targets_by_rule().rule(r.name().unwrap()).send().await.unwrap();
+            let targets: Vec<String> = targets.targets().iter().map(|t| format!("{} {:?}", t.arn(), t.role_arn())).collect();
+            rules.push(json!({"name": r.name(), "pattern": r.event_pattern(), "state": format!("{:?}", r.state()), "targets": targets}));
+        }
+        let mut buckets = Vec::new();
+        for b in self.s3.list_buckets().send().await.unwrap().buckets() {
+            let name = b.name().unwrap();
+            let v = self.s3.get_bucket_versioning().bucket(name).send().await.unwrap();
+            let policy = self.s3.get_bucket_policy().bucket(name).send().await.ok().and_then(|p| p.policy().map(decode));
+            buckets.push(json!({"name": name, "versioning": format!("{:?}", v.status()), "policy": policy}));
+        }
+        let by_name = |v: &mut Vec<serde_json::Value>| v.sort_by(|a, b| a["name"].to_string().cmp(&b["name"].to_string()));
+        for list in [&mut projects, &mut roles, &mut params, &mut pipelines, &mut rules, &mut buckets] {
+            by_name(list);
+        }
+        json!({"projects": projects, "roles": roles, "parameters": params, "repositories": repos, "pipelines": pipelines, "rules": rules, "buckets": buckets})
     }
 }
