@@ -9,4 +9,5 @@ mod cycle;
 mod errors;
 mod faults;
 mod pipelines;
+mod refusals;
 mod safety;

@@ -188,3 +188,21 @@ fn on_a_terminal_apply_asks_and_only_yes_proceeds() {
     assert_eq!(code, 0);
     assert_eq!(s.block_on(aws.parameter("/ask/p")).as_deref(), Some("v"));
 }
+
+#[test]
+fn on_a_terminal_destroy_lists_everything_and_wants_the_stack_name() {
+    let s = Stack::new("[stack]\nname = \"typed\"\n[parameters.\"/typed/p\"]\nvalue = \"v\"\n[repositories.typed-repo]\n");
+    let aws = s.aws();
+    s.ok(&["apply", "--auto-approve"], 0);
+    let (code, screen) = in_terminal(&s, "destroy", "yes\n");
+    assert!(screen.contains("- parameter./typed/p") && screen.contains("- repository.typed-repo"), "{screen}");
+    assert!(screen.contains("Only 'typed' will be accepted."), "{screen}");
+    assert!(screen.contains("destroy cancelled: nothing was changed."), "`yes` is not the stack name: {screen}");
+    assert_eq!(code, 1);
+    assert!(s.block_on(aws.repository_exists("typed-repo")));
+
+    let (code, screen) = in_terminal(&s, "destroy", "typed\n");
+    assert!(screen.contains("Destroy complete! 0 added, 0 changed, 0 replaced, 2 destroyed."), "{screen}");
+    assert_eq!(code, 0);
+    assert!(!s.block_on(aws.repository_exists("typed-repo")));
+}

@@ -1,0 +1,141 @@
+//! Saved plans, adoption and every refusal: each refusal says why, and AWS is unchanged.
+
+use aws_sdk_ssm::types::ParameterType;
+
+use crate::harness::Stack;
+
+const STACK: &str = r#"
+[stack]
+name = "safe"
+[parameters."/safe/plain"]
+value = "one"
+[parameters."/safe/secret"]
+type = "SecureString"
+value_from_env = "SAFE_SECRET"
+[repositories.code]
+prevent_destroy = true
+[projects.build]
+source = { type = "codecommit", repository = "code" }
+environment.variables = { S = { parameter = "/safe/secret" } }
+"#;
+
+const SECRET: &str = "plan-file-secret-8841";
+
+fn stack() -> Stack {
+    Stack::new(STACK).env("SAFE_SECRET", SECRET)
+}
+
+#[test]
+fn a_saved_plan_applies_exactly_and_holds_no_secret() {
+    let s = stack();
+    let aws = s.aws();
+    let o = s.ok(&["plan", "--out", "release.plan"], 0);
+    assert!(o.stderr.contains("Saved the plan to release.plan"), "{}", o.stderr);
+    let text = std::fs::read_to_string(s.path("release.plan")).unwrap();
+    assert!(!text.contains(SECRET), "the plan file holds the secret");
+    #[cfg(unix)]
+    assert_eq!(std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(s.path("release.plan")).unwrap().permissions()) & 0o777, 0o600);
+
+    // The file changes after the plan: apply FILE still does exactly the saved plan.
+    std::fs::write(s.path("cbctl.toml"), STACK.replace("value = \"one\"", "value = \"two\"")).unwrap();
+    let o = s.ok(&["apply", "release.plan", "--auto-approve"], 0);
+    assert!(o.stdout.contains("Apply complete! 5 added"), "{}", o.stdout);
+    assert_eq!(s.block_on(aws.parameter("/safe/plain")).as_deref(), Some("one"));
+    assert_eq!(s.block_on(aws.parameter("/safe/secret")).as_deref(), Some(SECRET));
+}
+
+#[test]
+fn a_stale_saved_plan_is_refused_and_nothing_changes() {
+    let s = stack();
+    let aws = s.aws();
+    s.ok(&["apply", "--auto-approve"], 0);
+    std::fs::write(s.path("cbctl.toml"), STACK.replace("value = \"one\"", "value = \"two\"")).unwrap();
+    s.ok(&["plan", "--out", "p.plan"], 0);
+    // Someone edits the parameter between plan and apply.
+    s.block_on(aws.ssm.put_parameter().name("/safe/plain").value("hand-edit").r#type(ParameterType::String).overwrite(true).send()).unwrap();
+    let o = s.ok(&["apply", "p.plan", "--auto-approve"], 1);
+    assert!(o.stderr.contains("error: the saved plan is stale; nothing was changed:"), "{}", o.stderr);
+    assert!(o.stderr.contains("parameter./safe/plain changed in AWS since the plan was made"), "{}", o.stderr);
+    assert_eq!(s.block_on(aws.parameter("/safe/plain")).as_deref(), Some("hand-edit"));
+}
+
+#[test]
+fn a_saved_plan_refuses_a_secret_that_changed_since() {
+    let s = stack();
+    let aws = s.aws();
+    s.ok(&["plan", "--out", "p.plan"], 0);
+    let s = s.env("SAFE_SECRET", "another-value");
+    let o = s.ok(&["apply", "p.plan", "--auto-approve"], 1);
+    assert!(o.stderr.contains("the value of parameter./safe/secret is not the one the plan was made with"), "{}", o.stderr);
+    assert!(!o.all().contains(SECRET) && !o.all().contains("another-value"));
+    assert!(s.block_on(aws.project_names()).is_empty(), "nothing was created");
+}
+
+#[test]
+fn a_held_lock_refuses_apply_and_destroy_until_force_unlock() {
+    let s = stack();
+    let aws = s.aws();
+    let holder = r#"{"user":"alice","host":"ci-runner-7","pid":4242,"command":"apply","since":1795262400}"#;
+    s.block_on(aws.ssm.put_parameter().name("/cbctl/locks/safe").value(holder).r#type(ParameterType::String).send()).unwrap();
+
+    for cmd in ["apply", "destroy"] {
+        let o = s.ok(&[cmd, "--auto-approve"], 1);
+        assert!(
+            o.stderr.contains("error: stack `safe` is locked by alice@ci-runner-7 (pid 4242, cbctl apply) since 2026-11-21 12:00:00 UTC"),
+            "{}",
+            o.stderr
+        );
+        assert!(o.stderr.contains("cbctl force-unlock"), "{}", o.stderr);
+    }
+    assert!(s.block_on(aws.project_names()).is_empty(), "nothing was created");
+    s.ok(&["plan"], 0); // plan needs no lock
+
+    let o = s.ok(&["force-unlock"], 1);
+    assert!(o.stdout.contains("locked by alice@ci-runner-7") && o.stderr.contains("standard input is not a terminal"), "{}", o.all());
+    let o = s.ok(&["force-unlock", "--auto-approve"], 0);
+    assert!(o.stdout.contains("Lock removed."), "{}", o.stdout);
+    s.ok(&["apply", "--auto-approve"], 0);
+    assert!(s.block_on(aws.parameter("/cbctl/locks/safe")).is_none(), "released after apply");
+}
+
+#[test]
+fn import_adopts_a_declared_resource_after_showing_the_changes() {
+    let s = stack();
+    let aws = s.aws();
+    s.block_on(aws.ssm.put_parameter().name("/safe/plain").value("made-by-hand").r#type(ParameterType::String).send()).unwrap();
+    let o = s.ok(&["apply", "--auto-approve"], 1);
+    assert!(o.stdout.contains("conflict: parameter./safe/plain exists but is not owned by any cbctl stack"), "{}", o.stdout);
+    assert!(o.stderr.contains("cbctl import"), "{}", o.stderr);
+    assert!(s.block_on(aws.project_names()).is_empty(), "a conflict stops the whole apply");
+
+    let o = s.ok(&["import", "parameter./safe/plian", "--auto-approve"], 1);
+    assert!(o.stderr.contains("did you mean `parameter./safe/plain`?"), "{}", o.stderr);
+    let o = s.ok(&["import", "parameter./safe/plain", "--auto-approve"], 0);
+    assert!(o.stdout.contains("~ value: \"made-by-hand\" -> \"one\""), "{}", o.stdout);
+    assert!(o.stdout.contains("+ tags.cbctl:stack = \"safe\""), "{}", o.stdout);
+    assert_eq!(s.block_on(aws.parameter("/safe/plain")).as_deref(), Some("one"));
+    s.ok(&["apply", "--auto-approve"], 0);
+    s.ok(&["plan", "--detailed-exitcode"], 0);
+}
+
+#[test]
+fn prevent_destroy_refuses_destroy_and_replacement() {
+    let s = stack();
+    let aws = s.aws();
+    s.ok(&["apply", "--auto-approve"], 0);
+    let o = s.ok(&["destroy", "--auto-approve"], 1);
+    assert!(o.stderr.contains("destroy refuses: the plan would delete resources marked prevent_destroy; nothing was changed:"), "{}", o.stderr);
+    assert!(o.stderr.contains("- repository.code"), "{}", o.stderr);
+    assert!(s.block_on(aws.repository_exists("code")));
+    assert_eq!(s.block_on(aws.project_names()), ["build".to_string()], "nothing at all was deleted");
+
+    // A replacement deletes too.
+    let protected = STACK.replace(
+        "[parameters.\"/safe/plain\"]\nvalue = \"one\"",
+        "[parameters.\"/safe/plain\"]\nvalue = \"one\"\ntype = \"StringList\"\nprevent_destroy = true",
+    );
+    std::fs::write(s.path("cbctl.toml"), protected).unwrap();
+    let o = s.ok(&["apply", "--auto-approve"], 1);
+    assert!(o.stderr.contains("- parameter./safe/plain"), "{}", o.stderr);
+    assert_eq!(s.block_on(aws.parameter("/safe/plain")).as_deref(), Some("one"));
+}
