@@ -440,7 +440,7 @@ where
                 if !interrupt.executing.load(Ordering::SeqCst) || presses > 1 {
                     let _ = lock::release(&clients, &stack).await;
                     eprintln!("\nInterrupted.");
-                    std::process::exit(130);
+                    std::process::exit(1);
                 }
                 interrupt.stop.store(true, Ordering::SeqCst);
                 eprintln!("\nInterrupt: no new change starts; waiting for the calls in flight (Ctrl-C again to abort now).");
@@ -518,4 +518,34 @@ async fn finish(s: &Session, what: &str, interrupt: &Interrupt) -> Result<i32, F
     }
     eprintln!("Run the command again when ready: it starts from what AWS holds now.");
     Ok(1)
+}
+
+/// Everything cbctl does with a project file before it talks to AWS: parse, validate,
+/// resolve (against a fixed account where everything the file references exists; local
+/// files relative to `base`), plan against an empty account and render. Returns the
+/// rendered errors. The fuzz test drives this with random and mutated files: whatever
+/// the input, it must answer with errors, never a panic or a hang.
+pub fn check_offline(text: &str, base: &Path) -> Result<(), Vec<String>> {
+    let src = SourceFile { path: "cbctl.toml", text };
+    let file = project::parse(text).map_err(|d| vec![src.render(&d)])?;
+    let diags = validate::validate(&file);
+    if !diags.is_empty() {
+        return Err(diags.iter().map(|d| src.render(d)).collect());
+    }
+    let target = desired::Target { account: "123456789012".into(), region: "us-east-1".into(), partition: "aws".into() };
+    let env = |_: &str| Some("value".to_string());
+    let refs = validate::references(&file);
+    let facts = desired::Facts {
+        parameters: refs.parameters.iter().map(|r| (r.name.clone(), None)).collect(),
+        repositories: refs.repositories.iter().map(|r| r.name.clone()).collect(),
+        projects: refs.projects.iter().map(|r| r.name.clone()).collect(),
+        buckets: file.pipelines.values().filter_map(|p| p.artifact_bucket.as_ref().map(|b| b.get_ref().clone())).collect(),
+        ..Default::default()
+    };
+    let desired = desired::resolve(&file, base, &target, &facts, &env, true).map_err(|ds| ds.iter().map(|d| src.render(d)).collect::<Vec<_>>())?;
+    let plan = plan::plan(file.stack.name.get_ref(), &desired.resources, &plan::Observed::default());
+    let _ = render::plan_text(&plan, Style { color: false });
+    let _ = render::plan_json(&plan);
+    let _ = permissions::operator_policy(&file, &target);
+    Ok(())
 }
