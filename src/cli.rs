@@ -85,6 +85,39 @@ pub enum Command {
         #[arg(long)]
         auto_approve: bool,
     },
+    /// Write a new cbctl.toml (and buildspec.yml) from a template
+    Init {
+        /// docker-image, test-only or codecommit-pipeline (asked on a terminal)
+        #[arg(long)]
+        template: Option<String>,
+        /// Stack name (default: the directory's name)
+        #[arg(long)]
+        stack: Option<String>,
+        /// AWS region (default: AWS_REGION, else us-east-1)
+        #[arg(long = "stack-region", value_name = "REGION")]
+        stack_region: Option<String>,
+        /// Application / repository name (default: app)
+        #[arg(long)]
+        name: Option<String>,
+        /// docker-image: registry user (default: ci-bot)
+        #[arg(long)]
+        registry_user: Option<String>,
+        /// docker-image: registry host (default: registry.example.com)
+        #[arg(long)]
+        registry_url: Option<String>,
+        /// Overwrite existing files
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the JSON Schema (draft-07) of the project file, for editors
+    Schema,
+    /// Print shell completions
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff)
+    Man,
     /// Remove the stack's apply/destroy lock left by a run that did not finish
     ForceUnlock {
         /// Do not ask for confirmation

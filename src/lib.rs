@@ -11,6 +11,7 @@ pub mod cli;
 pub mod desired;
 pub mod desired_pipeline;
 pub mod diagnostic;
+pub mod init;
 pub mod lock;
 pub mod observe;
 pub mod permissions;
@@ -20,6 +21,7 @@ pub mod project;
 pub mod render;
 pub mod resource;
 pub mod saved_plan;
+pub mod schema;
 pub mod validate;
 pub mod validate_pipeline;
 
@@ -172,7 +174,47 @@ async fn session(loaded: &Loaded, cli: &Cli, clients: Clients, target: desired::
     Ok(Session { clients, target, observed: world.observed, desired, plan })
 }
 
+/// Commands that need no project file.
+fn without_file(cli: &Cli) -> Option<i32> {
+    match &cli.command {
+        Command::Init { template, stack, stack_region, name, registry_user, registry_url, force } => {
+            let region = stack_region.clone().or_else(|| cli.global.region.clone());
+            let answers = init::Answers {
+                template: template.clone(),
+                stack: stack.clone(),
+                region,
+                name: name.clone(),
+                registry_user: registry_user.clone(),
+                registry_url: registry_url.clone(),
+            };
+            Some(init::run(&cli.global.file, answers, *force))
+        }
+        Command::Schema => {
+            println!("{}", serde_json::to_string_pretty(&schema::project_schema()).unwrap_or_default());
+            Some(0)
+        }
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut cmd, "cbctl", &mut std::io::stdout());
+            Some(0)
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            if clap_mangen::Man::new(cmd).render(&mut out).is_err() {
+                return Some(1);
+            }
+            let _ = std::io::stdout().write_all(&out);
+            Some(0)
+        }
+        _ => None,
+    }
+}
+
 async fn main(cli: Cli) -> Result<i32, Failure> {
+    if let Some(code) = without_file(&cli) {
+        return Ok(code);
+    }
     let cli = &cli;
     let loaded = &load(&cli.global.file)?;
     let out_style = style(cli.global.color, std::io::stdout().is_terminal());
@@ -299,6 +341,7 @@ async fn main(cli: Cli) -> Result<i32, Failure> {
             })
             .await
         }
+        Command::Init { .. } | Command::Schema | Command::Completions { .. } | Command::Man => unreachable!("handled by without_file"),
         Command::ForceUnlock { auto_approve } => {
             let (clients, _) = connect(&loaded, &cli).await?;
             match lock::holder(&clients, stack).await.map_err(aws_fail)? {

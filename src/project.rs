@@ -13,28 +13,32 @@ use crate::diagnostic::{closest, Diagnostic};
 
 pub type Tags = BTreeMap<Spanned<String>, Spanned<String>>;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectFile {
     pub stack: Stack,
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, ParameterSpec>")]
     pub parameters: BTreeMap<Spanned<String>, ParameterSpec>,
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, RepositorySpec>")]
     pub repositories: BTreeMap<Spanned<String>, RepositorySpec>,
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, ProjectSpec>")]
     pub projects: BTreeMap<Spanned<String>, ProjectSpec>,
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, PipelineSpec>")]
     pub pipelines: BTreeMap<Spanned<String>, PipelineSpec>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, schemars::JsonSchema)]
 pub enum PipelineType {
     V1,
     #[default]
     V2,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, schemars::JsonSchema)]
 #[allow(clippy::upper_case_acronyms)]
 pub enum ExecutionMode {
     QUEUED,
@@ -43,48 +47,57 @@ pub enum ExecutionMode {
     PARALLEL,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PipelineSpec {
     /// Refuse to delete this resource (destroy, or a removal or replacement in apply).
     #[serde(default)]
     pub prevent_destroy: bool,
     /// An existing bucket in the stack's region; never modified. Default: the stack's own.
+    #[schemars(with = "Option<String>")]
     pub artifact_bucket: Option<Spanned<String>>,
     pub role: Option<RoleSpec>,
     #[serde(default)]
+    #[schemars(with = "Option<PipelineType>")]
     pub pipeline_type: Option<Spanned<PipelineType>>,
     #[serde(default)]
+    #[schemars(with = "Option<ExecutionMode>")]
     pub execution_mode: Option<Spanned<ExecutionMode>>,
     #[serde(default)]
+    #[schemars(with = "Vec<PipelineVariableSpec>")]
     pub variables: Vec<Spanned<PipelineVariableSpec>>,
     #[serde(default)]
+    #[schemars(with = "Vec<TriggerSpec>")]
     pub triggers: Vec<Spanned<TriggerSpec>>,
     #[serde(default)]
+    #[schemars(with = "Vec<StageSpec>")]
     pub stages: Vec<Spanned<StageSpec>>,
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
     pub tags: Tags,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PipelineVariableSpec {
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
     pub default: Option<String>,
     pub description: Option<String>,
 }
 
 /// A V2 trigger on a connection source action: push and/or pull-request filters.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TriggerSpec {
     /// The name of the CodeStarSourceConnection action it starts.
+    #[schemars(with = "String")]
     pub source_action: Spanned<String>,
     pub push: Option<GitFilterSpec>,
     pub pull_request: Option<GitFilterSpec>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GitFilterSpec {
     #[serde(default)]
@@ -104,14 +117,16 @@ pub struct GitFilterSpec {
     pub events: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StageSpec {
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
+    #[schemars(with = "Vec<ActionSpec>")]
     pub actions: Vec<Spanned<ActionSpec>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 pub enum Provider {
     CodeCommit,
     CodeStarSourceConnection,
@@ -120,7 +135,7 @@ pub enum Provider {
     Manual,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum BuildCategory {
     Build,
@@ -128,38 +143,58 @@ pub enum BuildCategory {
 }
 
 /// One action; which keys apply depends on `provider` (checked by `validate`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionSpec {
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
+    #[schemars(with = "Provider")]
     pub provider: Spanned<Provider>,
+    #[schemars(with = "Option<i64>")]
     pub run_order: Option<Spanned<i64>>,
+    #[schemars(with = "Option<String>")]
     pub region: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub namespace: Option<Spanned<String>>,
     /// input artifact(s)
+    #[schemars(with = "Option<String>")]
     pub input: Option<Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub inputs: Vec<Spanned<String>>,
     /// output artifact(s)
+    #[schemars(with = "Option<String>")]
     pub output: Option<Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub outputs: Vec<Spanned<String>>,
     // CodeCommit / CodeStarSourceConnection
+    #[schemars(with = "Option<String>")]
     pub repository: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub branch: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub connection: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub output_format: Option<Spanned<String>>,
     // S3 source
+    #[schemars(with = "Option<String>")]
     pub bucket: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub key: Option<Spanned<String>>,
     // CodeBuild
+    #[schemars(with = "Option<String>")]
     pub project: Option<Spanned<String>>,
+    #[schemars(with = "Option<BuildCategory>")]
     pub category: Option<Spanned<BuildCategory>>,
     #[serde(default)]
     pub environment_variables: BTreeMap<String, VariableSpec>,
     // Manual approval
+    #[schemars(with = "Option<String>")]
     pub topic: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub comment: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub url: Option<Spanned<String>>,
 }
 
@@ -175,16 +210,19 @@ impl ActionSpec {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Stack {
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
+    #[schemars(with = "Option<String>")]
     pub region: Option<Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
     pub tags: Tags,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, Default, schemars::JsonSchema)]
 pub enum ParameterType {
     #[default]
     String,
@@ -202,20 +240,27 @@ impl ParameterType {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ParameterSpec {
     /// Refuse to delete this resource (destroy, or a removal or replacement in apply).
     #[serde(default)]
     pub prevent_destroy: bool,
     #[serde(rename = "type")]
+    #[schemars(with = "Option<ParameterType>")]
     pub kind: Option<Spanned<ParameterType>>,
+    #[schemars(with = "Option<String>")]
     pub value: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub value_from_env: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub value_from_file: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub description: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub key_id: Option<Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
     pub tags: Tags,
 }
 
@@ -225,38 +270,48 @@ impl ParameterSpec {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RepositorySpec {
     /// Refuse to delete this resource (destroy, or a removal or replacement in apply).
     #[serde(default)]
     pub prevent_destroy: bool,
+    #[schemars(with = "Option<String>")]
     pub description: Option<Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
     pub tags: Tags,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectSpec {
     /// Refuse to delete this resource (destroy, or a removal or replacement in apply).
     #[serde(default)]
     pub prevent_destroy: bool,
+    #[schemars(with = "Option<String>")]
     pub description: Option<Spanned<String>>,
+    #[schemars(with = "Option<i64>")]
     pub concurrent_build_limit: Option<Spanned<i64>>,
+    #[schemars(with = "Option<i64>")]
     pub timeout_minutes: Option<Spanned<i64>>,
+    #[schemars(with = "Option<i64>")]
     pub queued_timeout_minutes: Option<Spanned<i64>>,
+    #[schemars(with = "Option<String>")]
     pub buildspec: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub buildspec_file: Option<Spanned<String>>,
+    #[schemars(with = "SourceSpec")]
     pub source: Spanned<SourceSpec>,
     #[serde(default)]
     pub environment: EnvironmentSpec,
     pub role: Option<RoleSpec>,
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
     pub tags: Tags,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SourceType {
     Codecommit,
@@ -266,19 +321,25 @@ pub enum SourceType {
     Codepipeline,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SourceSpec {
     #[serde(rename = "type")]
+    #[schemars(with = "SourceType")]
     pub kind: Spanned<SourceType>,
+    #[schemars(with = "Option<String>")]
     pub repository: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub branch: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub location: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
     pub connection: Option<Spanned<String>>,
+    #[schemars(with = "Option<i64>")]
     pub git_clone_depth: Option<Spanned<i64>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
 pub enum ComputeType {
     BUILD_GENERAL1_SMALL,
@@ -293,7 +354,7 @@ pub enum ComputeType {
     BUILD_LAMBDA_10GB,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
 pub enum EnvironmentType {
     LINUX_CONTAINER,
@@ -310,29 +371,33 @@ pub fn variant_name<T: std::fmt::Debug>(v: &T) -> String {
     format!("{v:?}")
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnvironmentSpec {
+    #[schemars(with = "Option<String>")]
     pub image: Option<Spanned<String>>,
+    #[schemars(with = "Option<ComputeType>")]
     pub compute_type: Option<Spanned<ComputeType>>,
     #[serde(rename = "type")]
+    #[schemars(with = "Option<EnvironmentType>")]
     pub kind: Option<Spanned<EnvironmentType>>,
     #[serde(default)]
     pub privileged: bool,
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, VariableSpec>")]
     pub variables: BTreeMap<Spanned<String>, Spanned<VariableSpec>>,
 }
 
 /// An environment variable: plain text, or read by CodeBuild at build start from
 /// Parameter Store or Secrets Manager.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum VariableSpec {
     Plain(String),
     Reference(VariableReference),
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VariableReference {
     // Plain strings: serde buffers untagged enums, which loses toml's span information;
@@ -341,9 +406,10 @@ pub struct VariableReference {
     pub secrets_manager: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleSpec {
+    #[schemars(with = "String")]
     pub arn: Spanned<String>,
 }
 
