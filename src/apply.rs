@@ -5,11 +5,11 @@
 //! was not started. Running apply again converges, since the next plan starts from AWS.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
 
 use crate::aws::{codebuild, codecommit, codepipeline, events, iam, s3, ssm, AwsError, Clients};
 use crate::desired::Target;
 use crate::plan::{Action, Change, Plan};
+use crate::progress::Progress;
 use crate::resource::Resource;
 
 #[derive(Debug, Default)]
@@ -39,7 +39,7 @@ fn phase(c: &Change) -> u8 {
 
 /// Runs the plan. `stop` is raised by an interrupt: no change starts after it, the ones
 /// in flight finish.
-pub async fn execute(clients: &Clients, target: &Target, plan: &Plan, stop: &AtomicBool) -> Report {
+pub async fn execute(clients: &Clients, target: &Target, plan: &Plan, stop: &AtomicBool, progress: &Progress) -> Report {
     let mut report = Report::default();
     let mut phases: Vec<u8> = plan.changes.iter().map(phase).collect();
     phases.sort();
@@ -55,13 +55,9 @@ pub async fn execute(clients: &Clients, target: &Target, plan: &Plan, stop: &Ato
             if stop.load(Ordering::SeqCst) {
                 return (c.address(), c.action, None);
             }
-            let start = Instant::now();
-            eprintln!("{}: {}...", c.address(), verb(c.action, false));
+            progress.begin(&c.address(), c.action);
             let result = run(clients, target, c).await;
-            match &result {
-                Ok(()) => eprintln!("{}: {} ({:.1}s)", c.address(), verb(c.action, true), start.elapsed().as_secs_f64()),
-                Err(_) => eprintln!("{}: failed ({:.1}s)", c.address(), start.elapsed().as_secs_f64()),
-            }
+            progress.end(&c.address(), result.is_ok());
             (c.address(), c.action, Some(result))
         });
         for (addr, action, result) in crate::aws::bounded(runs.collect(), 8).await {
@@ -76,19 +72,6 @@ pub async fn execute(clients: &Clients, target: &Target, plan: &Plan, stop: &Ato
         }
     }
     report
-}
-
-fn verb(a: Action, done: bool) -> &'static str {
-    match (a, done) {
-        (Action::Create, false) => "creating",
-        (Action::Create, true) => "created",
-        (Action::Update, false) => "updating",
-        (Action::Update, true) => "updated",
-        (Action::Replace, false) => "replacing",
-        (Action::Replace, true) => "replaced",
-        (Action::Delete, false) => "deleting",
-        (Action::Delete, true) => "deleted",
-    }
 }
 
 async fn run(c: &Clients, t: &Target, change: &Change) -> Result<(), AwsError> {

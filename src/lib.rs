@@ -17,6 +17,7 @@ pub mod observe;
 pub mod permissions;
 pub mod plan;
 pub mod policy;
+pub mod progress;
 pub mod project;
 pub mod render;
 pub mod resource;
@@ -298,7 +299,7 @@ async fn main(cli: Cli) -> Result<i32, Failure> {
                     return Ok(0);
                 }
                 confirm(*auto_approve, "apply", "Do you want to perform these actions?", "yes")?;
-                finish(&s, "Apply", &interrupt).await
+                finish(&s, "Apply", &interrupt, cli).await
             })
             .await
         }
@@ -322,7 +323,7 @@ async fn main(cli: Cli) -> Result<i32, Failure> {
                     ),
                     &s.plan.stack,
                 )?;
-                finish(&s, "Destroy", &interrupt).await
+                finish(&s, "Destroy", &interrupt, cli).await
             })
             .await
         }
@@ -337,7 +338,7 @@ async fn main(cli: Cli) -> Result<i32, Failure> {
                 println!("Adopting {address} into stack `{stack}` makes these changes:\n");
                 print!("{}", render::plan_text(&s.plan, out_style));
                 confirm(*auto_approve, "import", &format!("Adopt {address}?"), "yes")?;
-                finish(&s, "Import", &interrupt).await
+                finish(&s, "Import", &interrupt, cli).await
             })
             .await
         }
@@ -522,9 +523,12 @@ fn confirm(auto_approve: bool, command: &str, question: &str, expected: &str) ->
     Ok(())
 }
 
-async fn finish(s: &Session, what: &str, interrupt: &Interrupt) -> Result<i32, Failure> {
+async fn finish(s: &Session, what: &str, interrupt: &Interrupt, cli: &Cli) -> Result<i32, Failure> {
     interrupt.executing.store(true, Ordering::SeqCst);
-    let report = apply::execute(&s.clients, &s.target, &s.plan, &interrupt.stop).await;
+    let live = std::io::stderr().is_terminal() && cli.global.verbose == 0;
+    let progress = progress::Progress::start(live, style(cli.global.color, std::io::stderr().is_terminal()));
+    let report = apply::execute(&s.clients, &s.target, &s.plan, &interrupt.stop, &progress).await;
+    progress.finish();
     let count = |a: Action| report.done.iter().filter(|(_, x)| *x == a).count();
     if report.ok() {
         println!(

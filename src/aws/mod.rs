@@ -258,7 +258,7 @@ where
         match call().await {
             Err(e) if propagating(&e) && start.elapsed() < c.propagation_limit => {
                 if !said {
-                    eprintln!("  {address}: waiting for IAM role to propagate...");
+                    crate::progress::notice(address, "waiting for IAM role to propagate...");
                     said = true;
                 }
                 tokio::time::sleep(delay + jitter(delay)).await;
