@@ -27,7 +27,7 @@ pub struct Global {
     /// When to use colors (NO_COLOR is honoured with `auto`)
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-    /// Name each AWS call on stderr (-v), never its parameters
+    /// Name each AWS call on stderr (-v; -vv adds response statuses), never parameters
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// Attempts per AWS call on throttling and server errors (backoff with jitter)

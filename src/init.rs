@@ -65,7 +65,11 @@ fn default_stack(dir: &Path) -> String {
     let raw = std::fs::canonicalize(dir).ok().and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned())).unwrap_or_default();
     let mut s: String = raw.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
     s = s.trim_matches('-').chars().take(24).collect();
-    if s.is_empty() { "my-ci".into() } else { s }
+    if s.is_empty() {
+        "my-ci".into()
+    } else {
+        s
+    }
 }
 
 fn ask(question: &str, default: &str) -> String {
@@ -74,7 +78,11 @@ fn ask(question: &str, default: &str) -> String {
     let mut line = String::new();
     let _ = std::io::stdin().lock().read_line(&mut line);
     let line = line.trim();
-    if line.is_empty() { default.to_string() } else { line.to_string() }
+    if line.is_empty() {
+        default.to_string()
+    } else {
+        line.to_string()
+    }
 }
 
 pub fn render(t: &Template, stack: &str, region: &str, name: &str, user: &str, url: &str) -> String {
@@ -122,7 +130,10 @@ pub fn run(file: &Path, mut a: Answers, force: bool) -> i32 {
     let region = value(a.region, "AWS region", region_default);
     let name = value(a.name, "Application / repository name", "app".into());
     let (user, url) = if t.asks_registry {
-        (value(a.registry_user, "Docker registry user", "ci-bot".into()), value(a.registry_url, "Docker registry host", "registry.example.com".into()))
+        (
+            value(a.registry_user, "Docker registry user", "ci-bot".into()),
+            value(a.registry_url, "Docker registry host", "registry.example.com".into()),
+        )
     } else {
         (String::new(), String::new())
     };

@@ -134,7 +134,13 @@ impl Progress {
         match &l.state {
             State::Running(start) => {
                 let note = l.note.as_ref().map(|n| format!(" — {n}")).unwrap_or_default();
-                format!("{} {}  {}… {}s{note}", s.paint("36", SPINNER[frame % SPINNER.len()]), l.address, verb(l.action, false), start.elapsed().as_secs())
+                format!(
+                    "{} {}  {}… {}s{note}",
+                    s.paint("36", SPINNER[frame % SPINNER.len()]),
+                    l.address,
+                    verb(l.action, false),
+                    start.elapsed().as_secs()
+                )
             }
             State::Done(d) => {
                 let mark = match l.action {

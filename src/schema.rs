@@ -15,7 +15,9 @@ pub fn project_schema() -> Value {
     let schema = generator.into_root_schema_for::<ProjectFile>();
     let mut v = serde_json::to_value(schema).unwrap_or_default();
     v["title"] = Value::String("cbctl project file (cbctl.toml)".into());
-    v["description"] = Value::String("A stack of AWS CodeBuild projects, CodePipeline pipelines, SSM parameters and CodeCommit repositories, provisioned by cbctl.".into());
+    v["description"] = Value::String(
+        "A stack of AWS CodeBuild projects, CodePipeline pipelines, SSM parameters and CodeCommit repositories, provisioned by cbctl.".into(),
+    );
     v
 }
 

@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 use aws_config::retry::RetryConfig;
 use aws_config::BehaviorVersion;
 use aws_smithy_runtime_api::box_error::BoxError;
-use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::context::{BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef};
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
@@ -66,6 +66,17 @@ impl Intercept for CallLog {
         }
         if let Ok(mut m) = self.by_operation.lock() {
             *m.entry(op).or_default() += 1;
+        }
+        Ok(())
+    }
+
+    fn read_after_attempt(&self, ctx: &FinalizerInterceptorContextRef<'_>, _rc: &RuntimeComponents, cfg: &mut ConfigBag) -> Result<(), BoxError> {
+        if self.verbose > 1 {
+            let op = cfg.load::<Metadata>().map(|m| format!("{}.{}", m.service(), m.name())).unwrap_or_else(|| "unknown".into());
+            match ctx.response() {
+                Some(r) => eprintln!("aws: {op} <- HTTP {}", r.status().as_u16()),
+                None => eprintln!("aws: {op} <- no response (network)"),
+            }
         }
         Ok(())
     }

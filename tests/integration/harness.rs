@@ -347,3 +347,63 @@ impl Aws {
         json!({"projects": projects, "roles": roles, "parameters": params, "repositories": repos, "pipelines": pipelines, "rules": rules, "buckets": buckets})
     }
 }
+
+/// Runs `command` in a pseudo-terminal (util-linux `script`) and plays `steps`: wait for
+/// the text to appear (each time further on), then type the input. Returns the exit code
+/// and the screen.
+pub fn in_terminal(s: &Stack, dir: &Path, command: &str, steps: &[(&str, &str)], extra_path: Option<&Path>) -> (i32, String) {
+    use std::io::{Read, Write};
+    use std::sync::{Arc, Mutex};
+    let mut path = std::env::var("PATH").unwrap_or_default();
+    if let Some(p) = extra_path {
+        path = format!("{}:{path}", p.display());
+    }
+    let mut child = std::process::Command::new("script")
+        .args(["-q", "-e", "-c", command, "/dev/null"])
+        .current_dir(dir)
+        .env("PATH", path)
+        .env("AWS_ENDPOINT_URL", &s.emu.url)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", REGION)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let screen = Arc::new(Mutex::new(String::new()));
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = {
+        let screen = screen.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                screen.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        })
+    };
+    let mut stdin = child.stdin.take().unwrap();
+    let mut from = 0;
+    for (expect, input) in steps {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let found = screen.lock().unwrap()[from..].find(expect).map(|i| from + i + expect.len());
+            if let Some(end) = found {
+                from = end;
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "never saw {expect:?} in:\n{}", screen.lock().unwrap());
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        stdin.write_all(input.as_bytes()).unwrap();
+    }
+    let status = child.wait().unwrap();
+    drop(stdin);
+    reader.join().unwrap();
+    let screen = screen.lock().unwrap().clone();
+    (status.code().unwrap_or(-1), screen)
+}

@@ -6,6 +6,7 @@
 mod harness;
 
 mod cycle;
+mod docs;
 mod errors;
 mod faults;
 mod pipelines;

@@ -150,27 +150,10 @@ fn a_role_given_by_arn_is_used_as_is_and_never_changed() {
     assert!(s.block_on(aws.project_names()).is_empty());
 }
 
-/// Runs cbctl under a pseudo-terminal (util-linux `script`), typing `input`.
-fn in_terminal(s: &Stack, args: &str, input: &str) -> (i32, String) {
-    use std::io::Write;
-    let cmd = format!("{} {args}", env!("CARGO_BIN_EXE_cbctl"));
-    let mut child = std::process::Command::new("script")
-        .args(["-q", "-e", "-c", &cmd, "/dev/null"])
-        .current_dir(s.dir.path())
-        .env("AWS_ENDPOINT_URL", &s.emu.url)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", crate::harness::REGION)
-        .env("NO_COLOR", "1")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("script (util-linux) runs cbctl in a pseudo-terminal");
-    // Answer only once the question is on screen, as a person would.
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+/// Runs cbctl in a pseudo-terminal, answering its prompt with `answer`.
+fn in_terminal(s: &Stack, args: &str, answer: &str) -> (i32, String) {
+    let command = format!("{} {args}", env!("CARGO_BIN_EXE_cbctl"));
+    crate::harness::in_terminal(s, s.dir.path(), &command, &[("Enter a value:", answer)], None)
 }
 
 #[test]
