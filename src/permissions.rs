@@ -51,11 +51,7 @@ pub fn operator_policy(file: &ProjectFile, t: &Target) -> Json {
     }
     let (legacy, connections): (Vec<String>, Vec<String>) =
         connections.into_iter().partition(|c| c.split(':').nth(2) == Some("codestar-connections"));
-    let sorted = |mut v: Vec<String>| {
-        v.sort();
-        v.dedup();
-        v
-    };
+    let sorted = |v: Vec<String>| crate::policy::sorted(&v);
     let vars = Vars::default()
         .set("partition", &t.partition)
         .set("region", &t.region)

@@ -111,12 +111,6 @@ pub fn codebuild_trust() -> Json {
 pub fn codebuild_policy(n: &CodeBuildNeeds) -> Json {
     let base = Vars::default().set("partition", &n.partition).set("region", &n.region).set("account", &n.account).set("project", &n.project);
     let mut statements = vec![render(CODEBUILD_LOGS, &base), render(CODEBUILD_REPORTS, &base)];
-    let sorted = |v: &Vec<String>| {
-        let mut v = v.clone();
-        v.sort();
-        v.dedup();
-        v
-    };
     if !n.parameter_arns.is_empty() {
         statements.push(render(CODEBUILD_PARAMETERS, &base.clone().list("parameter_arns", sorted(&n.parameter_arns))));
     }
@@ -172,12 +166,6 @@ pub fn codepipeline_trust() -> Json {
 }
 
 pub fn codepipeline_policy(n: &PipelineNeeds) -> Json {
-    let sorted = |v: &Vec<String>| {
-        let mut v = v.clone();
-        v.sort();
-        v.dedup();
-        v
-    };
     let base = Vars::default().set("partition", &n.partition).set("bucket", &n.bucket).set("prefix", &n.prefix);
     let mut statements = vec![render(CODEPIPELINE_ARTIFACTS, &base), render(CODEPIPELINE_ARTIFACT_BUCKET, &base)];
     let lists: [(&str, &str, &Vec<String>); 5] = [
@@ -215,6 +203,14 @@ pub fn events_policy(pipeline_arn: &str) -> Json {
 
 pub fn artifact_bucket_policy(partition: &str, bucket: &str) -> Json {
     normalize(&render(ARTIFACT_BUCKET_POLICY, &Vars::default().set("partition", partition).set("bucket", bucket)))
+}
+
+/// A list in one order without repeats, so generated documents are stable.
+pub fn sorted(v: &[String]) -> Vec<String> {
+    let mut v = v.to_vec();
+    v.sort();
+    v.dedup();
+    v
 }
 
 /// Parses a policy document as IAM returns it: URL-encoded or plain JSON.

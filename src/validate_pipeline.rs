@@ -181,107 +181,85 @@ fn check_action(file: &ProjectFile, pipeline: &str, a: &ActionSpec, at: std::ops
     if an.is_empty() || an.len() > 100 || !an.chars().all(|c| c.is_ascii_alphanumeric() || ".@-_".contains(c)) {
         out.push(Diagnostic::at(a.name.span(), format!("`{an}` is not a valid action name")));
     }
-    let need = |field: &str, v: bool, out: &mut Vec<Diagnostic>| {
-        if !v {
-            out.push(Diagnostic::at(at.clone(), format!("a {provider:?} action needs `{field}`")));
-        }
-    };
-    let not_for = |field: &str, s: Option<std::ops::Range<usize>>, out: &mut Vec<Diagnostic>| {
-        if let Some(s) = s {
-            out.push(Diagnostic::at(s, format!("`{field}` does not apply to a {provider:?} action")));
-        }
-    };
+    // The provider-specific keys, and which providers take them.
     let sp = |v: &Option<Spanned<String>>| v.as_ref().map(Spanned::span);
-    let outputs = a.output_names().len();
+    let keys = [
+        ("repository", sp(&a.repository)),
+        ("branch", sp(&a.branch)),
+        ("connection", sp(&a.connection)),
+        ("output_format", sp(&a.output_format)),
+        ("bucket", sp(&a.bucket)),
+        ("key", sp(&a.key)),
+        ("project", sp(&a.project)),
+        ("category", a.category.as_ref().map(Spanned::span)),
+        ("topic", sp(&a.topic)),
+        ("comment", sp(&a.comment)),
+        ("url", sp(&a.url)),
+    ];
+    let allowed: &[&str] = match provider {
+        Provider::CodeCommit => &["repository", "branch", "output_format"],
+        Provider::CodeStarSourceConnection => &["repository", "branch", "connection", "output_format"],
+        Provider::S3 => &["bucket", "key"],
+        Provider::CodeBuild => &["project", "category"],
+        Provider::Manual => &["topic", "comment", "url"],
+    };
+    for (key, span) in &keys {
+        if let Some(span) = span.as_ref().filter(|_| !allowed.contains(key)) {
+            out.push(Diagnostic::at(span.clone(), format!("`{key}` does not apply to a {provider:?} action")));
+        }
+    }
+    if provider != Provider::CodeBuild && !a.environment_variables.is_empty() {
+        out.push(Diagnostic::at(at.clone(), "`environment_variables` apply to CodeBuild actions"));
+    }
+    for key in allowed {
+        let required = matches!(
+            (provider, *key),
+            (Provider::CodeCommit | Provider::CodeStarSourceConnection, "repository" | "branch")
+                | (Provider::CodeStarSourceConnection, "connection")
+                | (Provider::S3, "bucket" | "key")
+                | (Provider::CodeBuild, "project")
+        );
+        if required && keys.iter().any(|(k, s)| k == key && s.is_none()) {
+            out.push(Diagnostic::at(at.clone(), format!("a {provider:?} action needs `{key}`")));
+        }
+    }
+
+    let (inputs, outputs) = (a.input_names(), a.output_names());
+    if a.is_source() {
+        if outputs.len() != 1 {
+            out.push(Diagnostic::at(at.clone(), "a source action has exactly one `output`"));
+        }
+        if let Some(i) = inputs.first() {
+            out.push(Diagnostic::at(i.span(), "a source action takes no input"));
+        }
+    }
     match provider {
-        Provider::CodeCommit | Provider::CodeStarSourceConnection | Provider::S3 => {
-            if outputs != 1 {
-                out.push(Diagnostic::at(at.clone(), "a source action has exactly one `output`"));
-            }
-            if let Some(i) = a.input_names().first() {
-                out.push(Diagnostic::at(i.span(), "a source action takes no input"));
-            }
-            not_for("project", sp(&a.project), out);
-            not_for("topic", sp(&a.topic), out);
-            if provider == Provider::S3 {
-                need("bucket", a.bucket.is_some(), out);
-                need("key", a.key.is_some(), out);
-                not_for("repository", sp(&a.repository), out);
-                not_for("branch", sp(&a.branch), out);
-            } else {
-                need("repository", a.repository.is_some(), out);
-                need("branch", a.branch.is_some(), out);
-                not_for("bucket", sp(&a.bucket), out);
-            }
-            if provider == Provider::CodeStarSourceConnection {
-                match &a.connection {
-                    None => need("connection", false, out),
-                    Some(c) => {
-                        let parts: Vec<&str> = c.get_ref().split(':').collect();
-                        if parts.len() < 6 || !matches!(parts[2], "codeconnections" | "codestar-connections") || !parts[5].starts_with("connection/")
-                        {
-                            out.push(Diagnostic::at(c.span(), "`connection` must be a CodeConnections connection ARN"));
-                        }
-                    }
-                }
-                if let Some(r) = &a.repository {
-                    if r.get_ref().split('/').count() != 2 {
-                        out.push(Diagnostic::at(r.span(), "a connection source names its repository as `owner/name`"));
-                    }
-                }
-            } else {
-                not_for("connection", sp(&a.connection), out);
-            }
-            if provider == Provider::CodeCommit {
-                if let Some(r) = &a.repository {
-                    if r.get_ref().contains('/') {
-                        out.push(Diagnostic::at(r.span(), "a CodeCommit source names the repository, without an owner"));
-                    }
+        Provider::CodeStarSourceConnection => {
+            if let Some(c) = &a.connection {
+                let parts: Vec<&str> = c.get_ref().split(':').collect();
+                if parts.len() < 6 || !matches!(parts[2], "codeconnections" | "codestar-connections") || !parts[5].starts_with("connection/") {
+                    out.push(Diagnostic::at(c.span(), "`connection` must be a CodeConnections connection ARN"));
                 }
             }
-            if matches!(provider, Provider::CodeCommit | Provider::S3) {
-                let rule = rule_name(stack, pipeline, an);
-                if rule.len() > MAX_RULE_NAME {
-                    out.push(
-                        Diagnostic::at(
-                            a.name.span(),
-                            format!("the generated EventBridge rule name `{rule}` is longer than {MAX_RULE_NAME} characters"),
-                        )
-                        .with_hint("shorten the stack, pipeline or action name"),
-                    );
-                }
+            if let Some(r) = a.repository.as_ref().filter(|r| r.get_ref().split('/').count() != 2) {
+                out.push(Diagnostic::at(r.span(), "a connection source names its repository as `owner/name`"));
             }
-            if let Some(f) = &a.output_format {
-                let ok = match provider {
-                    Provider::S3 => false,
-                    _ => matches!(f.get_ref().as_str(), "CODE_ZIP" | "CODEBUILD_CLONE_REF"),
-                };
-                if !ok {
-                    out.push(Diagnostic::at(f.span(), "`output_format` is CODE_ZIP or CODEBUILD_CLONE_REF (CodeCommit and connection sources)"));
-                }
+        }
+        Provider::CodeCommit => {
+            if let Some(r) = a.repository.as_ref().filter(|r| r.get_ref().contains('/')) {
+                out.push(Diagnostic::at(r.span(), "a CodeCommit source names the repository, without an owner"));
             }
         }
         Provider::CodeBuild => {
-            need("project", a.project.is_some(), out);
-            if a.input_names().is_empty() {
+            if inputs.is_empty() {
                 out.push(Diagnostic::at(at.clone(), "a CodeBuild action needs an `input` artifact"));
-            }
-            for (f, v) in [
-                ("repository", &a.repository),
-                ("branch", &a.branch),
-                ("connection", &a.connection),
-                ("bucket", &a.bucket),
-                ("key", &a.key),
-                ("topic", &a.topic),
-            ] {
-                not_for(f, sp(v), out);
             }
         }
         Provider::Manual => {
-            if let Some(i) = a.input_names().first() {
+            if let Some(i) = inputs.first() {
                 out.push(Diagnostic::at(i.span(), "a Manual approval takes no input"));
             }
-            if let Some(o) = a.output_names().first() {
+            if let Some(o) = outputs.first() {
                 out.push(Diagnostic::at(o.span(), "a Manual approval produces no output"));
             }
             if let Some(t) = &a.topic {
@@ -290,28 +268,41 @@ fn check_action(file: &ProjectFile, pipeline: &str, a: &ActionSpec, at: std::ops
                     out.push(Diagnostic::at(t.span(), "`topic` must be an SNS topic ARN"));
                 }
             }
-            for (f, v) in [
-                ("repository", &a.repository),
-                ("branch", &a.branch),
-                ("connection", &a.connection),
-                ("bucket", &a.bucket),
-                ("key", &a.key),
-                ("project", &a.project),
-            ] {
-                not_for(f, sp(v), out);
-            }
+        }
+        Provider::S3 => {}
+    }
+    if let Some(f) = a.output_format.as_ref().filter(|f| !matches!(f.get_ref().as_str(), "CODE_ZIP" | "CODEBUILD_CLONE_REF")) {
+        out.push(Diagnostic::at(f.span(), "`output_format` is CODE_ZIP or CODEBUILD_CLONE_REF"));
+    }
+    if matches!(provider, Provider::CodeCommit | Provider::S3) {
+        let rule = rule_name(stack, pipeline, an);
+        if rule.len() > MAX_RULE_NAME {
+            out.push(
+                Diagnostic::at(a.name.span(), format!("the generated EventBridge rule name `{rule}` is longer than {MAX_RULE_NAME} characters"))
+                    .with_hint("shorten the stack, pipeline or action name"),
+            );
         }
     }
-    if provider != Provider::CodeBuild {
-        if let Some(c) = &a.category {
-            out.push(Diagnostic::at(c.span(), "`category` applies to CodeBuild actions (build or test)"));
-        }
-        if !a.environment_variables.is_empty() {
-            out.push(Diagnostic::at(at.clone(), "`environment_variables` apply to CodeBuild actions"));
-        }
+}
+
+#[cfg(test)]
+mod tests {
+    fn messages(actions: &str) -> Vec<String> {
+        let text = format!(
+            "[stack]\nname = \"s\"\n[pipelines.p]\n[[pipelines.p.stages]]\nname = \"Source\"\nactions = [{{ name = \"S\", provider = \"S3\", bucket = \"b\", key = \"k\", output = \"src\" }}]\n[[pipelines.p.stages]]\nname = \"Two\"\nactions = [{actions}]\n"
+        );
+        let file = crate::project::parse(&text).unwrap();
+        crate::validate::validate(&file).into_iter().map(|d| d.message).collect()
     }
-    if provider != Provider::Manual {
-        not_for("comment", sp(&a.comment), out);
-        not_for("url", sp(&a.url), out);
+
+    #[test]
+    fn keys_of_another_provider_and_missing_keys_are_named() {
+        let m = messages(r#"{ name = "B", provider = "CodeBuild", input = "src", topic = "arn:aws:sns:us-east-1:1:t" }"#);
+        assert!(m.contains(&"`topic` does not apply to a CodeBuild action".to_string()), "{m:?}");
+        assert!(m.contains(&"a CodeBuild action needs `project`".to_string()), "{m:?}");
+        let m = messages(r#"{ name = "M", provider = "Manual", project = "x", input = "src" }"#);
+        assert!(m.contains(&"`project` does not apply to a Manual action".to_string()), "{m:?}");
+        assert!(m.contains(&"a Manual approval takes no input".to_string()), "{m:?}");
+        assert!(messages(r#"{ name = "M", provider = "Manual", comment = "ok?" }"#).is_empty());
     }
 }
