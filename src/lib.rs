@@ -62,10 +62,7 @@ pub fn run() -> i32 {
             return 1;
         }
     };
-    match runtime.block_on(main(cli)) {
-        Ok(code) => code,
-        Err(Failure::Printed) => 1,
-    }
+    runtime.block_on(main(cli)).unwrap_or(1)
 }
 
 struct Loaded {
@@ -164,7 +161,7 @@ async fn session(loaded: &Loaded, cli: &Cli, clients: Clients, target: desired::
         let env = |k: &str| std::env::var(k).ok();
         desired::resolve(&loaded.file, loaded.base(), &target, &world.facts, &env, true).map_err(|d| loaded.fail(&d))?.resources
     };
-    let mut plan = plan::plan(&stack, &desired, &world.observed);
+    let mut plan = plan::plan(stack, &desired, &world.observed);
     plan.warnings = world.warnings;
     if destroy {
         plan.conflicts.clear();
@@ -235,13 +232,13 @@ async fn main(cli: Cli) -> Result<i32, Failure> {
             Ok(0)
         }
         Command::Permissions => {
-            let (_, target) = connect(&loaded, &cli).await?;
+            let (_, target) = connect(loaded, cli).await?;
             println!("{}", serde_json::to_string_pretty(&permissions::operator_policy(&loaded.file, &target)).unwrap_or_default());
             Ok(0)
         }
         Command::Plan { json, detailed_exitcode, out } => {
-            let (clients, target) = connect(&loaded, &cli).await?;
-            let s = session(&loaded, &cli, clients, target, false).await?;
+            let (clients, target) = connect(loaded, cli).await?;
+            let s = session(loaded, cli, clients, target, false).await?;
             if *json {
                 println!("{}", serde_json::to_string_pretty(&render::plan_json(&s.plan)).unwrap_or_default());
             } else {
@@ -266,7 +263,7 @@ async fn main(cli: Cli) -> Result<i32, Failure> {
                 Some(path) => Some(read_saved(path, stack)?),
                 None => None,
             };
-            let (clients, target) = connect(&loaded, &cli).await?;
+            let (clients, target) = connect(loaded, cli).await?;
             let session_clients = clients.clone();
             locked(&clients, stack, "apply", |interrupt| async move {
                 let mut s = session(loaded, cli, session_clients, target, false).await?;
@@ -294,7 +291,7 @@ async fn main(cli: Cli) -> Result<i32, Failure> {
                     eprintln!("  hint: adopt one with `cbctl import ADDRESS`, or rename it in the file");
                     return Ok(1);
                 }
-                refuse_protected(&loaded, &s.plan, "apply")?;
+                refuse_protected(loaded, &s.plan, "apply")?;
                 if s.plan.is_empty() {
                     return Ok(0);
                 }
@@ -304,7 +301,7 @@ async fn main(cli: Cli) -> Result<i32, Failure> {
             .await
         }
         Command::Destroy { auto_approve } => {
-            let (clients, target) = connect(&loaded, &cli).await?;
+            let (clients, target) = connect(loaded, cli).await?;
             let session_clients = clients.clone();
             locked(&clients, stack, "destroy", |interrupt| async move {
                 let s = session(loaded, cli, session_clients, target, true).await?;
@@ -313,7 +310,7 @@ async fn main(cli: Cli) -> Result<i32, Failure> {
                     return Ok(0);
                 }
                 print!("{}", render::plan_text(&s.plan, out_style));
-                refuse_protected(&loaded, &s.plan, "destroy")?;
+                refuse_protected(loaded, &s.plan, "destroy")?;
                 confirm(
                     *auto_approve,
                     "destroy",
@@ -328,7 +325,7 @@ async fn main(cli: Cli) -> Result<i32, Failure> {
             .await
         }
         Command::Import { address, auto_approve } => {
-            let (clients, target) = connect(&loaded, &cli).await?;
+            let (clients, target) = connect(loaded, cli).await?;
             let session_clients = clients.clone();
             locked(&clients, stack, "import", |interrupt| async move {
                 let mut s = session(loaded, cli, session_clients, target, false).await?;
@@ -344,7 +341,7 @@ async fn main(cli: Cli) -> Result<i32, Failure> {
         }
         Command::Init { .. } | Command::Schema | Command::Completions { .. } | Command::Man => unreachable!("handled by without_file"),
         Command::ForceUnlock { auto_approve } => {
-            let (clients, _) = connect(&loaded, &cli).await?;
+            let (clients, _) = connect(loaded, cli).await?;
             match lock::holder(&clients, stack).await.map_err(aws_fail)? {
                 None => {
                     println!("Stack `{stack}` is not locked.");

@@ -443,6 +443,16 @@ fn unknown_and_expected(message: &str) -> Option<(String, Vec<String>)> {
     Some((word.to_string(), expected))
 }
 
+/// Addresses (`kind.name`) the file protects with `prevent_destroy = true`.
+pub fn protected(file: &ProjectFile) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    out.extend(file.parameters.iter().filter(|(_, s)| s.prevent_destroy).map(|(k, _)| format!("parameter.{}", k.get_ref())));
+    out.extend(file.repositories.iter().filter(|(_, s)| s.prevent_destroy).map(|(k, _)| format!("repository.{}", k.get_ref())));
+    out.extend(file.projects.iter().filter(|(_, s)| s.prevent_destroy).map(|(k, _)| format!("project.{}", k.get_ref())));
+    out.extend(file.pipelines.iter().filter(|(_, s)| s.prevent_destroy).map(|(k, _)| format!("pipeline.{}", k.get_ref())));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -471,14 +481,4 @@ mod tests {
         assert!(d.message.contains("invalid type"), "{}", d.message);
         assert_eq!(&text[d.span.unwrap()], "\"sixty\"");
     }
-}
-
-/// Addresses (`kind.name`) the file protects with `prevent_destroy = true`.
-pub fn protected(file: &ProjectFile) -> std::collections::BTreeSet<String> {
-    let mut out = std::collections::BTreeSet::new();
-    out.extend(file.parameters.iter().filter(|(_, s)| s.prevent_destroy).map(|(k, _)| format!("parameter.{}", k.get_ref())));
-    out.extend(file.repositories.iter().filter(|(_, s)| s.prevent_destroy).map(|(k, _)| format!("repository.{}", k.get_ref())));
-    out.extend(file.projects.iter().filter(|(_, s)| s.prevent_destroy).map(|(k, _)| format!("project.{}", k.get_ref())));
-    out.extend(file.pipelines.iter().filter(|(_, s)| s.prevent_destroy).map(|(k, _)| format!("pipeline.{}", k.get_ref())));
-    out
 }

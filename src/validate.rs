@@ -277,8 +277,8 @@ fn check_source(project: &str, spec: &crate::project::ProjectSpec, out: &mut Vec
     let need = |field: &str, out: &mut Vec<Diagnostic>| {
         out.push(Diagnostic::at(here.clone(), format!("a `{}` source needs `{field}`", type_name(kind))));
     };
-    if spec.buildspec.is_some() && spec.buildspec_file.is_some() {
-        out.push(Diagnostic::at(span(spec.buildspec_file.as_ref().unwrap()), "set `buildspec` or `buildspec_file`, not both"));
+    if let (Some(_), Some(file)) = (&spec.buildspec, &spec.buildspec_file) {
+        out.push(Diagnostic::at(span(file), "set `buildspec` or `buildspec_file`, not both"));
     }
     match kind {
         SourceType::Codecommit => {

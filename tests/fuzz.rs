@@ -158,7 +158,7 @@ fn the_corpus_itself_is_handled() {
 fn mutated_project_files_never_panic_or_hang() {
     quiet_panics();
     let corpus = corpus();
-    let seed: u64 = std::env::var("CBCTL_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed_cb);
+    let seed: u64 = std::env::var("CBCTL_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x005e_edcb);
     let iterations: usize = std::env::var("CBCTL_FUZZ_ITERATIONS").ok().and_then(|s| s.parse().ok()).unwrap_or(20_000);
     let mut rng = Rng(seed | 1);
     let mut accepted = 0;

@@ -106,7 +106,7 @@ fn the_schema_accepts_every_example_and_rejects_unknown_keys() {
     assert!(errors.is_empty(), "{errors:?}");
     let bad = s.path("bad.toml");
     std::fs::write(&bad, "[stack]\nname = \"x\"\n[projects.p]\nsource = { type = \"none\" }\n[projects.p.environment]\nprivilaged = true\n").unwrap();
-    let errors = schema_errors(&s, &[bad.clone()]);
+    let errors = schema_errors(&s, std::slice::from_ref(&bad));
     assert!(errors.iter().any(|e| e.contains("privilaged")), "{errors:?}");
     std::fs::write(&bad, "[stack]\nname = \"x\"\n[projects.p]\nsource = { type = \"svn\" }\n").unwrap();
     assert!(!schema_errors(&s, &[bad]).is_empty(), "an unknown source type is rejected");
@@ -192,4 +192,25 @@ fn on_a_terminal_apply_shows_live_lines_and_ctrl_c_at_the_prompt_changes_nothing
     let (code, screen) = in_terminal(&s, s.dir.path(), &format!("{bin} destroy"), &[("Enter a value:", "live\n")], None);
     assert_eq!(code, 0, "{screen}");
     assert!(screen.contains("- parameter./live/a  deleted ("), "{screen}");
+}
+
+#[test]
+fn on_a_terminal_init_asks_for_the_values_that_matter() {
+    let s = Stack::new("");
+    std::fs::remove_file(s.path("cbctl.toml")).unwrap();
+    let command = format!("{} init", env!("CARGO_BIN_EXE_cbctl"));
+    let steps = [
+        ("Template [docker-image]: ", "test-only\n"),
+        ("Stack name", "\n"),
+        ("AWS region [us-east-1]: ", "eu-west-1\n"),
+        ("Application / repository name [app]: ", "shop\n"),
+    ];
+    let (code, screen) = in_terminal(&s, s.dir.path(), &command, &steps, None);
+    assert_eq!(code, 0, "{screen}");
+    let toml = std::fs::read_to_string(s.path("cbctl.toml")).unwrap();
+    let dir_name = s.dir.path().file_name().unwrap().to_string_lossy().to_ascii_lowercase();
+    let expected_stack: String =
+        dir_name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect::<String>().trim_matches('-').chars().take(24).collect();
+    assert!(toml.contains(&format!("name = \"{expected_stack}\"")), "the stack defaults to the directory's name: {toml}");
+    assert!(toml.contains("region = \"eu-west-1\"") && toml.contains("[projects.shop-tests]"), "{toml}");
 }
