@@ -277,13 +277,6 @@ async fn main(cli: Cli) -> Result<i32, Failure> {
                         eprintln!("  hint: run `cbctl plan --out FILE` again and review the new plan");
                         Failure::Printed
                     })?;
-                    s.plan.changes.iter_mut().for_each(|c| {
-                        if let (Some(d), Some(o)) = (&c.desired, &c.observed) {
-                            c.diffs = plan::diff(d, o);
-                        } else if let Some(d) = &c.desired {
-                            c.diffs = plan::diff_from_nothing(d);
-                        }
-                    });
                 }
                 print!("{}", render::plan_text(&s.plan, out_style));
                 if !s.plan.conflicts.is_empty() {
@@ -339,7 +332,7 @@ async fn main(cli: Cli) -> Result<i32, Failure> {
             })
             .await
         }
-        Command::Init { .. } | Command::Schema | Command::Completions { .. } | Command::Man => unreachable!("handled by without_file"),
+        Command::Init { .. } | Command::Schema | Command::Completions { .. } | Command::Man => Ok(without_file(cli).unwrap_or(1)),
         Command::ForceUnlock { auto_approve } => {
             let (clients, _) = connect(loaded, cli).await?;
             match lock::holder(&clients, stack).await.map_err(aws_fail)? {

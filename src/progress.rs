@@ -34,6 +34,7 @@ pub struct Progress {
     /// Lines of the live region drawn last time (they are redrawn in place).
     drawn: Mutex<(usize, usize)>,
     tick: Mutex<usize>,
+    finished: std::sync::atomic::AtomicBool,
 }
 
 fn active() -> &'static Mutex<Option<Arc<Progress>>> {
@@ -73,7 +74,14 @@ fn verb(a: Action, done: bool) -> &'static str {
 impl Progress {
     /// `live` on a terminal (and not with -v, whose call log would interleave).
     pub fn start(live: bool, style: Style) -> Arc<Progress> {
-        let p = Arc::new(Progress { live, style, lines: Mutex::new(Vec::new()), drawn: Mutex::new((0, 0)), tick: Mutex::new(0) });
+        let p = Arc::new(Progress {
+            live,
+            style,
+            lines: Mutex::new(Vec::new()),
+            drawn: Mutex::new((0, 0)),
+            tick: Mutex::new(0),
+            finished: std::sync::atomic::AtomicBool::new(false),
+        });
         if let Ok(mut a) = active().lock() {
             *a = Some(p.clone());
         }
@@ -82,7 +90,7 @@ impl Progress {
             tokio::spawn(async move {
                 loop {
                     tokio::time::sleep(Duration::from_millis(100)).await;
-                    if Arc::strong_count(&ticker) <= 2 && ticker.all_done() {
+                    if ticker.finished.load(std::sync::atomic::Ordering::SeqCst) {
                         break;
                     }
                     ticker.redraw();
@@ -90,10 +98,6 @@ impl Progress {
             });
         }
         p
-    }
-
-    fn all_done(&self) -> bool {
-        self.lines.lock().map(|l| l.iter().all(|x| !matches!(x.state, State::Running(_)))).unwrap_or(true)
     }
 
     pub fn begin(&self, address: &str, action: Action) {
@@ -177,6 +181,7 @@ impl Progress {
     }
 
     pub fn finish(&self) {
+        self.finished.store(true, std::sync::atomic::Ordering::SeqCst);
         if self.live {
             self.redraw();
         }

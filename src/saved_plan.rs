@@ -175,7 +175,12 @@ impl SavedPlan {
                     )),
                 }
             }
-            changes.push(Change { kind: c.kind, name: c.name.clone(), action: c.action, diffs: vec![], desired, observed: now.cloned() });
+            let diffs = match (&desired, now) {
+                (Some(d), Some(o)) => crate::plan::diff(d, o),
+                (Some(d), None) => crate::plan::diff_from_nothing(d),
+                (None, _) => vec![],
+            };
+            changes.push(Change { kind: c.kind, name: c.name.clone(), action: c.action, diffs, desired, observed: now.cloned() });
         }
         if problems.is_empty() {
             Ok(Plan { stack: self.stack.clone(), changes, conflicts: vec![], warnings: vec![] })

@@ -39,6 +39,7 @@ fn a_saved_plan_applies_exactly_and_holds_no_secret() {
     // The file changes after the plan: apply FILE still does exactly the saved plan.
     std::fs::write(s.path("cbctl.toml"), STACK.replace("value = \"one\"", "value = \"two\"")).unwrap();
     let o = s.ok(&["apply", "release.plan", "--auto-approve"], 0);
+    assert!(o.stdout.contains("+ value = \"one\""), "apply shows the saved plan's changes: {}", o.stdout);
     assert!(o.stdout.contains("Apply complete! 5 added"), "{}", o.stdout);
     assert_eq!(s.block_on(aws.parameter("/safe/plain")).as_deref(), Some("one"));
     assert_eq!(s.block_on(aws.parameter("/safe/secret")).as_deref(), Some(SECRET));
