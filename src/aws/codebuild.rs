@@ -60,7 +60,9 @@ fn from_sdk(p: &aws_sdk_codebuild::types::Project) -> Project {
         source_version: p.source_version().filter(|v| !v.is_empty()).map(str::to_string),
         buildspec: src.and_then(|s| s.buildspec()).filter(|b| !b.is_empty()).map(str::to_string),
         git_clone_depth: src.and_then(|s| s.git_clone_depth()),
-        source_connection: src.and_then(|s| s.auth()).map(|a| a.resource().unwrap_or_default().to_string()),
+        // Only a connection is cbctl's to manage; other auth (OAuth set up in the console)
+        // carries no resource and is not a connection.
+        source_connection: src.and_then(|s| s.auth()).and_then(|a| a.resource()).filter(|r| !r.is_empty()).map(str::to_string),
         artifacts_type: p.artifacts().map(|a| a.r#type().as_str().to_string()).unwrap_or_default(),
         image: env.map(|e| e.image().to_string()).unwrap_or_default(),
         compute_type: env.map(|e| e.compute_type().as_str().to_string()).unwrap_or_default(),
@@ -172,7 +174,13 @@ pub async fn update(c: &Clients, p: &Project, have: &Project) -> Result<(), AwsE
             .name(&p.name)
             .description(p.description.clone().unwrap_or_default())
             .source(parts.source)
-            .source_version(p.source_version.clone().unwrap_or_default())
+            // Clear a source version only if one is set: sources without versions
+            // (NO_SOURCE, S3, CODEPIPELINE) take none at all.
+            .set_source_version(match (&p.source_version, &have.source_version) {
+                (Some(v), _) => Some(v.clone()),
+                (None, Some(_)) => Some(String::new()),
+                (None, None) => None,
+            })
             .artifacts(parts.artifacts)
             .environment(parts.environment)
             .service_role(&p.service_role)
