@@ -264,6 +264,16 @@ fn check_tags(tags: &Tags, inherited: usize, out: &mut Vec<Diagnostic>) {
         if v.get_ref().chars().count() > 256 {
             out.push(Diagnostic::at(span(v), "tag values are limited to 256 characters"));
         }
+        // The character set every tagging API here accepts (IAM, SSM, CodeBuild, ...).
+        let tag_char = |c: char| c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c);
+        for (what, s) in [("key", k), ("value", v)] {
+            if let Some(bad) = s.get_ref().chars().find(|c| !tag_char(*c)) {
+                out.push(
+                    Diagnostic::at(span(s), format!("tag {what}s may not contain `{bad}`"))
+                        .with_hint("AWS tags allow letters, digits, spaces and `_ . : / = + - @`"),
+                );
+            }
+        }
     }
 }
 
@@ -418,5 +428,15 @@ pub fn dangling(what: &str, r: &Reference, declared: &[&str]) -> Diagnostic {
     match closest(&r.name, declared.iter().copied()) {
         Some(c) => d.with_hint(format!("did you mean `{c}`?")),
         None => d.with_hint(format!("declare it, or create the {what} first")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tags_use_the_aws_character_set() {
+        let file = crate::project::parse("[stack]\nname = \"s\"\ntags = { team = \"web & ops\", \"cost-center\" = \"cc:42/x@y\" }\n").unwrap();
+        let messages: Vec<String> = super::validate(&file).into_iter().map(|d| d.message).collect();
+        assert_eq!(messages, vec!["tag values may not contain `&`".to_string()]);
     }
 }
