@@ -37,6 +37,11 @@ impl Holder {
         }
     }
 
+    /// Reads a lock's value; one not written by cbctl is shown as it is.
+    fn parse(raw: &str) -> Holder {
+        serde_json::from_str(raw).unwrap_or_else(|_| Holder { user: "?".into(), host: "?".into(), pid: 0, command: raw.to_string(), since: 0 })
+    }
+
     pub fn describe(&self) -> String {
         format!("{}@{} (pid {}, cbctl {}) since {}", self.user, self.host, self.pid, self.command, utc(self.since))
     }
@@ -89,8 +94,7 @@ pub async fn acquire(c: &Clients, stack: &str, command: &str) -> Result<Acquire,
             return Ok(Acquire::Acquired);
         }
         let Some(raw) = ssm::get_value(c, &name(stack)).await? else { continue };
-        let holder: Holder =
-            serde_json::from_str(&raw).unwrap_or(Holder { user: "?".into(), host: "?".into(), pid: 0, command: raw.clone(), since: 0 });
+        let holder = Holder::parse(&raw);
         if holder.is_dead_here() {
             eprintln!("Removing the stale lock of {}: that process no longer runs.", holder.describe());
             ssm::delete(c, &name(stack)).await?;
@@ -107,9 +111,7 @@ pub async fn release(c: &Clients, stack: &str) -> Result<(), AwsError> {
 
 /// The current holder, if the stack is locked.
 pub async fn holder(c: &Clients, stack: &str) -> Result<Option<Holder>, AwsError> {
-    Ok(ssm::get_value(c, &name(stack))
-        .await?
-        .map(|raw| serde_json::from_str(&raw).unwrap_or(Holder { user: "?".into(), host: "?".into(), pid: 0, command: raw, since: 0 })))
+    Ok(ssm::get_value(c, &name(stack)).await?.map(|raw| Holder::parse(&raw)))
 }
 
 #[cfg(test)]

@@ -97,7 +97,7 @@ pub async fn update(c: &Clients, t: &Target, want: &Repository, have: &Repositor
             .await
             .map_err(|e| AwsError::from_sdk("codecommit:UpdateRepositoryDescription", &want.name, e))?;
     }
-    let (set, unset) = super::iam::tag_delta(&want.tags, &have.tags);
+    let (set, unset) = super::tag_delta(&want.tags, &have.tags);
     let arn = arn(t, &want.name);
     if !unset.is_empty() {
         c.codecommit

@@ -295,7 +295,7 @@ pub async fn update(c: &Clients, t: &Target, want: &Pipeline, have: &Pipeline) -
         })
         .await?;
     }
-    let (set, unset) = super::iam::tag_delta(&want.tags, &have.tags);
+    let (set, unset) = super::tag_delta(&want.tags, &have.tags);
     let arn = arn(t, &want.name);
     if !unset.is_empty() {
         c.codepipeline

@@ -129,7 +129,7 @@ pub async fn update(c: &Clients, want: &Rule, have: &Rule) -> Result<(), AwsErro
     if want.target != have.target {
         put_target(c, want).await?;
     }
-    let (set, unset) = super::iam::tag_delta(&want.tags, &have.tags);
+    let (set, unset) = super::tag_delta(&want.tags, &have.tags);
     let arn = rule_arn(c, &want.name).await?;
     if !unset.is_empty() {
         c.events

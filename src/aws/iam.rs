@@ -143,7 +143,7 @@ pub async fn update(c: &Clients, want: &Role, have: &Role) -> Result<(), AwsErro
     for arn in &have.attached_policies {
         c.iam.detach_role_policy().role_name(name).policy_arn(arn).send().await.map_err(|e| AwsError::from_sdk("iam:DetachRolePolicy", name, e))?;
     }
-    let (set, unset) = tag_delta(&want.tags, &have.tags);
+    let (set, unset) = super::tag_delta(&want.tags, &have.tags);
     if !unset.is_empty() {
         c.iam.untag_role().role_name(name).set_tag_keys(Some(unset)).send().await.map_err(|e| AwsError::from_sdk("iam:UntagRole", name, e))?;
     }
@@ -151,13 +151,6 @@ pub async fn update(c: &Clients, want: &Role, have: &Role) -> Result<(), AwsErro
         c.iam.tag_role().role_name(name).set_tags(Some(sdk_tags(&set))).send().await.map_err(|e| AwsError::from_sdk("iam:TagRole", name, e))?;
     }
     Ok(())
-}
-
-/// Tags to set (new or changed) and keys to remove.
-pub fn tag_delta(want: &Tags, have: &Tags) -> (Tags, Vec<String>) {
-    let set = want.iter().filter(|(k, v)| have.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect();
-    let unset = have.keys().filter(|k| !want.contains_key(*k)).cloned().collect();
-    (set, unset)
 }
 
 pub async fn delete(c: &Clients, have: &Role) -> Result<(), AwsError> {

@@ -296,6 +296,13 @@ where
     futures::stream::iter(futures).buffered(limit).collect().await
 }
 
+/// Tags to set (new or changed) and keys to remove.
+pub fn tag_delta(want: &crate::resource::Tags, have: &crate::resource::Tags) -> (crate::resource::Tags, Vec<String>) {
+    let set = want.iter().filter(|(k, v)| have.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let unset = have.keys().filter(|k| !want.contains_key(*k)).cloned().collect();
+    (set, unset)
+}
+
 pub fn tags_from<I: IntoIterator<Item = (String, String)>>(it: I) -> crate::resource::Tags {
     it.into_iter().collect()
 }

@@ -197,7 +197,7 @@ pub async fn update(c: &Clients, want: &Parameter, have: &Parameter) -> Result<(
             .await
             .map_err(|e| scrub(AwsError::from_sdk("ssm:PutParameter", &want.name, e), want))?;
     }
-    let (set, unset) = super::iam::tag_delta(&want.tags, &have.tags);
+    let (set, unset) = super::tag_delta(&want.tags, &have.tags);
     if !unset.is_empty() {
         c.ssm
             .remove_tags_from_resource()
