@@ -358,8 +358,11 @@ pub fn in_terminal(s: &Stack, dir: &Path, command: &str, steps: &[(&str, &str)],
     if let Some(p) = extra_path {
         path = format!("{}:{path}", p.display());
     }
+    // `exec`: the exit code is the command's own, whatever shell `script` runs it with
+    // (dash, unlike bash, does not exec a lone command and dies of the terminal's Ctrl-C).
+    let exec = format!("exec {command}");
     let mut child = std::process::Command::new("script")
-        .args(["-q", "-e", "-c", command, "/dev/null"])
+        .args(["-q", "-e", "-c", &exec, "/dev/null"])
         .current_dir(dir)
         .env("PATH", path)
         .env("AWS_ENDPOINT_URL", &s.emu.url)
