@@ -8,7 +8,7 @@ use std::path::Path;
 use crate::diagnostic::Diagnostic;
 use crate::policy::{self, CodeBuildNeeds};
 use crate::project::{variant_name, ParameterType, ProjectFile, SourceType, Tags as FileTags, VariableSpec};
-use crate::resource::{EnvVar, Parameter, ParameterValue, Project, Repository, Resource, Role, Sensitive, Tags, STACK_TAG};
+use crate::resource::{is_git_source, EnvVar, Parameter, ParameterValue, Project, Repository, Resource, Role, Sensitive, Tags, STACK_TAG};
 use crate::validate::{self, codebuild_role_name};
 
 /// Defaults CodeBuild applies when a project does not set them; desired states them so a
@@ -260,7 +260,7 @@ pub fn resolve(
             source_location: location,
             source_version: version,
             buildspec,
-            git_clone_depth: src.git_clone_depth.as_ref().map(|d| *d.get_ref() as i32),
+            git_clone_depth: is_git_source(source_type).then(|| src.git_clone_depth.as_ref().map_or(0, |d| *d.get_ref() as i32)),
             source_connection: connection,
             artifacts_type: if pipeline { "CODEPIPELINE" } else { "NO_ARTIFACTS" }.into(),
             image: env.image.as_ref().map_or(DEFAULT_IMAGE.to_string(), |i| i.get_ref().clone()),

@@ -137,6 +137,11 @@ pub struct EnvVar {
     pub value: String,
 }
 
+/// Whether a CodeBuild source type is a git repository, which has a clone depth.
+pub fn is_git_source(source_type: &str) -> bool {
+    matches!(source_type, "CODECOMMIT" | "GITHUB" | "GITHUB_ENTERPRISE" | "BITBUCKET" | "GITLAB" | "GITLAB_SELF_MANAGED")
+}
+
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Project {
     pub name: String,
@@ -146,6 +151,8 @@ pub struct Project {
     pub source_location: Option<String>,
     pub source_version: Option<String>,
     pub buildspec: Option<String>,
+    /// Set for git sources only, 0 for a full clone: AWS reports 0 for a project
+    /// created without a depth, so "not set" and 0 are one value here.
     pub git_clone_depth: Option<i32>,
     /// CodeConnections connection ARN used as source auth
     pub source_connection: Option<String>,

@@ -11,7 +11,7 @@ use aws_sdk_codebuild::types::{
 use std::collections::BTreeSet;
 
 use super::{bounded, AwsError, Clients};
-use crate::resource::{EnvVar, Project, Resource, Tags, STACK_TAG};
+use crate::resource::{is_git_source, EnvVar, Project, Resource, Tags, STACK_TAG};
 
 const CONCURRENCY: usize = 4;
 
@@ -59,7 +59,7 @@ fn from_sdk(p: &aws_sdk_codebuild::types::Project) -> Project {
         source_location: src.and_then(|s| s.location()).filter(|l| !l.is_empty()).map(str::to_string),
         source_version: p.source_version().filter(|v| !v.is_empty()).map(str::to_string),
         buildspec: src.and_then(|s| s.buildspec()).filter(|b| !b.is_empty()).map(str::to_string),
-        git_clone_depth: src.and_then(|s| s.git_clone_depth()),
+        git_clone_depth: src.filter(|s| is_git_source(s.r#type().as_str())).map(|s| s.git_clone_depth().unwrap_or(0)),
         // Only a connection is cbctl's to manage; other auth (OAuth set up in the console)
         // carries no resource and is not a connection.
         source_connection: src.and_then(|s| s.auth()).and_then(|a| a.resource()).filter(|r| !r.is_empty()).map(str::to_string),

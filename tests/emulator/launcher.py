@@ -88,6 +88,7 @@ def patch_codebuild():
     # badgeEnabled is returned as badge.badgeEnabled).
     settable = set(model.operation_model("UpdateProject").input_shape.members)
     settable -= {"name", "badgeEnabled"}
+    GIT_SOURCES = {"CODECOMMIT", "GITHUB", "GITHUB_ENTERPRISE", "BITBUCKET", "GITLAB", "GITLAB_SELF_MANAGED"}
 
     def require(value, member):
         # Real AWS rejects a missing required member with a 400; moto 500s.
@@ -156,6 +157,11 @@ def patch_codebuild():
             meta[key] = copy.deepcopy(request[key])
         if meta.get("concurrentBuildLimit") == -1:  # -1 removes the limit
             del meta["concurrentBuildLimit"]
+        # Real AWS reports a git source sent without a clone depth as depth 0
+        # (full clone); moto leaves it out.
+        source = meta.get("source") or {}
+        if source.get("type") in GIT_SOURCES:
+            source.setdefault("gitCloneDepth", 0)
         if "badgeEnabled" in request:
             meta["badge"] = {"badgeEnabled": bool(request["badgeEnabled"])}
         project.tags = meta.get("tags")

@@ -125,6 +125,18 @@ def codebuild_defaults_timeouts(c):
 
 
 @check
+def codebuild_git_source_without_depth_reads_back_as_full_clone(c):
+    cb = c["codebuild"]
+    p = cb.create_project(name="cb-depth", source={"type": "CODECOMMIT", "location": "https://x/v1/repos/r"},
+                          artifacts={"type": "NO_ARTIFACTS"}, environment=ENV, serviceRole=ROLE)["project"]
+    assert p["source"]["gitCloneDepth"] == 0, p["source"]
+    got = cb.update_project(name="cb-depth", source={"type": "GITHUB", "location": "https://github.com/o/r.git"})["project"]
+    assert got["source"]["gitCloneDepth"] == 0, got["source"]
+    got = cb.update_project(name="cb-depth", source={"type": "NO_SOURCE", "buildspec": "x"})["project"]
+    assert "gitCloneDepth" not in got["source"], got["source"]
+
+
+@check
 def codebuild_no_location_for_no_source_and_codepipeline(c):
     cb = c["codebuild"]
     cb.create_project(name="cb-nosrc", source={"type": "NO_SOURCE", "buildspec": "version: 0.2"},
