@@ -276,11 +276,50 @@ pub fn resolve(
         }));
     }
 
+    errors.extend(oversized_roles(file, &resources));
     if errors.is_empty() {
         Ok(Desired { stack, resources })
     } else {
         Err(errors)
     }
+}
+
+/// IAM refuses a role whose inline policies exceed its size limit, which would stop an
+/// apply half way; a generated role that large is reported at its project or pipeline.
+fn oversized_roles(file: &ProjectFile, resources: &[Resource]) -> Vec<Diagnostic> {
+    let stack = file.stack.name.get_ref();
+    let mut owners: BTreeMap<String, (std::ops::Range<usize>, String)> = BTreeMap::new();
+    for key in file.projects.keys() {
+        owners.insert(codebuild_role_name(stack, key.get_ref()), (key.span(), format!("project `{}`", key.get_ref())));
+    }
+    for key in file.pipelines.keys() {
+        let owner = (key.span(), format!("pipeline `{}`", key.get_ref()));
+        owners.insert(validate::events_role_name(stack, key.get_ref()), owner.clone());
+        owners.insert(validate::pipeline_role_name(stack, key.get_ref()), owner);
+    }
+    let mut errors = Vec::new();
+    for r in resources {
+        let Resource::Role(role) = r else { continue };
+        let size = role.policy.as_ref().map_or(0, policy::iam_size);
+        if size <= policy::ROLE_INLINE_POLICY_LIMIT {
+            continue;
+        }
+        let Some((span, owner)) = owners.get(&role.name) else { continue };
+        errors.push(
+            Diagnostic::at(
+                span.clone(),
+                format!(
+                    "the generated role `{}` of {owner} needs a policy of {size} characters; IAM allows {} per role",
+                    role.name,
+                    policy::ROLE_INLINE_POLICY_LIMIT
+                ),
+            )
+            .with_hint(format!(
+                "the policy names each parameter, secret and project it reads: split {owner} so that each part uses fewer, or give it a role you manage with `role.arn`"
+            )),
+        );
+    }
+    errors
 }
 
 /// One spelling per KMS key, so the plan compares keys and not how they were written:

@@ -205,6 +205,14 @@ pub fn artifact_bucket_policy(partition: &str, bucket: &str) -> Json {
     normalize(&render(ARTIFACT_BUCKET_POLICY, &Vars::default().set("partition", partition).set("bucket", bucket)))
 }
 
+/// IAM's limit on the inline policies of one role, in characters, white space not counted.
+pub const ROLE_INLINE_POLICY_LIMIT: usize = 10_240;
+
+/// The size IAM counts of a policy document as cbctl sends it: white space is not counted.
+pub fn iam_size(doc: &Json) -> usize {
+    doc.to_string().chars().filter(|c| !c.is_whitespace()).count()
+}
+
 /// A list in one order without repeats, so generated documents are stable.
 pub fn sorted(v: &[String]) -> Vec<String> {
     let mut v = v.to_vec();

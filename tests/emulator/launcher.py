@@ -358,6 +358,9 @@ def patch_codecommit():
         setattr(CodeCommitResponse, fn.__name__, fn)
 
 
+ROLE_INLINE_POLICY_LIMIT = 10240
+
+
 def patch_iam():
     from moto.core.responses import EmptyResult
     from moto.core.serialize import url_encode
@@ -390,6 +393,26 @@ def patch_iam():
         return EmptyResult()
 
     IamResponse.update_role = update_role
+
+    from moto.iam.exceptions import LimitExceededException
+
+    orig_put_role_policy = IamResponse.put_role_policy
+
+    def put_role_policy(self):
+        # Real IAM: a role's inline policies total at most 10,240 characters,
+        # white space not counted (moto has no limit).
+        role = self.backend.get_role(self._get_param("RoleName"))
+        name = self._get_param("PolicyName")
+        size = lambda doc: sum(not c.isspace() for c in doc)  # noqa: E731
+        total = size(self._get_param("PolicyDocument") or "")
+        total += sum(size(d) for n, d in role.policies.items() if n != name)
+        if total > ROLE_INLINE_POLICY_LIMIT:
+            raise LimitExceededException(
+                f"Maximum policy size of {ROLE_INLINE_POLICY_LIMIT} bytes exceeded for role {role.name}"
+            )
+        return orig_put_role_policy(self)
+
+    IamResponse.put_role_policy = put_role_policy
 
 
 def patch_codepipeline():

@@ -712,6 +712,23 @@ def eventbridge_rule_targets_and_tags(c):
 
 # ----------------------------------------------------- IAM inline policies --
 @check
+def iam_inline_policies_of_a_role_total_at_most_10240_characters(c):
+    iam = c["iam"]
+    iam.create_role(RoleName="cb-big", Path="/cbctl/", AssumeRolePolicyDocument=trust("codebuild"))
+    doc = lambda n: json.dumps({"Version": "2012-10-17", "Statement": [  # noqa: E731
+        {"Effect": "Allow", "Action": "ssm:GetParameters", "Resource": f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/{'p' * n}"}]})
+    fixed = sum(not ch.isspace() for ch in doc(0))
+    iam.put_role_policy(RoleName="cb-big", PolicyName="a", PolicyDocument=doc(10240 - fixed))  # exactly at the limit
+    assert error_of(iam.put_role_policy, RoleName="cb-big", PolicyName="b", PolicyDocument=doc(1)) == ("LimitExceeded", 409)
+    iam.put_role_policy(RoleName="cb-big", PolicyName="a", PolicyDocument=doc(1))  # replacing counts the new size only
+    iam.put_role_policy(RoleName="cb-big", PolicyName="b", PolicyDocument=doc(1))
+    assert iam.list_role_policies(RoleName="cb-big")["PolicyNames"] == ["a", "b"]
+    for name in ("a", "b"):
+        iam.delete_role_policy(RoleName="cb-big", PolicyName=name)
+    iam.delete_role(RoleName="cb-big")
+
+
+@check
 def iam_two_inline_policies_with_conditions(c):
     iam, raw = c["iam"], Raw(c["iam"])
     enc = lambda doc: urllib.parse.quote(doc, safe="")  # noqa: E731

@@ -134,3 +134,45 @@ actions = [{ name = "Build", provider = "CodeBuild", project = "biuld", input = 
     assert!(o.stderr.contains("CodeBuild project `biuld` is neither declared in this file nor exists in AWS"), "{}", o.stderr);
     assert!(o.stderr.contains("cbctl.toml:11:") && o.stderr.contains("did you mean `build`?"), "{}", o.stderr);
 }
+
+/// A project reading `n` parameters with long names, all declared by the stack.
+fn project_reading(n: usize) -> String {
+    let name = |i: usize| format!("/big/a-rather-long-parameter-path-for-testing/value-{i:03}");
+    let mut toml = String::from("[stack]\nname = \"big\"\n[projects.many]\nsource = { type = \"none\" }\nbuildspec_file = \"b.yml\"\n");
+    toml.push_str("[projects.many.environment.variables]\n");
+    for i in 0..n {
+        toml.push_str(&format!("V{i} = {{ parameter = \"{}\" }}\n", name(i)));
+    }
+    for i in 0..n {
+        toml.push_str(&format!("[parameters.\"{}\"]\nvalue = \"{i}\"\n", name(i)));
+    }
+    toml
+}
+
+#[test]
+fn a_role_too_large_for_iam_is_refused_at_plan_before_anything_changes() {
+    // 120 parameter ARNs make a policy over IAM's 10,240 characters per role: the
+    // emulator, like IAM, refuses it, so an apply that tried would stop half way.
+    let s = stack(&project_reading(120));
+    s.write("b.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - echo hi\n");
+    let aws = s.aws();
+    let before = s.block_on(aws.snapshot());
+    let o = s.ok(&["apply", "--auto-approve"], 1);
+    assert!(
+        o.stderr.contains("the generated role `big-codebuild-many` of project `many` needs a policy of")
+            && o.stderr.contains("IAM allows 10240 per role")
+            && o.stderr.contains("cbctl.toml:3:11")
+            && o.stderr.contains("`role.arn`"),
+        "{}",
+        o.stderr
+    );
+    assert_eq!(s.block_on(aws.snapshot()), before, "nothing was created");
+
+    // 80 fit: the whole stack applies, the role granting exactly those 80.
+    s.write("cbctl.toml", &project_reading(80));
+    s.ok(&["apply", "--auto-approve"], 0);
+    let policy = s.block_on(aws.role_policy("big-codebuild-many")).expect("role policy");
+    let granted = policy.to_string().matches(":parameter/big/a-rather-long-parameter-path-for-testing/value-").count();
+    assert_eq!(granted, 80, "{policy}");
+    s.ok(&["destroy", "--auto-approve"], 0);
+}
