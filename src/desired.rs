@@ -101,7 +101,10 @@ pub fn resolve(
             v.get_ref().clone()
         } else if let Some(var) = &spec.value_from_env {
             match env(var.get_ref()) {
-                Some(v) if !v.is_empty() => v,
+                Some(v) if !v.is_empty() => {
+                    errors.extend(validate::parameter_value_problem(&v, var.span()));
+                    v
+                }
                 _ => {
                     errors.push(Diagnostic::at(var.span(), format!("environment variable `{}` is not set", var.get_ref())).with_hint(format!(
                         "export {}=... before running cbctl; parameter `{}` takes its value from it",
@@ -113,7 +116,11 @@ pub fn resolve(
             }
         } else if let Some(path) = &spec.value_from_file {
             match std::fs::read_to_string(base.join(path.get_ref())) {
-                Ok(v) => v.trim_end_matches(['\n', '\r']).to_string(),
+                Ok(v) => {
+                    let v = v.trim_end_matches(['\n', '\r']).to_string();
+                    errors.extend(validate::parameter_value_problem(&v, path.span()));
+                    v
+                }
                 Err(e) => {
                     errors.push(Diagnostic::at(path.span(), format!("cannot read `{}`: {e}", path.get_ref())));
                     String::new()

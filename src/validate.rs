@@ -100,12 +100,7 @@ pub fn validate(file: &ProjectFile) -> Vec<Diagnostic> {
                         .with_hint("use `value_from_env = \"VAR\"` or `value_from_file = \"path\"`"),
                 );
             }
-            if v.get_ref().is_empty() {
-                out.push(Diagnostic::at(span(v), "SSM parameter values cannot be empty"));
-            }
-            if v.get_ref().len() > 8192 {
-                out.push(Diagnostic::at(span(v), "SSM parameter values are limited to 8 KB (advanced tier is not supported)"));
-            }
+            out.extend(parameter_value_problem(v.get_ref(), span(v)));
         }
         if let Some(k) = &spec.key_id {
             if spec.kind() != crate::project::ParameterType::SecureString {
@@ -430,6 +425,24 @@ pub fn dangling(what: &str, r: &Reference, declared: &[&str]) -> Diagnostic {
         None => d.with_hint(format!("declare it, or create the {what} first")),
     }
 }
+
+/// Parameter Store's standard tier, the one cbctl creates parameters in, holds values of
+/// one byte to 4 KB. Says so without showing the value, which may be a secret.
+pub fn parameter_value_problem(value: &str, at: std::ops::Range<usize>) -> Option<Diagnostic> {
+    if value.is_empty() {
+        Some(Diagnostic::at(at, "SSM parameter values cannot be empty"))
+    } else if value.len() > PARAMETER_VALUE_LIMIT {
+        Some(
+            Diagnostic::at(at, format!("the value is over {PARAMETER_VALUE_LIMIT} bytes, the most a standard-tier SSM parameter holds"))
+                .with_hint("keep large content in S3 or Secrets Manager (up to 64 KB) and point to it"),
+        )
+    } else {
+        None
+    }
+}
+
+/// The largest value, in bytes, of a standard-tier SSM parameter.
+pub const PARAMETER_VALUE_LIMIT: usize = 4096;
 
 #[cfg(test)]
 mod tests {

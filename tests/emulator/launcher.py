@@ -1009,6 +1009,25 @@ def patch_s3():
     s3r.S3Response.get_bucket_versioning = get_bucket_versioning
 
 
+def patch_ssm():
+    from moto.ssm.exceptions import ValidationException
+    from moto.ssm.responses import SimpleSystemManagerResponse
+
+    orig_put = SimpleSystemManagerResponse.put_parameter
+
+    def put_parameter(self):
+        # Real SSM: a standard-tier value holds at most 4 KB (moto: no limit).
+        tier = self._get_param("Tier") or "Standard"
+        if tier == "Standard" and len((self._get_param("Value") or "").encode()) > 4096:
+            raise ValidationException(
+                "Standard tier parameters support a maximum parameter value of 4096 characters. "
+                "To create a larger parameter value, upgrade the parameter to use the advanced-parameter tier."
+            )
+        return orig_put(self)
+
+    SimpleSystemManagerResponse.put_parameter = put_parameter
+
+
 def apply_patches():
     import moto
 
@@ -1020,6 +1039,7 @@ def apply_patches():
     patch_codebuild()
     patch_codecommit()
     patch_iam()
+    patch_ssm()
     patch_codepipeline()
     patch_codeconnections()
     patch_s3()

@@ -260,6 +260,17 @@ def ssm_parameters_tags_and_filters(c):
     assert error_of(ssm.list_tags_for_resource, ResourceType="Parameter", ResourceId="/cbctl/none") == ("InvalidResourceId", 400)
 
 
+@check
+def ssm_standard_tier_values_hold_at_most_4_kb(c):
+    ssm = c["ssm"]
+    ssm.put_parameter(Name="/cbctl/s1/big", Value="x" * 4096, Type="String")
+    assert error_of(ssm.put_parameter, Name="/cbctl/s1/big", Value="x" * 4097, Type="String", Overwrite=True) == ("ValidationException", 400)
+    assert error_of(ssm.put_parameter, Name="/cbctl/s1/big2", Value="é" * 2049, Type="SecureString") == ("ValidationException", 400)
+    ssm.put_parameter(Name="/cbctl/s1/big2", Value="x" * 5000, Type="String", Tier="Advanced")
+    assert len(ssm.get_parameter(Name="/cbctl/s1/big")["Parameter"]["Value"]) == 4096
+    ssm.delete_parameters(Names=["/cbctl/s1/big", "/cbctl/s1/big2"])
+
+
 # --------------------------------------------------------------------- IAM --
 @check
 def iam_role_lifecycle_and_encoding(c):

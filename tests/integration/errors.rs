@@ -176,3 +176,35 @@ fn a_role_too_large_for_iam_is_refused_at_plan_before_anything_changes() {
     assert_eq!(granted, 80, "{policy}");
     s.ok(&["destroy", "--auto-approve"], 0);
 }
+
+#[test]
+fn parameter_values_ssm_would_refuse_are_errors_at_plan_and_secrets_stay_hidden() {
+    let secret = format!("tail-{}", "s".repeat(4100));
+    let s = stack(
+        "[stack]\nname = \"vals\"\n[parameters.\"/vals/big\"]\ntype = \"SecureString\"\nvalue_from_env = \"BIG\"\n[parameters.\"/vals/empty\"]\nvalue_from_file = \"empty.txt\"\n[parameters.\"/vals/ok\"]\nvalue = \"fine\"\n",
+    )
+    .env("BIG", &secret);
+    s.write("empty.txt", "\n");
+    let aws = s.aws();
+    let o = s.ok(&["apply", "--auto-approve"], 1);
+    for expected in [
+        "the value is over 4096 bytes, the most a standard-tier SSM parameter holds",
+        "cbctl.toml:5:18",
+        "SSM parameter values cannot be empty",
+        "cbctl.toml:7:19",
+    ] {
+        assert!(o.stderr.contains(expected), "missing {expected:?} in:\n{}", o.stderr);
+    }
+    assert!(!o.stderr.contains("tail-") && !o.stdout.contains("tail-"), "the secret is never shown");
+    assert_eq!(s.block_on(aws.parameter("/vals/ok")), None, "nothing was created");
+
+    // The same limit offline, for a value written in the file.
+    s.write("cbctl.toml", &format!("[stack]\nname = \"vals\"\n[parameters.\"/vals/big\"]\nvalue = \"{}\"\n", "v".repeat(4097)));
+    let o = s.ok(&["validate"], 1);
+    assert!(o.stderr.contains("over 4096 bytes") && o.stderr.contains("cbctl.toml:4:9"), "{}", o.stderr);
+    // 4096 bytes exactly is accepted by SSM (the emulator enforces the same limit).
+    s.write("cbctl.toml", &format!("[stack]\nname = \"vals\"\n[parameters.\"/vals/big\"]\nvalue = \"{}\"\n", "v".repeat(4096)));
+    s.ok(&["apply", "--auto-approve"], 0);
+    assert_eq!(s.block_on(aws.parameter("/vals/big")).map(|v| v.len()), Some(4096));
+    s.ok(&["destroy", "--auto-approve"], 0);
+}
