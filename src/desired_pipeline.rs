@@ -118,7 +118,7 @@ fn resolve_pipeline(file: &ProjectFile, t: &Target, name: &str, spec: &PipelineS
         for action in &st.actions {
             let a = action.get_ref();
             let (category, provider, configuration) = configure(t, a, v1, &mut needs, out, &objects);
-            if let Some(rule) = source_rule(t, stack, name, &arn, a, tags.clone()) {
+            if let Some(rule) = source_rule(t, stack, name, a, tags.clone()) {
                 rules.push(rule);
             }
             if *a.provider.get_ref() == Provider::CodeStarSourceConnection
@@ -332,7 +332,7 @@ pub fn canonical_env_vars(raw: &str) -> String {
 }
 
 /// The EventBridge rule the console creates for a CodeCommit or S3 source.
-fn source_rule(t: &Target, stack: &str, pipeline: &str, _arn: &str, a: &ActionSpec, tags: Tags) -> Option<Rule> {
+fn source_rule(t: &Target, stack: &str, pipeline: &str, a: &ActionSpec, tags: Tags) -> Option<Rule> {
     let s = |v: &Option<toml::Spanned<String>>| v.as_ref().map(|x| x.get_ref().clone()).unwrap_or_default();
     let (description, pattern) = match a.provider.get_ref() {
         Provider::CodeCommit => {

@@ -130,6 +130,9 @@ pub async fn update(c: &Clients, want: &Rule, have: &Rule) -> Result<(), AwsErro
         put_target(c, want).await?;
     }
     let (set, unset) = super::tag_delta(&want.tags, &have.tags);
+    if set.is_empty() && unset.is_empty() {
+        return Ok(());
+    }
     let arn = rule_arn(c, &want.name).await?;
     if !unset.is_empty() {
         c.events
