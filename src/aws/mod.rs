@@ -242,6 +242,12 @@ fn hint_for(code: &str, message: &str) -> Option<String> {
     if code.contains("Throttl") || code == "TooManyRequestsException" {
         return Some("AWS is throttling requests; wait a minute and run again".into());
     }
+    // The SDK's own failure to find credentials: no service answered, so no code.
+    if code.is_empty() && message.contains("credential") {
+        return Some(
+            "no usable AWS credentials were found: set AWS_PROFILE (after `aws sso login` for SSO), or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY".into(),
+        );
+    }
     if code == "ExpiredToken" || code == "ExpiredTokenException" || code == "InvalidClientTokenId" || code == "UnrecognizedClientException" {
         return Some("the AWS credentials are missing, expired or invalid; refresh them (aws sso login, env vars, profile)".into());
     }

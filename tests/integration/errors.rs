@@ -208,3 +208,15 @@ fn parameter_values_ssm_would_refuse_are_errors_at_plan_and_secrets_stay_hidden(
     assert_eq!(s.block_on(aws.parameter("/vals/big")).map(|v| v.len()), Some(4096));
     s.ok(&["destroy", "--auto-approve"], 0);
 }
+
+#[test]
+fn without_credentials_plan_says_how_to_provide_them() {
+    let s = stack("[stack]\nname = \"s\"\n[repositories.r]\n").env("AWS_ACCESS_KEY_ID", "").env("AWS_SECRET_ACCESS_KEY", "");
+    let o = s.ok(&["plan"], 1);
+    assert!(o.stderr.starts_with("error: sts:GetCallerIdentity failed:"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("hint: no usable AWS credentials were found: set AWS_PROFILE (after `aws sso login` for SSO), or export AWS_ACCESS_KEY_ID"),
+        "{}",
+        o.stderr
+    );
+}
