@@ -120,6 +120,10 @@ impl Clients {
         if let Some(r) = opts.region {
             loader = loader.region(aws_config::Region::new(r));
         }
+        let named = opts.profile.clone().or_else(|| std::env::var("AWS_PROFILE").ok()).filter(|p| !p.is_empty() && p != "default");
+        if let Some(name) = named {
+            check_profile(&name).await?;
+        }
         if let Some(p) = opts.profile {
             loader = loader.profile_name(p);
         }
@@ -168,6 +172,26 @@ impl Clients {
             region: self.region.clone(),
             partition: arn.split(':').nth(1).unwrap_or("aws").to_string(),
         })
+    }
+}
+
+/// A profile named with --profile or AWS_PROFILE must exist: otherwise a typo shows up
+/// later as a missing region or missing credentials.
+async fn check_profile(name: &str) -> Result<(), AwsError> {
+    use aws_types::os_shim_internal::{Env, Fs};
+    match aws_config::profile::load(&Fs::real(), &Env::real(), &Default::default(), None).await {
+        Ok(set) if set.get_profile(name).is_none() => Err(AwsError {
+            operation: "configuration".into(),
+            resource: String::new(),
+            code: "ProfileNotFound".into(),
+            message: format!("the AWS profile `{name}` is not in the AWS config files"),
+            hint: Some(
+                "`aws configure list-profiles` lists them; the files are ~/.aws/config and ~/.aws/credentials, or AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE"
+                    .into(),
+            ),
+        }),
+        // Unreadable or malformed files are the SDK's to report when it loads them.
+        _ => Ok(()),
     }
 }
 

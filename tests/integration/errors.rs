@@ -220,3 +220,20 @@ fn without_credentials_plan_says_how_to_provide_them() {
         o.stderr
     );
 }
+
+#[test]
+fn a_profile_that_does_not_exist_is_named_as_such() {
+    let s = stack("[stack]\nname = \"s\"\n[repositories.r]\n");
+    s.write("aws-config", "[profile ci]\nregion = us-east-1\n");
+    let config = s.path("aws-config").display().to_string();
+    let s = s.env("AWS_CONFIG_FILE", &config);
+    let o = s.ok(&["plan", "--profile", "cl"], 1);
+    assert!(o.stderr.starts_with("error: configuration failed: the AWS profile `cl` is not in the AWS config files"), "{}", o.stderr);
+    assert!(o.stderr.contains("aws configure list-profiles"), "{}", o.stderr);
+    let s = s.env("AWS_PROFILE", "nope");
+    let o = s.ok(&["plan"], 1);
+    assert!(o.stderr.contains("the AWS profile `nope` is not in the AWS config files"), "{}", o.stderr);
+    // A profile that exists is used (its credentials come from the environment here).
+    let o = s.env("AWS_PROFILE", "ci").ok(&["plan"], 0);
+    assert!(o.stdout.contains("+ repository.r"), "{}", o.stdout);
+}
