@@ -46,8 +46,10 @@ fn flask_stack_plans_applies_replans_clean_and_destroys() {
     assert_eq!(json["format_version"], 1);
     assert_eq!(json["summary"], json!({"create": 7, "update": 0, "replace": 0, "delete": 0}));
 
-    let applied = s.ok(&["apply", "--auto-approve"], 0);
+    // -vv logs every AWS call, which the secret check below covers too.
+    let applied = s.ok(&["apply", "--auto-approve", "-vv"], 0);
     assert!(applied.stdout.contains("Apply complete! 7 added, 0 changed, 0 replaced, 0 destroyed."), "{}", applied.stdout);
+    assert!(applied.stderr.contains("aws: SSM.PutParameter <- HTTP 200"), "{}", applied.stderr);
 
     // What AWS now holds, read through the emulator's API.
     let p = s.block_on(aws.project("myawesomeapp")).expect("project created");
