@@ -43,6 +43,9 @@ pub struct Facts {
 pub struct Desired {
     pub stack: String,
     pub resources: Vec<Resource>,
+    /// What the file needs that cbctl may not grant itself, e.g. pipeline access for a
+    /// project whose role is not generated.
+    pub warnings: Vec<String>,
 }
 
 pub fn role_path(stack: &str) -> String {
@@ -284,11 +287,46 @@ pub fn resolve(
     }
 
     errors.extend(oversized_roles(file, &resources));
+    let warnings = ungranted_pipeline_needs(file, &pipelines.projects);
     if errors.is_empty() {
-        Ok(Desired { stack, resources })
+        Ok(Desired { stack, resources, warnings })
     } else {
         Err(errors)
     }
+}
+
+/// A project that a pipeline runs needs the pipeline's artifacts (and the parameters and
+/// secrets of the action's variables). cbctl adds them to the roles it generates; for an
+/// existing project or a `role.arn`, it says what the role must allow.
+fn ungranted_pipeline_needs(file: &ProjectFile, extras: &BTreeMap<String, crate::desired_pipeline::ProjectExtras>) -> Vec<String> {
+    let generated = |project: &str| file.projects.iter().any(|(k, spec)| k.get_ref() == project && spec.role.is_none());
+    let mut out = Vec::new();
+    for (project, x) in extras.iter().filter(|(p, _)| !generated(p)) {
+        let mut needs = Vec::new();
+        let read = policy::sorted(&x.artifact_read);
+        let write = policy::sorted(&x.artifact_write);
+        if !read.is_empty() {
+            needs.push(format!("s3:GetObject and s3:GetObjectVersion on {}", read.join(", ")));
+        }
+        if !write.is_empty() {
+            needs.push(format!("s3:PutObject on {}", write.join(", ")));
+        }
+        if !x.parameter_arns.is_empty() {
+            needs.push(format!("ssm:GetParameters on {}", policy::sorted(&x.parameter_arns).join(", ")));
+        }
+        if !x.secret_arns.is_empty() {
+            needs.push(format!("secretsmanager:GetSecretValue on {}", policy::sorted(&x.secret_arns).join(", ")));
+        }
+        if needs.is_empty() {
+            continue;
+        }
+        let whose = if file.projects.keys().any(|k| k.get_ref() == project) { "is given by `role.arn`" } else { "belongs to an existing project" };
+        out.push(format!(
+            "project `{project}` runs in a pipeline, and its service role {whose}, which cbctl does not change: make sure it allows {}",
+            needs.join("; ")
+        ));
+    }
+    out
 }
 
 /// IAM refuses a role whose inline policies exceed its size limit, which would stop an

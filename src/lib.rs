@@ -155,14 +155,17 @@ async fn connect(loaded: &Loaded, cli: &Cli) -> Result<(Clients, desired::Target
 async fn session(loaded: &Loaded, cli: &Cli, clients: Clients, target: desired::Target, destroy: bool) -> Result<Session, Failure> {
     let world = observe::observe(&clients, &target, &loaded.file, !destroy).await.map_err(aws_fail)?;
     let stack = &loaded.file.stack.name.get_ref().clone();
+    let mut warnings = world.warnings;
     let desired = if destroy {
         Vec::new()
     } else {
         let env = |k: &str| std::env::var(k).ok();
-        desired::resolve(&loaded.file, loaded.base(), &target, &world.facts, &env, true).map_err(|d| loaded.fail(&d))?.resources
+        let d = desired::resolve(&loaded.file, loaded.base(), &target, &world.facts, &env, true).map_err(|d| loaded.fail(&d))?;
+        warnings.extend(d.warnings);
+        d.resources
     };
     let mut plan = plan::plan(stack, &desired, &world.observed);
-    plan.warnings = world.warnings;
+    plan.warnings = warnings;
     if destroy {
         plan.conflicts.clear();
     }

@@ -256,6 +256,9 @@ fn a_pipeline_on_an_existing_bucket_and_role_never_changes_them() {
         r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"codepipeline.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
     let role = s.block_on(aws.iam.create_role().role_name("team-pipeline").assume_role_policy_document(trust).send()).unwrap();
     let role_arn = role.role().unwrap().arn().to_string();
+    let build_trust = trust.replace("codepipeline", "codebuild");
+    let build_role = s.block_on(aws.iam.create_role().role_name("team-build").assume_role_policy_document(build_trust).send()).unwrap();
+    let build_role_arn = build_role.role().unwrap().arn().to_string();
     s.block_on(aws.s3.create_bucket().bucket("team-artifacts").send()).unwrap();
     s.block_on(aws.s3.put_object().bucket("team-artifacts").key("keep/me.txt").body(b"precious".to_vec().into()).send()).unwrap();
     s.write(
@@ -267,6 +270,10 @@ name = "byo"
 [projects.pack]
 buildspec_file = "b.yml"
 source = {{ type = "codepipeline" }}
+[projects.check]
+buildspec_file = "b.yml"
+source = {{ type = "codepipeline" }}
+role = {{ arn = "{build_role_arn}" }}
 [pipelines.ship]
 artifact_bucket = "team-artifacts"
 role = {{ arn = "{role_arn}" }}
@@ -276,11 +283,25 @@ actions = [{{ name = "Zip", provider = "S3", bucket = "team-sources", key = "app
 [[pipelines.ship.stages]]
 name = "Package"
 actions = [{{ name = "Pack", provider = "CodeBuild", project = "pack", input = "src", output = "pkg" }}]
+[[pipelines.ship.stages]]
+name = "Check"
+actions = [{{ name = "Check", provider = "CodeBuild", category = "test", project = "check", input = "pkg", environment_variables = {{ TOKEN = {{ parameter = "/team/token" }} }} }}]
 "#
         ),
     );
     s.write("b.yml", "version: 0.2\n");
+    s.block_on(aws.ssm.put_parameter().name("/team/token").value("t").r#type(aws_sdk_ssm::types::ParameterType::String).send()).unwrap();
     let plan = s.ok(&["plan"], 0);
+    // A project on a role the user gave is not changed: the plan says what that role needs.
+    assert!(
+        plan.stdout.contains(&format!(
+            "warning: project `check` runs in a pipeline, and its service role is given by `role.arn`, which cbctl does not change: make sure it allows s3:GetObject and s3:GetObjectVersion on arn:aws:s3:::team-artifacts/ship/*; ssm:GetParameters on arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/team/token"
+        )),
+        "{}",
+        plan.stdout
+    );
+    assert!(!plan.stdout.contains("project `pack` runs"), "a generated role is granted, not warned about:\n{}", plan.stdout);
+    assert!(!plan.stdout.contains("+ role.byo-codebuild-check"), "no role for a project with role.arn:\n{}", plan.stdout);
     assert!(!plan.stdout.contains("+ bucket."), "no bucket of its own:\n{}", plan.stdout);
     assert!(!plan.stdout.contains("+ role.byo-codepipeline-ship"), "no pipeline role:\n{}", plan.stdout);
     s.ok(&["apply", "--auto-approve"], 0);
@@ -303,6 +324,7 @@ actions = [{{ name = "Pack", provider = "CodeBuild", project = "pack", input = "
     assert!(s.block_on(aws.s3.get_bucket_tagging().bucket("team-artifacts").send()).is_err(), "the named bucket was never tagged");
     assert!(s.block_on(aws.role_exists("team-pipeline")));
     assert!(s.block_on(aws.iam.list_role_policies().role_name("team-pipeline").send()).unwrap().policy_names().is_empty());
+    assert!(s.block_on(aws.iam.list_role_policies().role_name("team-build").send()).unwrap().policy_names().is_empty());
 }
 
 #[test]
