@@ -76,7 +76,12 @@ pub enum Command {
     /// Check the project file offline (no AWS calls)
     Validate,
     /// Print the IAM policy that running cbctl on this stack needs
-    Permissions,
+    Permissions {
+        /// Instead, print the service role policy of a project or pipeline (`project.NAME`,
+        /// `pipeline.NAME`): the one cbctl generates, or the one a role given by `role.arn` needs
+        #[arg(long, value_name = "ADDRESS")]
+        role: Option<String>,
+    },
     /// Adopt a declared resource that exists in AWS without this stack's tag
     Import {
         /// The resource, as `kind.name` (e.g. parameter./ci/user)

@@ -46,6 +46,9 @@ pub struct Desired {
     /// What the file needs that cbctl may not grant itself, e.g. pipeline access for a
     /// project whose role is not generated.
     pub warnings: Vec<String>,
+    /// The service role policy of each project and pipeline (`project.X`, `pipeline.X`):
+    /// the generated role's, or the one a role given by `role.arn` needs.
+    pub role_policies: BTreeMap<String, serde_json::Value>,
 }
 
 pub fn role_path(stack: &str) -> String {
@@ -153,6 +156,7 @@ pub fn resolve(
     let stack_tags = |own: &FileTags| tags_of(&stack, &file.stack.tags, own);
     let pipelines = crate::desired_pipeline::resolve(file, target, facts, &stack_tags, &mut errors);
     resources.extend(pipelines.resources);
+    let mut role_policies = pipelines.role_policies;
 
     for (name, spec) in &file.projects {
         let name = name.get_ref().clone();
@@ -242,6 +246,8 @@ pub fn resolve(
             variables.push(EnvVar { name: var.get_ref().clone(), kind: kind.into(), value: v });
         }
 
+        let role_policy = policy::codebuild_policy(&needs);
+        role_policies.insert(format!("project.{name}"), role_policy.clone());
         let service_role = match &spec.role {
             Some(r) => r.arn.get_ref().clone(),
             None => {
@@ -252,7 +258,7 @@ pub fn resolve(
                     path: path.clone(),
                     description: Some(format!("CodeBuild service role of project {name} (cbctl stack {stack})")),
                     trust_policy: policy::codebuild_trust(),
-                    policy: Some(policy::codebuild_policy(&needs)),
+                    policy: Some(role_policy),
                     other_inline_policies: vec![],
                     attached_policies: vec![],
                     tags: tags_of(&stack, &file.stack.tags, &spec.tags),
@@ -289,7 +295,7 @@ pub fn resolve(
     errors.extend(oversized_roles(file, &resources));
     let warnings = ungranted_pipeline_needs(file, &pipelines.projects);
     if errors.is_empty() {
-        Ok(Desired { stack, resources, warnings })
+        Ok(Desired { stack, resources, warnings, role_policies })
     } else {
         Err(errors)
     }
@@ -322,7 +328,7 @@ fn ungranted_pipeline_needs(file: &ProjectFile, extras: &BTreeMap<String, crate:
         }
         let whose = if file.projects.keys().any(|k| k.get_ref() == project) { "is given by `role.arn`" } else { "belongs to an existing project" };
         out.push(format!(
-            "project `{project}` runs in a pipeline, and its service role {whose}, which cbctl does not change: make sure it allows {}",
+            "project `{project}` runs in a pipeline, and its service role {whose}, which cbctl does not change: make sure it allows {} (`cbctl permissions --role project.{project}` prints the policy it needs)",
             needs.join("; ")
         ));
     }

@@ -26,6 +26,8 @@ pub struct ProjectExtras {
 pub struct Resolved {
     pub resources: Vec<Resource>,
     pub projects: BTreeMap<String, ProjectExtras>,
+    /// `pipeline.X` -> its service role policy, generated or needed by a given role.
+    pub role_policies: BTreeMap<String, serde_json::Value>,
 }
 
 /// The stack's own artifact bucket in the target's account and region. Bucket names are
@@ -61,7 +63,7 @@ pub fn resolve(
     errors: &mut Vec<Diagnostic>,
 ) -> Resolved {
     let stack = file.stack.name.get_ref();
-    let mut out = Resolved { resources: Vec::new(), projects: BTreeMap::new() };
+    let mut out = Resolved { resources: Vec::new(), projects: BTreeMap::new(), role_policies: BTreeMap::new() };
     let own_bucket = artifact_bucket_name(stack, t);
     let declared_projects: Vec<&str> = file.projects.keys().map(|k| k.get_ref().as_str()).collect();
     for r in validate::references(file).projects {
@@ -167,6 +169,8 @@ fn resolve_pipeline(file: &ProjectFile, t: &Target, name: &str, spec: &PipelineS
     }
     triggers.sort_by(|a, b| a.source_action.cmp(&b.source_action));
 
+    let role_policy = policy::codepipeline_policy(&needs);
+    out.role_policies.insert(format!("pipeline.{name}"), role_policy.clone());
     let role_arn_value = match &spec.role {
         Some(r) => r.arn.get_ref().clone(),
         None => {
@@ -176,7 +180,7 @@ fn resolve_pipeline(file: &ProjectFile, t: &Target, name: &str, spec: &PipelineS
                 path: role_path(stack),
                 description: Some(format!("CodePipeline service role of pipeline {name} (cbctl stack {stack})")),
                 trust_policy: policy::codepipeline_trust(),
-                policy: Some(policy::codepipeline_policy(&needs)),
+                policy: Some(role_policy),
                 other_inline_policies: vec![],
                 attached_policies: vec![],
                 tags: tags.clone(),

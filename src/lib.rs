@@ -234,9 +234,13 @@ async fn main(cli: Cli) -> Result<i32, Failure> {
             );
             Ok(0)
         }
-        Command::Permissions => {
-            let (_, target) = connect(loaded, cli).await?;
-            println!("{}", serde_json::to_string_pretty(&permissions::operator_policy(&loaded.file, &target)).unwrap_or_default());
+        Command::Permissions { role } => {
+            let (clients, target) = connect(loaded, cli).await?;
+            let doc = match role {
+                None => permissions::operator_policy(&loaded.file, &target),
+                Some(address) => role_policy(loaded, &clients, &target, address).await?,
+            };
+            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
             Ok(0)
         }
         Command::Plan { json, detailed_exitcode, out } => {
@@ -357,6 +361,23 @@ async fn main(cli: Cli) -> Result<i32, Failure> {
 
 /// The one change that adopts `address`: the declared resource, as it exists untagged
 /// (or tagged by another stack), brought to what the file says, cbctl's tag included.
+/// The service role policy of `project.X` or `pipeline.X`, resolved as plan does (existing
+/// parameters, KMS keys), without reading any secret value.
+async fn role_policy(loaded: &Loaded, clients: &Clients, target: &desired::Target, address: &str) -> Result<serde_json::Value, Failure> {
+    let world = observe::observe(clients, target, &loaded.file, false).await.map_err(aws_fail)?;
+    let env = |k: &str| std::env::var(k).ok();
+    let mut d = desired::resolve(&loaded.file, loaded.base(), target, &world.facts, &env, false).map_err(|d| loaded.fail(&d))?;
+    if let Some(doc) = d.role_policies.remove(address) {
+        return Ok(doc);
+    }
+    eprintln!("error: `{address}` is not a project or pipeline of stack `{}`", d.stack);
+    match diagnostic::closest(address, d.role_policies.keys().map(String::as_str)) {
+        Some(c) => eprintln!("  hint: did you mean `{c}`?"),
+        None => eprintln!("  hint: name one as `project.NAME` or `pipeline.NAME`"),
+    }
+    Err(Failure::Printed)
+}
+
 fn import_change(s: &Session, address: &str) -> Result<plan::Change, Failure> {
     let fail = |msg: String, hint: &str| {
         eprintln!("error: {msg}");

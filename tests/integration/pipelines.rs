@@ -295,11 +295,27 @@ actions = [{{ name = "Check", provider = "CodeBuild", category = "test", project
     // A project on a role the user gave is not changed: the plan says what that role needs.
     assert!(
         plan.stdout.contains(&format!(
-            "warning: project `check` runs in a pipeline, and its service role is given by `role.arn`, which cbctl does not change: make sure it allows s3:GetObject and s3:GetObjectVersion on arn:aws:s3:::team-artifacts/ship/*; ssm:GetParameters on arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/team/token"
+            "warning: project `check` runs in a pipeline, and its service role is given by `role.arn`, which cbctl does not change: make sure it allows s3:GetObject and s3:GetObjectVersion on arn:aws:s3:::team-artifacts/ship/*; ssm:GetParameters on arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/team/token (`cbctl permissions --role project.check` prints the policy it needs)"
         )),
         "{}",
         plan.stdout
     );
+    // The policy that role needs, and the one the given pipeline role needs, in full.
+    let check: Value = serde_json::from_str(&s.ok(&["permissions", "--role", "project.check"], 0).stdout).unwrap();
+    assert_eq!(statement(&check, "PipelineArtifactsRead")["Resource"], "arn:aws:s3:::team-artifacts/ship/*");
+    assert_eq!(statement(&check, "ReadParameters")["Resource"], format!("arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/team/token"));
+    assert_eq!(statement(&check, "OwnLogGroup")["Resource"][0], format!("arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/codebuild/check"));
+    let ship: Value = serde_json::from_str(&s.ok(&["permissions", "--role", "pipeline.ship"], 0).stdout).unwrap();
+    let started = ship["Statement"].as_array().unwrap().iter().find(|st| st.to_string().contains("codebuild:StartBuild")).expect("StartBuild");
+    assert_eq!(
+        started["Resource"],
+        serde_json::json!([
+            format!("arn:aws:codebuild:us-east-1:{ACCOUNT}:project/check"),
+            format!("arn:aws:codebuild:us-east-1:{ACCOUNT}:project/pack")
+        ])
+    );
+    let o = s.ok(&["permissions", "--role", "project.chek"], 1);
+    assert_eq!(o.stderr, "error: `project.chek` is not a project or pipeline of stack `byo`\n  hint: did you mean `project.check`?\n");
     assert!(!plan.stdout.contains("project `pack` runs"), "a generated role is granted, not warned about:\n{}", plan.stdout);
     assert!(!plan.stdout.contains("+ role.byo-codebuild-check"), "no role for a project with role.arn:\n{}", plan.stdout);
     assert!(!plan.stdout.contains("+ bucket."), "no bucket of its own:\n{}", plan.stdout);
