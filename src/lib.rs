@@ -359,8 +359,6 @@ async fn main(cli: Cli) -> Result<i32, Failure> {
     }
 }
 
-/// The one change that adopts `address`: the declared resource, as it exists untagged
-/// (or tagged by another stack), brought to what the file says, cbctl's tag included.
 /// The service role policy of `project.X` or `pipeline.X`, resolved as plan does (existing
 /// parameters, KMS keys), without reading any secret value.
 async fn role_policy(loaded: &Loaded, clients: &Clients, target: &desired::Target, address: &str) -> Result<serde_json::Value, Failure> {
@@ -378,6 +376,8 @@ async fn role_policy(loaded: &Loaded, clients: &Clients, target: &desired::Targe
     Err(Failure::Printed)
 }
 
+/// The one change that adopts `address`: the declared resource, as it exists untagged
+/// (or tagged by another stack), brought to what the file says, cbctl's tag included.
 fn import_change(s: &Session, address: &str) -> Result<plan::Change, Failure> {
     let fail = |msg: String, hint: &str| {
         eprintln!("error: {msg}");
