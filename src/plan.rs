@@ -58,6 +58,11 @@ impl Change {
     pub fn address(&self) -> String {
         format!("{}.{}", self.kind.as_str(), self.name)
     }
+
+    /// Whether the change of `attribute` is what makes this change a replacement.
+    pub fn forces_replacement(&self, attribute: &str) -> bool {
+        self.action == Action::Replace && self.desired.as_ref().is_some_and(|d| d.replace_on().contains(&attribute))
+    }
 }
 
 /// A declared resource that exists but belongs to another stack or to no stack.

@@ -89,6 +89,7 @@ pub fn plan_json(plan: &Plan) -> Json {
                             "name": d.name,
                             "before": d.before.as_ref().map_or(Json::Null, value_json),
                             "after": d.after.as_ref().map_or(Json::Null, value_json),
+                            "forces_replacement": c.forces_replacement(&d.name),
                         })
                     })
                     .collect();
@@ -158,7 +159,8 @@ pub fn plan_text(plan: &Plan, style: Style) -> String {
         // A deletion lists no attributes: the address says what goes.
         if c.action != Action::Delete {
             for d in &c.diffs {
-                attr(&mut out, d, style);
+                let note = if c.forces_replacement(&d.name) { style.red(" # forces replacement") } else { String::new() };
+                attr(&mut out, d, note, style);
             }
         }
         out.push('\n');
@@ -178,29 +180,30 @@ fn indent(text: &str, by: &str) -> String {
     text.lines().map(|l| format!("{by}{l}")).collect::<Vec<_>>().join("\n")
 }
 
-fn attr(out: &mut String, d: &AttrDiff, style: Style) {
+/// One attribute's change; `note` follows its first line (e.g. " # forces replacement").
+fn attr(out: &mut String, d: &AttrDiff, note: String, style: Style) {
     const PAD: &str = "        ";
     match (&d.before, &d.after) {
         (None, Some(a)) => {
             let s = shown(a);
             if s.contains('\n') {
-                let _ = writeln!(out, "      {} {} =\n{}", style.green("+"), d.name, indent(&s, PAD));
+                let _ = writeln!(out, "      {} {} ={note}\n{}", style.green("+"), d.name, indent(&s, PAD));
             } else {
-                let _ = writeln!(out, "      {} {} = {s}", style.green("+"), d.name);
+                let _ = writeln!(out, "      {} {} = {s}{note}", style.green("+"), d.name);
             }
         }
         (Some(b), None) => {
             let s = shown(b);
             if !s.contains('\n') {
-                let _ = writeln!(out, "      {} {} = {s}", style.red("-"), d.name);
+                let _ = writeln!(out, "      {} {} = {s}{note}", style.red("-"), d.name);
             } else {
-                let _ = writeln!(out, "      {} {} =\n{}", style.red("-"), d.name, indent(&s, PAD));
+                let _ = writeln!(out, "      {} {} ={note}\n{}", style.red("-"), d.name, indent(&s, PAD));
             }
         }
         (Some(b), Some(a)) => {
             let (sb, sa) = (shown(b), shown(a));
             if sb.contains('\n') || sa.contains('\n') {
-                let _ = writeln!(out, "      {} {}:", style.yellow("~"), d.name);
+                let _ = writeln!(out, "      {} {}:{note}", style.yellow("~"), d.name);
                 let diff = TextDiff::from_lines(&sb, &sa);
                 for group in diff.grouped_ops(3) {
                     for op in group {
@@ -215,7 +218,7 @@ fn attr(out: &mut String, d: &AttrDiff, style: Style) {
                     }
                 }
             } else {
-                let _ = writeln!(out, "      {} {}: {sb} -> {sa}", style.yellow("~"), d.name);
+                let _ = writeln!(out, "      {} {}: {sb} -> {sa}{note}", style.yellow("~"), d.name);
             }
         }
         (None, None) => {}
@@ -284,12 +287,24 @@ mod tests {
         })
     }
 
+    fn list(kind: ParameterType) -> Resource {
+        Resource::Parameter(Parameter {
+            name: "/demo/hosts".into(),
+            kind,
+            value: ParameterValue::Plain("a,b".into()),
+            description: None,
+            key_id: None,
+            tags: tags(),
+        })
+    }
+
     fn sample() -> Plan {
         let var = |n: &str, k: &str, v: &str| EnvVar { name: n.into(), kind: k.into(), value: v.into() };
         let before = vec![
             project(true, "version: 0.2\nphases:\n  build:\n    commands:\n      - make\n", vec![var("A", "PLAINTEXT", "1")]),
             role(&["arn:aws:ssm:us-east-1:123456789012:parameter/a"]),
             secret("old-secret"),
+            list(ParameterType::String),
             Resource::Repository(Repository { name: "old".into(), description: None, tags: tags() }),
         ];
         let after = vec![
@@ -300,6 +315,7 @@ mod tests {
             ),
             role(&["arn:aws:ssm:us-east-1:123456789012:parameter/a", "arn:aws:ssm:us-east-1:123456789012:parameter/demo/password"]),
             secret("new-secret"),
+            list(ParameterType::StringList),
             Resource::Repository(Repository { name: "new".into(), description: Some("fresh".into()), tags: tags() }),
         ];
         plan("demo", &after, &Observed::new(before))

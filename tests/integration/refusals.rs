@@ -136,6 +136,8 @@ fn prevent_destroy_refuses_destroy_and_replacement() {
         "[parameters.\"/safe/plain\"]\nvalue = \"one\"\ntype = \"StringList\"\nprevent_destroy = true",
     );
     std::fs::write(s.path("cbctl.toml"), protected).unwrap();
+    let plan = s.ok(&["plan"], 0);
+    assert!(plan.stdout.contains("-/+ parameter./safe/plain\n      ~ type: \"String\" -> \"StringList\" # forces replacement"), "{}", plan.stdout);
     let o = s.ok(&["apply", "--auto-approve"], 1);
     assert!(o.stderr.contains("- parameter./safe/plain"), "{}", o.stderr);
     assert_eq!(s.block_on(aws.parameter("/safe/plain")).as_deref(), Some("one"));
