@@ -203,10 +203,10 @@ pub fn resolve(
         };
         let buildspec = match (&spec.buildspec, &spec.buildspec_file) {
             (Some(b), _) => Some(b.get_ref().clone()),
-            (None, Some(f)) => match std::fs::read_to_string(base.join(f.get_ref())) {
+            (None, Some(f)) => match validate::read_buildspec(base, f) {
                 Ok(text) => Some(text),
-                Err(e) => {
-                    errors.push(Diagnostic::at(f.span(), format!("cannot read buildspec file `{}`: {e}", f.get_ref())));
+                Err(d) => {
+                    errors.push(d);
                     None
                 }
             },

@@ -223,6 +223,10 @@ async fn main(cli: Cli) -> Result<i32, Failure> {
     match &cli.command {
         Command::Validate => {
             let f = &loaded.file;
+            let problems = validate::buildspec_files(f, loaded.base());
+            if !problems.is_empty() {
+                return Err(loaded.fail(&problems));
+            }
             println!(
                 "{} is valid: stack `{}`, {} project(s), {} pipeline(s), {} parameter(s), {} repository(ies).",
                 loaded.path,

@@ -237,3 +237,31 @@ fn a_profile_that_does_not_exist_is_named_as_such() {
     let o = s.env("AWS_PROFILE", "ci").ok(&["plan"], 0);
     assert!(o.stdout.contains("+ repository.r"), "{}", o.stdout);
 }
+
+#[test]
+fn validate_reads_inline_buildspecs_as_codebuild_would() {
+    let s = stack(
+        "[stack]\nname = \"bs\"\n[projects.syntax]\nsource = { type = \"none\" }\nbuildspec_file = \"syntax.yml\"\n[projects.unversioned]\nsource = { type = \"none\" }\nbuildspec_file = \"unversioned.yml\"\n[projects.missing]\nsource = { type = \"none\" }\nbuildspec_file = \"missing.yml\"\n",
+    );
+    s.write("syntax.yml", "version: 0.2\nphases: x\n  build: y\n");
+    s.write("unversioned.yml", "phases:\n  build:\n    commands: [make]\n");
+    let o = s.ok(&["validate"], 1);
+    for expected in [
+        "buildspec file `syntax.yml` is not valid YAML: mapping values are not allowed in this context (at syntax.yml:3:8)\n  --> cbctl.toml:5:18",
+        "buildspec file `unversioned.yml` does not start with `version: 0.2`\n  --> cbctl.toml:8:18",
+        "cannot read buildspec file `missing.yml`",
+        "error: 3 problems in cbctl.toml",
+    ] {
+        assert!(o.stderr.contains(expected), "missing {expected:?} in:\n{}", o.stderr);
+    }
+    // plan and apply stop at the same errors, before any AWS change.
+    let aws = s.aws();
+    s.ok(&["apply", "--auto-approve"], 1);
+    assert!(s.block_on(aws.project_names()).is_empty());
+
+    s.write("syntax.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - make\n");
+    s.write("unversioned.yml", "version: \"0.2\"\nphases:\n  build:\n    commands: [make]\n");
+    s.write("missing.yml", "version: 0.2\n");
+    let o = s.ok(&["validate"], 0);
+    assert!(o.stdout.contains("is valid"), "{}", o.stdout);
+}
