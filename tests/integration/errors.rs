@@ -1,6 +1,6 @@
 //! Errors a user can act on: file, line, column, the line itself, and a hint.
 
-use crate::harness::Stack;
+use crate::harness::{assert_mentions, Stack};
 
 fn stack(toml: &str) -> Stack {
     Stack::new(toml)
@@ -35,16 +35,17 @@ fn validate_enforces_aws_naming_limits() {
         "[stack]\nname = \"stack\"\n[parameters.\"aws/x\"]\nvalue = \"v\"\n[projects.{long}]\nsource = {{ type = \"codepipeline\" }}\ntags = {{ \"aws:owner\" = \"me\" }}\n[projects.\"bad name\"]\nsource = {{ type = \"codepipeline\" }}\n"
     ));
     let o = s.ok(&["validate"], 1);
-    for expected in [
-        "`aws/x` is not a valid SSM parameter name: it must start with `/` when it has a hierarchy",
-        &format!("the generated role name `stack-codebuild-{long}` is 76 characters; IAM allows 64"),
-        "tag keys starting with `aws:` are reserved by AWS",
-        "`bad name` is not a valid CodeBuild project name",
-        "cbctl.toml:3:13",
-        "4 problems in cbctl.toml",
-    ] {
-        assert!(o.stderr.contains(expected), "missing {expected:?} in:\n{}", o.stderr);
-    }
+    assert_mentions(
+        &o.stderr,
+        &[
+            "`aws/x` is not a valid SSM parameter name: it must start with `/` when it has a hierarchy",
+            &format!("the generated role name `stack-codebuild-{long}` is 76 characters; IAM allows 64"),
+            "tag keys starting with `aws:` are reserved by AWS",
+            "`bad name` is not a valid CodeBuild project name",
+            "cbctl.toml:3:13",
+            "4 problems in cbctl.toml",
+        ],
+    );
 }
 
 #[test]
@@ -100,17 +101,18 @@ actions = [{ name = "Build", provider = "CodeBuild", project = "b", input = "x" 
 "#,
     );
     let o = s.ok(&["validate"], 1);
-    for expected in [
-        "input artifact `scr` is not the output of an earlier action",
-        "did you mean `src`?",
-        "action region `eu-west-1` differs from the stack's region `us-east-1`",
-        "source actions belong in the first stage only",
-        "artifact `out` is produced twice in pipeline `p`",
-        "pipeline `q` has 1 stage(s); CodePipeline needs at least two",
-        "the first stage may hold only source actions",
-    ] {
-        assert!(o.stderr.contains(expected), "missing {expected:?} in:\n{}", o.stderr);
-    }
+    assert_mentions(
+        &o.stderr,
+        &[
+            "input artifact `scr` is not the output of an earlier action",
+            "did you mean `src`?",
+            "action region `eu-west-1` differs from the stack's region `us-east-1`",
+            "source actions belong in the first stage only",
+            "artifact `out` is produced twice in pipeline `p`",
+            "pipeline `q` has 1 stage(s); CodePipeline needs at least two",
+            "the first stage may hold only source actions",
+        ],
+    );
     assert!(o.stderr.contains("cbctl.toml:14:"), "{}", o.stderr);
 }
 
@@ -187,14 +189,15 @@ fn parameter_values_ssm_would_refuse_are_errors_at_plan_and_secrets_stay_hidden(
     s.write("empty.txt", "\n");
     let aws = s.aws();
     let o = s.ok(&["apply", "--auto-approve"], 1);
-    for expected in [
-        "the value is over 4096 bytes, the most a standard-tier SSM parameter holds",
-        "cbctl.toml:5:18",
-        "SSM parameter values cannot be empty",
-        "cbctl.toml:7:19",
-    ] {
-        assert!(o.stderr.contains(expected), "missing {expected:?} in:\n{}", o.stderr);
-    }
+    assert_mentions(
+        &o.stderr,
+        &[
+            "the value is over 4096 bytes, the most a standard-tier SSM parameter holds",
+            "cbctl.toml:5:18",
+            "SSM parameter values cannot be empty",
+            "cbctl.toml:7:19",
+        ],
+    );
     assert!(!o.stderr.contains("tail-") && !o.stdout.contains("tail-"), "the secret is never shown");
     assert_eq!(s.block_on(aws.parameter("/vals/ok")), None, "nothing was created");
 
@@ -246,14 +249,12 @@ fn validate_reads_inline_buildspecs_as_codebuild_would() {
     s.write("syntax.yml", "version: 0.2\nphases: x\n  build: y\n");
     s.write("unversioned.yml", "phases:\n  build:\n    commands: [make]\n");
     let o = s.ok(&["validate"], 1);
-    for expected in [
+    assert_mentions(&o.stderr, &[
         "buildspec file `syntax.yml` is not valid YAML: mapping values are not allowed in this context (at syntax.yml:3:8)\n  --> cbctl.toml:5:18",
         "buildspec file `unversioned.yml` does not start with `version: 0.2`\n  --> cbctl.toml:8:18",
         "cannot read buildspec file `missing.yml`",
         "error: 3 problems in cbctl.toml",
-    ] {
-        assert!(o.stderr.contains(expected), "missing {expected:?} in:\n{}", o.stderr);
-    }
+    ]);
     // plan and apply stop at the same errors, before any AWS change.
     let aws = s.aws();
     s.ok(&["apply", "--auto-approve"], 1);

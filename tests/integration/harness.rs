@@ -351,6 +351,13 @@ impl Aws {
 /// Runs `command` in a pseudo-terminal (util-linux `script`) and plays `steps`: wait for
 /// the text to appear (each time further on), then type the input. Returns the exit code
 /// and the screen.
+/// Asserts that `text` contains each of `expected`, naming the first one missing.
+pub fn assert_mentions(text: &str, expected: &[&str]) {
+    for e in expected {
+        assert!(text.contains(e), "missing {e:?} in:\n{text}");
+    }
+}
+
 pub fn in_terminal(s: &Stack, dir: &Path, command: &str, steps: &[(&str, &str)], extra_path: Option<&Path>) -> (i32, String) {
     use std::io::{Read, Write};
     use std::sync::{Arc, Mutex};
