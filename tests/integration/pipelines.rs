@@ -411,3 +411,47 @@ fn permissions_prints_the_operator_policy_scoped_to_the_stack() {
         assert!(all.contains(&format!("\"{action}\"")), "`cbctl permissions` does not grant {action}, which apply/destroy called");
     }
 }
+
+#[test]
+fn changed_stack_tags_reach_every_kind_of_resource_in_place() {
+    let s = seed_003();
+    let file = std::fs::read_to_string(s.path("cbctl.toml")).unwrap() + "\n[parameters.\"/hello/p\"]\nvalue = \"v\"\n";
+    s.write("cbctl.toml", &file.replace("tags = { team = \"platform\" }", "tags = { team = \"platform\", env = \"dev\" }"));
+    s.ok(&["apply", "--auto-approve"], 0);
+    let aws = s.aws();
+    // Out of band, a stray tag on the repository: put back like the rest.
+    let repo_arn = format!("arn:aws:codecommit:us-east-1:{ACCOUNT}:hello-app");
+    s.block_on(aws.codecommit.tag_resource().resource_arn(&repo_arn).tags("stray", "x").send()).unwrap();
+
+    // `team` changes and `env` goes: one tag set and one removed, on every resource.
+    s.write("cbctl.toml", &file.replace("tags = { team = \"platform\" }", "tags = { team = \"api\" }"));
+    let plan = s.ok(&["plan"], 0);
+    assert!(plan.stdout.contains("Plan: 0 to add, 11 to change, 0 to replace, 0 to destroy."), "{}", plan.stdout);
+    s.ok(&["apply", "--auto-approve"], 0);
+
+    let want = |pairs: Vec<(String, String)>| {
+        let got: std::collections::BTreeMap<String, String> = pairs.into_iter().collect();
+        let expected: std::collections::BTreeMap<String, String> =
+            [("cbctl:stack", "hello-release"), ("team", "api")].into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        assert_eq!(got, expected);
+    };
+    let role = s.block_on(aws.iam.list_role_tags().role_name("hello-release-codepipeline-hello-release").send()).unwrap();
+    want(role.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect());
+    let param = s.block_on(
+        aws.ssm.list_tags_for_resource().resource_type(aws_sdk_ssm::types::ResourceTypeForTagging::Parameter).resource_id("/hello/p").send(),
+    );
+    want(param.unwrap().tag_list().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect());
+    let repo = s.block_on(aws.codecommit.list_tags_for_resource().resource_arn(&repo_arn).send()).unwrap();
+    want(repo.tags().unwrap().iter().map(|(k, v)| (k.clone(), v.clone())).collect());
+    let project = s.block_on(aws.project("hello-build")).unwrap();
+    want(project.tags().iter().map(|t| (t.key().unwrap().to_string(), t.value().unwrap().to_string())).collect());
+    let pipeline_arn = format!("arn:aws:codepipeline:us-east-1:{ACCOUNT}:hello-release");
+    let pipeline = s.block_on(aws.codepipeline.list_tags_for_resource().resource_arn(&pipeline_arn).send()).unwrap();
+    want(pipeline.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect());
+    let rule_arn = s.block_on(aws.events.describe_rule().name("hello-release-hello-release-Source").send()).unwrap().arn().unwrap().to_string();
+    let rule = s.block_on(aws.events.list_tags_for_resource().resource_arn(&rule_arn).send()).unwrap();
+    want(rule.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect());
+
+    s.ok(&["plan", "--detailed-exitcode"], 0);
+    s.ok(&["destroy", "--auto-approve"], 0);
+}
