@@ -97,27 +97,32 @@ pub async fn update(c: &Clients, t: &Target, want: &Repository, have: &Repositor
             .await
             .map_err(|e| AwsError::from_sdk("codecommit:UpdateRepositoryDescription", &want.name, e))?;
     }
-    let (set, unset) = super::tag_delta(&want.tags, &have.tags);
-    let arn = arn(t, &want.name);
-    if !unset.is_empty() {
-        c.codecommit
-            .untag_resource()
-            .resource_arn(&arn)
-            .set_tag_keys(Some(unset))
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("codecommit:UntagResource", &want.name, e))?;
-    }
-    if !set.is_empty() {
-        c.codecommit
-            .tag_resource()
-            .resource_arn(&arn)
-            .set_tags(Some(set.into_iter().collect()))
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("codecommit:TagResource", &want.name, e))?;
-    }
-    Ok(())
+    let arn = &arn(t, &want.name);
+    super::retag(
+        &want.tags,
+        &have.tags,
+        |keys| async move {
+            c.codecommit
+                .untag_resource()
+                .resource_arn(arn)
+                .set_tag_keys(Some(keys))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| AwsError::from_sdk("codecommit:UntagResource", &want.name, e))
+        },
+        |set| async move {
+            c.codecommit
+                .tag_resource()
+                .resource_arn(arn)
+                .set_tags(Some(set.into_iter().collect()))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| AwsError::from_sdk("codecommit:TagResource", &want.name, e))
+        },
+    )
+    .await
 }
 
 pub async fn delete(c: &Clients, name: &str) -> Result<(), AwsError> {

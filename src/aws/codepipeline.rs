@@ -295,27 +295,32 @@ pub async fn update(c: &Clients, t: &Target, want: &Pipeline, have: &Pipeline) -
         })
         .await?;
     }
-    let (set, unset) = super::tag_delta(&want.tags, &have.tags);
-    let arn = arn(t, &want.name);
-    if !unset.is_empty() {
-        c.codepipeline
-            .untag_resource()
-            .resource_arn(&arn)
-            .set_tag_keys(Some(unset))
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("codepipeline:UntagResource", &want.name, e))?;
-    }
-    if !set.is_empty() {
-        c.codepipeline
-            .tag_resource()
-            .resource_arn(&arn)
-            .set_tags(Some(sdk_tags(&set)))
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("codepipeline:TagResource", &want.name, e))?;
-    }
-    Ok(())
+    let arn = &arn(t, &want.name);
+    super::retag(
+        &want.tags,
+        &have.tags,
+        |keys| async move {
+            c.codepipeline
+                .untag_resource()
+                .resource_arn(arn)
+                .set_tag_keys(Some(keys))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| AwsError::from_sdk("codepipeline:UntagResource", &want.name, e))
+        },
+        |set| async move {
+            c.codepipeline
+                .tag_resource()
+                .resource_arn(arn)
+                .set_tags(Some(sdk_tags(&set)))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| AwsError::from_sdk("codepipeline:TagResource", &want.name, e))
+        },
+    )
+    .await
 }
 
 pub async fn delete(c: &Clients, name: &str) -> Result<(), AwsError> {

@@ -129,30 +129,36 @@ pub async fn update(c: &Clients, want: &Rule, have: &Rule) -> Result<(), AwsErro
     if want.target != have.target {
         put_target(c, want).await?;
     }
-    let (set, unset) = super::tag_delta(&want.tags, &have.tags);
-    if set.is_empty() && unset.is_empty() {
+    // Tagging needs the rule's ARN, which costs a DescribeRule: only when tags differ.
+    if want.tags == have.tags {
         return Ok(());
     }
-    let arn = rule_arn(c, &want.name).await?;
-    if !unset.is_empty() {
-        c.events
-            .untag_resource()
-            .resource_arn(&arn)
-            .set_tag_keys(Some(unset))
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("events:UntagResource", &want.name, e))?;
-    }
-    if !set.is_empty() {
-        c.events
-            .tag_resource()
-            .resource_arn(&arn)
-            .set_tags(Some(sdk_tags(&set)))
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("events:TagResource", &want.name, e))?;
-    }
-    Ok(())
+    let arn = &rule_arn(c, &want.name).await?;
+    super::retag(
+        &want.tags,
+        &have.tags,
+        |keys| async move {
+            c.events
+                .untag_resource()
+                .resource_arn(arn)
+                .set_tag_keys(Some(keys))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| AwsError::from_sdk("events:UntagResource", &want.name, e))
+        },
+        |set| async move {
+            c.events
+                .tag_resource()
+                .resource_arn(arn)
+                .set_tags(Some(sdk_tags(&set)))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| AwsError::from_sdk("events:TagResource", &want.name, e))
+        },
+    )
+    .await
 }
 
 async fn rule_arn(c: &Clients, name: &str) -> Result<String, AwsError> {

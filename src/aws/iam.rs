@@ -143,14 +143,31 @@ pub async fn update(c: &Clients, want: &Role, have: &Role) -> Result<(), AwsErro
     for arn in &have.attached_policies {
         c.iam.detach_role_policy().role_name(name).policy_arn(arn).send().await.map_err(|e| AwsError::from_sdk("iam:DetachRolePolicy", name, e))?;
     }
-    let (set, unset) = super::tag_delta(&want.tags, &have.tags);
-    if !unset.is_empty() {
-        c.iam.untag_role().role_name(name).set_tag_keys(Some(unset)).send().await.map_err(|e| AwsError::from_sdk("iam:UntagRole", name, e))?;
-    }
-    if !set.is_empty() {
-        c.iam.tag_role().role_name(name).set_tags(Some(sdk_tags(&set))).send().await.map_err(|e| AwsError::from_sdk("iam:TagRole", name, e))?;
-    }
-    Ok(())
+    super::retag(
+        &want.tags,
+        &have.tags,
+        |keys| async move {
+            c.iam
+                .untag_role()
+                .role_name(name)
+                .set_tag_keys(Some(keys))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| AwsError::from_sdk("iam:UntagRole", name, e))
+        },
+        |set| async move {
+            c.iam
+                .tag_role()
+                .role_name(name)
+                .set_tags(Some(sdk_tags(&set)))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| AwsError::from_sdk("iam:TagRole", name, e))
+        },
+    )
+    .await
 }
 
 pub async fn delete(c: &Clients, have: &Role) -> Result<(), AwsError> {

@@ -327,10 +327,33 @@ where
 }
 
 /// Tags to set (new or changed) and keys to remove.
-pub fn tag_delta(want: &crate::resource::Tags, have: &crate::resource::Tags) -> (crate::resource::Tags, Vec<String>) {
+fn tag_delta(want: &crate::resource::Tags, have: &crate::resource::Tags) -> (crate::resource::Tags, Vec<String>) {
     let set = want.iter().filter(|(k, v)| have.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect();
     let unset = have.keys().filter(|k| !want.contains_key(*k)).cloned().collect();
     (set, unset)
+}
+
+/// Brings a resource's tags from `have` to `want` with the service's own calls: `untag`
+/// with the keys to remove, then `tag` with the new or changed values; neither is called
+/// when it has nothing to do.
+pub async fn retag<U, T>(
+    want: &crate::resource::Tags,
+    have: &crate::resource::Tags,
+    untag: impl FnOnce(Vec<String>) -> U,
+    tag: impl FnOnce(crate::resource::Tags) -> T,
+) -> Result<(), AwsError>
+where
+    U: std::future::Future<Output = Result<(), AwsError>>,
+    T: std::future::Future<Output = Result<(), AwsError>>,
+{
+    let (set, unset) = tag_delta(want, have);
+    if !unset.is_empty() {
+        untag(unset).await?;
+    }
+    if !set.is_empty() {
+        tag(set).await?;
+    }
+    Ok(())
 }
 
 pub fn tags_from<I: IntoIterator<Item = (String, String)>>(it: I) -> crate::resource::Tags {

@@ -197,29 +197,34 @@ pub async fn update(c: &Clients, want: &Parameter, have: &Parameter) -> Result<(
             .await
             .map_err(|e| scrub(AwsError::from_sdk("ssm:PutParameter", &want.name, e), want))?;
     }
-    let (set, unset) = super::tag_delta(&want.tags, &have.tags);
-    if !unset.is_empty() {
-        c.ssm
-            .remove_tags_from_resource()
-            .resource_type(ResourceTypeForTagging::Parameter)
-            .resource_id(&want.name)
-            .set_tag_keys(Some(unset))
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("ssm:RemoveTagsFromResource", &want.name, e))?;
-    }
-    if !set.is_empty() {
-        let tags = set.iter().filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok()).collect();
-        c.ssm
-            .add_tags_to_resource()
-            .resource_type(ResourceTypeForTagging::Parameter)
-            .resource_id(&want.name)
-            .set_tags(Some(tags))
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("ssm:AddTagsToResource", &want.name, e))?;
-    }
-    Ok(())
+    super::retag(
+        &want.tags,
+        &have.tags,
+        |keys| async move {
+            c.ssm
+                .remove_tags_from_resource()
+                .resource_type(ResourceTypeForTagging::Parameter)
+                .resource_id(&want.name)
+                .set_tag_keys(Some(keys))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| AwsError::from_sdk("ssm:RemoveTagsFromResource", &want.name, e))
+        },
+        |set| async move {
+            let tags = set.iter().filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok()).collect();
+            c.ssm
+                .add_tags_to_resource()
+                .resource_type(ResourceTypeForTagging::Parameter)
+                .resource_id(&want.name)
+                .set_tags(Some(tags))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| AwsError::from_sdk("ssm:AddTagsToResource", &want.name, e))
+        },
+    )
+    .await
 }
 
 pub async fn delete(c: &Clients, name: &str) -> Result<(), AwsError> {
