@@ -305,9 +305,12 @@ pub fn resolve(
 /// secrets of the action's variables). cbctl adds them to the roles it generates; for an
 /// existing project or a `role.arn`, it says what the role must allow.
 fn ungranted_pipeline_needs(file: &ProjectFile, extras: &BTreeMap<String, crate::desired_pipeline::ProjectExtras>) -> Vec<String> {
-    let generated = |project: &str| file.projects.iter().any(|(k, spec)| k.get_ref() == project && spec.role.is_none());
     let mut out = Vec::new();
-    for (project, x) in extras.iter().filter(|(p, _)| !generated(p)) {
+    for (project, x) in extras {
+        let declared = file.projects.iter().find(|(k, _)| k.get_ref() == project).map(|(_, spec)| spec);
+        if declared.is_some_and(|spec| spec.role.is_none()) {
+            continue; // its generated role already carries these grants
+        }
         let mut needs = Vec::new();
         let read = policy::sorted(&x.artifact_read);
         let write = policy::sorted(&x.artifact_write);
@@ -326,7 +329,7 @@ fn ungranted_pipeline_needs(file: &ProjectFile, extras: &BTreeMap<String, crate:
         if needs.is_empty() {
             continue;
         }
-        let whose = if file.projects.keys().any(|k| k.get_ref() == project) { "is given by `role.arn`" } else { "belongs to an existing project" };
+        let whose = if declared.is_some() { "is given by `role.arn`" } else { "belongs to an existing project" };
         out.push(format!(
             "project `{project}` runs in a pipeline, and its service role {whose}, which cbctl does not change: make sure it allows {} (`cbctl permissions --role project.{project}` prints the policy it needs)",
             needs.join("; ")
