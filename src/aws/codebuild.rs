@@ -10,19 +10,19 @@ use aws_sdk_codebuild::types::{
 };
 use std::collections::BTreeSet;
 
-use super::{bounded, AwsError, Clients};
-use crate::resource::{is_git_source, EnvVar, Project, Resource, Tags, STACK_TAG};
+use super::Clients;
+use crate::engine::adapter::{bounded, Facts, Found, Scope};
+use crate::engine::AwsError;
+use crate::model::names::STACK_TAG;
+use crate::model::project::is_git_source;
+use crate::model::{EnvVar, Project, Resource, Tags};
 
 const CONCURRENCY: usize = 4;
 
-pub struct CodeBuildView {
-    /// Declared and owned projects.
-    pub resources: Vec<Resource>,
-    /// Every project in the region (pipelines may run projects the file does not declare).
-    pub existing: BTreeSet<String>,
-}
-
-pub async fn observe(c: &Clients, stack: &str, declared: &[String]) -> Result<CodeBuildView, AwsError> {
+/// Declared and owned projects; every project in the region as facts (pipelines may run
+/// projects the file does not declare).
+pub async fn observe(c: &Clients, scope: Scope<'_>) -> Result<Found, AwsError> {
+    let (stack, declared) = (scope.stack, scope.declared);
     let mut names = Vec::new();
     let mut pages = c.codebuild.list_projects().into_paginator().send();
     while let Some(page) = pages.next().await {
@@ -46,7 +46,7 @@ pub async fn observe(c: &Clients, stack: &str, declared: &[String]) -> Result<Co
             }
         }
     }
-    Ok(CodeBuildView { resources: out, existing })
+    Ok(Found { resources: out, facts: Facts { projects: existing, ..Default::default() } })
 }
 
 fn from_sdk(p: &aws_sdk_codebuild::types::Project) -> Project {
@@ -89,7 +89,7 @@ fn from_sdk(p: &aws_sdk_codebuild::types::Project) -> Project {
 }
 
 fn build_err(op: &str, name: &str, e: aws_sdk_codebuild::error::BuildError) -> AwsError {
-    AwsError { operation: op.into(), resource: name.into(), code: "InvalidRequest".into(), message: e.to_string(), hint: None }
+    AwsError::invalid(op, name, e)
 }
 
 struct Parts {
@@ -196,7 +196,8 @@ pub async fn update(c: &Clients, p: &Project, have: &Project) -> Result<(), AwsE
     .await
 }
 
-pub async fn delete(c: &Clients, name: &str) -> Result<(), AwsError> {
+pub async fn delete(c: &Clients, have: &Project) -> Result<(), AwsError> {
+    let name = &have.name;
     c.codebuild.delete_project().name(name).send().await.map_err(|e| AwsError::from_sdk("codebuild:DeleteProject", name, e))?;
     Ok(())
 }

@@ -7,22 +7,17 @@
 
 use std::collections::BTreeSet;
 
-use super::{bounded, tags_from, AwsError, Clients};
-use crate::desired::Target;
-use crate::resource::{Repository, Resource, Tags, STACK_TAG};
+use super::{tags_from, Clients};
+use crate::engine::adapter::{bounded, Facts, Found, Scope};
+use crate::engine::AwsError;
+use crate::model::names::{repository_arn as arn, STACK_TAG};
+use crate::model::{Repository, Resource, Tags};
 
 const CONCURRENCY: usize = 8;
 
-pub struct CodeCommitView {
-    pub resources: Vec<Resource>,
-    pub existing: BTreeSet<String>,
-}
-
-pub fn arn(t: &Target, name: &str) -> String {
-    format!("arn:{}:codecommit:{}:{}:{name}", t.partition, t.region, t.account)
-}
-
-pub async fn observe(c: &Clients, t: &Target, stack: &str, declared: &[String]) -> Result<CodeCommitView, AwsError> {
+/// Declared-and-existing and owned repositories; every repository of the region as facts.
+pub async fn observe(c: &Clients, scope: Scope<'_>) -> Result<Found, AwsError> {
+    let (t, stack, declared) = (scope.target, scope.stack, scope.declared);
     let mut names = Vec::new();
     let mut pages = c.codecommit.list_repositories().into_paginator().send();
     while let Some(page) = pages.next().await {
@@ -72,7 +67,7 @@ pub async fn observe(c: &Clients, t: &Target, stack: &str, declared: &[String]) 
         .into_iter()
         .map(|(name, tags)| Resource::Repository(Repository { description: descriptions.remove(&name).flatten(), name, tags }))
         .collect();
-    Ok(CodeCommitView { resources, existing })
+    Ok(Found { resources, facts: Facts { repositories: existing, ..Default::default() } })
 }
 
 pub async fn create(c: &Clients, r: &Repository) -> Result<(), AwsError> {
@@ -87,7 +82,8 @@ pub async fn create(c: &Clients, r: &Repository) -> Result<(), AwsError> {
     Ok(())
 }
 
-pub async fn update(c: &Clients, t: &Target, want: &Repository, have: &Repository) -> Result<(), AwsError> {
+pub async fn update(c: &Clients, want: &Repository, have: &Repository) -> Result<(), AwsError> {
+    let t = c.target();
     if want.description != have.description {
         c.codecommit
             .update_repository_description()
@@ -125,7 +121,8 @@ pub async fn update(c: &Clients, t: &Target, want: &Repository, have: &Repositor
     .await
 }
 
-pub async fn delete(c: &Clients, name: &str) -> Result<(), AwsError> {
+pub async fn delete(c: &Clients, have: &Repository) -> Result<(), AwsError> {
+    let name = &have.name;
     c.codecommit.delete_repository().repository_name(name).send().await.map_err(|e| AwsError::from_sdk("codecommit:DeleteRepository", name, e))?;
     Ok(())
 }

@@ -14,17 +14,17 @@ use aws_sdk_codepipeline::types::{
     StageDeclaration, Tag,
 };
 
-use super::{bounded, AwsError, Clients};
-use crate::desired::Target;
-use crate::resource::{GitFilter, Pipeline, PipelineAction, PipelineStage, PipelineTrigger, PipelineVariable, Resource, Tags, STACK_TAG};
+use super::Clients;
+use crate::engine::adapter::{bounded, Found, Scope};
+use crate::engine::AwsError;
+use crate::model::names::{pipeline_arn as arn, STACK_TAG};
+use crate::model::pipeline::canonical_env_vars;
+use crate::model::{GitFilter, Pipeline, PipelineAction, PipelineStage, PipelineTrigger, PipelineVariable, Resource, Tags};
 
 const CONCURRENCY: usize = 8;
 
-pub fn arn(t: &Target, name: &str) -> String {
-    crate::desired_pipeline::pipeline_arn(t, name)
-}
-
-pub async fn observe(c: &Clients, t: &Target, stack: &str, declared: &[String]) -> Result<Vec<Resource>, AwsError> {
+pub async fn observe(c: &Clients, scope: Scope<'_>) -> Result<Found, AwsError> {
+    let (t, stack, declared) = (scope.target, scope.stack, scope.declared);
     let mut names = Vec::new();
     let mut pages = c.codepipeline.list_pipelines().into_paginator().send();
     while let Some(page) = pages.next().await {
@@ -56,7 +56,7 @@ pub async fn observe(c: &Clients, t: &Target, stack: &str, declared: &[String]) 
             out.push(Resource::Pipeline(p));
         }
     }
-    Ok(out)
+    Ok(Found { resources: out, ..Default::default() })
 }
 
 fn filter_from_sdk(
@@ -99,7 +99,7 @@ fn from_sdk(p: &PipelineDeclaration, tags: Tags) -> Pipeline {
                             .map(|c| {
                                 c.iter()
                                     .map(|(k, v)| {
-                                        let v = if k == "EnvironmentVariables" { crate::desired_pipeline::canonical_env_vars(v) } else { v.clone() };
+                                        let v = if k == "EnvironmentVariables" { canonical_env_vars(v) } else { v.clone() };
                                         (k.clone(), v)
                                     })
                                     .collect()
@@ -151,7 +151,7 @@ fn from_sdk(p: &PipelineDeclaration, tags: Tags) -> Pipeline {
 }
 
 fn invalid(name: &str, e: impl std::fmt::Display) -> AwsError {
-    AwsError { operation: "codepipeline".into(), resource: name.into(), code: "InvalidRequest".into(), message: e.to_string(), hint: None }
+    AwsError::invalid("codepipeline", name, e)
 }
 
 fn declaration(p: &Pipeline) -> Result<PipelineDeclaration, AwsError> {
@@ -274,7 +274,8 @@ pub async fn create(c: &Clients, p: &Pipeline) -> Result<(), AwsError> {
     .await
 }
 
-pub async fn update(c: &Clients, t: &Target, want: &Pipeline, have: &Pipeline) -> Result<(), AwsError> {
+pub async fn update(c: &Clients, want: &Pipeline, have: &Pipeline) -> Result<(), AwsError> {
+    let t = c.target();
     let mut a = want.clone();
     let mut b = have.clone();
     a.tags.clear();
@@ -323,7 +324,8 @@ pub async fn update(c: &Clients, t: &Target, want: &Pipeline, have: &Pipeline) -
     .await
 }
 
-pub async fn delete(c: &Clients, name: &str) -> Result<(), AwsError> {
+pub async fn delete(c: &Clients, have: &Pipeline) -> Result<(), AwsError> {
+    let name = &have.name;
     c.codepipeline.delete_pipeline().name(name).send().await.map_err(|e| AwsError::from_sdk("codepipeline:DeletePipeline", name, e))?;
     Ok(())
 }

@@ -7,10 +7,14 @@ use std::collections::BTreeSet;
 
 use aws_sdk_eventbridge::types::{RuleState, Tag, Target as SdkTarget};
 
-use super::{bounded, AwsError, Clients};
-use crate::resource::{Resource, Rule, Tags, RULE_TARGET_ID, STACK_TAG};
+use super::Clients;
+use crate::engine::adapter::{bounded, Found, Scope};
+use crate::engine::AwsError;
+use crate::model::names::{RULE_TARGET_ID, STACK_TAG};
+use crate::model::{Resource, Rule, Tags};
 
-pub async fn observe(c: &Clients, stack: &str, declared: &[String]) -> Result<Vec<Resource>, AwsError> {
+pub async fn observe(c: &Clients, scope: Scope<'_>) -> Result<Found, AwsError> {
+    let (stack, declared) = (scope.stack, scope.declared);
     let mut names: BTreeSet<String> = declared.iter().cloned().collect();
     let mut token = None;
     loop {
@@ -39,7 +43,7 @@ pub async fn observe(c: &Clients, stack: &str, declared: &[String]) -> Result<Ve
             out.push(Resource::Rule(rule));
         }
     }
-    Ok(out)
+    Ok(Found { resources: out, ..Default::default() })
 }
 
 async fn read_rule(c: &Clients, stack: &str, name: String, declared: bool) -> Result<Option<Rule>, AwsError> {
@@ -167,7 +171,8 @@ async fn rule_arn(c: &Clients, name: &str) -> Result<String, AwsError> {
 }
 
 /// Removes the rule's targets (EventBridge refuses to delete a rule that has any), then the rule.
-pub async fn delete(c: &Clients, name: &str) -> Result<(), AwsError> {
+pub async fn delete(c: &Clients, have: &Rule) -> Result<(), AwsError> {
+    let name = &have.name;
     let targets = match c.events.list_targets_by_rule().rule(name).send().await {
         Ok(t) => t,
         Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => return Ok(()),

@@ -4,21 +4,25 @@
 //! each declared role name (role names are account-wide, so a look-alike at another path
 //! is found and reported as a conflict). Owned roles then cost three reads each:
 //! ListRolePolicies, GetRolePolicy (the `cbctl` policy) and ListAttachedRolePolicies, all
-//! concurrent. IAM returns documents URL-encoded; `policy::parse_document` decodes them.
+//! concurrent. IAM returns documents URL-encoded; `parse_document` decodes them.
 
 use std::collections::BTreeSet;
 
 use aws_sdk_iam::types::Tag;
 
-use super::{bounded, tags_from, AwsError, Clients};
-use crate::policy;
-use crate::resource::{Resource, Role, Tags, INLINE_POLICY, STACK_TAG};
+use super::{tags_from, Clients};
+use crate::engine::adapter::{bounded, Found, Scope};
+use crate::engine::AwsError;
+use crate::model::document::parse_document;
+use crate::model::names::{role_path, INLINE_POLICY, STACK_TAG};
+use crate::model::{Resource, Role, Tags};
 
 const CONCURRENCY: usize = 8;
 
-pub async fn observe(c: &Clients, stack: &str, declared: &[String]) -> Result<Vec<Resource>, AwsError> {
-    let mut names: BTreeSet<String> = declared.iter().cloned().collect();
-    let mut pages = c.iam.list_roles().path_prefix(crate::desired::role_path(stack)).into_paginator().send();
+pub async fn observe(c: &Clients, scope: Scope<'_>) -> Result<Found, AwsError> {
+    let stack = scope.stack;
+    let mut names: BTreeSet<String> = scope.declared.iter().cloned().collect();
+    let mut pages = c.iam.list_roles().path_prefix(role_path(stack)).into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| AwsError::from_sdk("iam:ListRoles", stack, e))?;
         names.extend(page.roles().iter().map(|r| r.role_name().to_string()));
@@ -31,7 +35,7 @@ pub async fn observe(c: &Clients, stack: &str, declared: &[String]) -> Result<Ve
             out.push(Resource::Role(role));
         }
     }
-    Ok(out)
+    Ok(Found { resources: out, ..Default::default() })
 }
 
 async fn read_role(c: &Clients, stack: &str, name: String) -> Result<Option<Role>, AwsError> {
@@ -46,7 +50,7 @@ async fn read_role(c: &Clients, stack: &str, name: String) -> Result<Option<Role
         name: name.clone(),
         path: r.path().to_string(),
         description: r.description().filter(|d| !d.is_empty()).map(str::to_string),
-        trust_policy: r.assume_role_policy_document().and_then(policy::parse_document).unwrap_or_default(),
+        trust_policy: r.assume_role_policy_document().and_then(parse_document).unwrap_or_default(),
         policy: None,
         other_inline_policies: vec![],
         attached_policies: vec![],
@@ -71,7 +75,7 @@ async fn read_role(c: &Clients, stack: &str, name: String) -> Result<Option<Role
                 .send()
                 .await
                 .map_err(|e| AwsError::from_sdk("iam:GetRolePolicy", &name, e))?;
-            role.policy = policy::parse_document(doc.policy_document()).or(Some(serde_json::Value::Null));
+            role.policy = parse_document(doc.policy_document()).or(Some(serde_json::Value::Null));
         } else {
             role.other_inline_policies.push(p.clone());
         }

@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use super::{bounded, AwsError, Clients};
+use super::Clients;
+use crate::engine::adapter::bounded;
+use crate::engine::AwsError;
 
 pub async fn resolve_aliases(c: &Clients, aliases: Vec<String>) -> Result<BTreeMap<String, String>, AwsError> {
     let reads = aliases.into_iter().map(|alias| async move {

@@ -1,22 +1,24 @@
-//! The AWS side: one adapter module per service, each translating between SDK types and
-//! cbctl's own resource types. Nothing outside `aws` sees an SDK type.
+//! The fourth layer, the AWS side: one adapter module per service, each translating
+//! between SDK types and cbctl's own model types, and implementing the engine's
+//! `Adapter` for its kinds. Nothing outside `aws` sees an SDK type, and `Clients` keeps
+//! its SDK clients private.
 //!
 //! Every client shares one interceptor that counts the HTTP requests sent (so the number of
 //! API calls a plan makes is something we measure, not guess) and, with `-v`, names each
 //! call on stderr: service and operation only, never parameters, so no secret can leak.
 
-pub mod codebuild;
-pub mod codecommit;
-pub mod codepipeline;
-pub mod events;
-pub mod iam;
-pub mod kms;
-pub mod s3;
-pub mod ssm;
+mod codebuild;
+mod codecommit;
+mod codepipeline;
+mod error;
+mod events;
+mod iam;
+mod kms;
+mod logs;
+mod s3;
+mod ssm;
 
 use std::collections::BTreeMap;
-use std::error::Error as StdError;
-use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -29,7 +31,9 @@ use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 
-use crate::desired::Target;
+use crate::engine::adapter::{mismatch, Adapter, Backend, BoxFuture, Found, Scope};
+use crate::engine::AwsError;
+use crate::model::{Kind, Resource, Tags, Target};
 
 /// Counts requests per operation; shared by all clients of one run.
 #[derive(Debug, Default, Clone)]
@@ -83,23 +87,26 @@ impl Intercept for CallLog {
 }
 
 /// All service clients of one run, configured from the standard AWS config chain
-/// (env, profiles, SSO, IMDS; `AWS_ENDPOINT_URL[_<SERVICE>]` honoured by aws-config).
+/// (env, profiles, SSO, IMDS; `AWS_ENDPOINT_URL[_<SERVICE>]` honoured by aws-config),
+/// and the account they reach.
 #[derive(Clone)]
 pub struct Clients {
-    pub iam: aws_sdk_iam::Client,
-    pub kms: aws_sdk_kms::Client,
-    pub ssm: aws_sdk_ssm::Client,
-    pub codebuild: aws_sdk_codebuild::Client,
-    pub codecommit: aws_sdk_codecommit::Client,
-    pub sts: aws_sdk_sts::Client,
-    pub codepipeline: aws_sdk_codepipeline::Client,
-    pub codeconnections: aws_sdk_codeconnections::Client,
-    pub events: aws_sdk_eventbridge::Client,
-    pub s3: aws_sdk_s3::Client,
-    pub calls: CallLog,
-    pub region: String,
+    iam: aws_sdk_iam::Client,
+    kms: aws_sdk_kms::Client,
+    ssm: aws_sdk_ssm::Client,
+    codebuild: aws_sdk_codebuild::Client,
+    codecommit: aws_sdk_codecommit::Client,
+    codepipeline: aws_sdk_codepipeline::Client,
+    codeconnections: aws_sdk_codeconnections::Client,
+    events: aws_sdk_eventbridge::Client,
+    logs: aws_sdk_cloudwatchlogs::Client,
+    s3: aws_sdk_s3::Client,
+    calls: CallLog,
+    target: Target,
     /// How long to wait for a new IAM role to become usable.
-    pub propagation_limit: std::time::Duration,
+    propagation_limit: std::time::Duration,
+    /// Says something about a resource being worked on (e.g. waiting for IAM).
+    notice: fn(&str, &str),
 }
 
 pub struct Options {
@@ -109,25 +116,14 @@ pub struct Options {
     /// Attempts per call for throttling and 5xx (the SDK's standard retry strategy).
     pub max_attempts: u32,
     pub propagation_limit: std::time::Duration,
+    pub notice: fn(&str, &str),
 }
 
 impl Clients {
-    pub async fn new(opts: Options) -> Result<Clients, AwsError> {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            // Throttling and 5xx are retried by the SDK's standard strategy with
-            // exponential backoff and jitter.
-            .retry_config(RetryConfig::standard().with_max_attempts(opts.max_attempts.max(1)));
-        if let Some(r) = opts.region {
-            loader = loader.region(aws_config::Region::new(r));
-        }
-        let named = opts.profile.clone().or_else(|| std::env::var("AWS_PROFILE").ok()).filter(|p| !p.is_empty() && p != "default");
-        if let Some(name) = named {
-            check_profile(&name).await?;
-        }
-        if let Some(p) = opts.profile {
-            loader = loader.profile_name(p);
-        }
-        let config = loader.load().await;
+    /// Loads the configuration, builds every client and asks STS which account they
+    /// reach (one call).
+    pub async fn connect(opts: Options) -> Result<Clients, AwsError> {
+        let config = load_config(&opts).await?;
         let region = config.region().map(|r| r.to_string()).ok_or_else(|| AwsError {
             operation: "configuration".into(),
             resource: String::new(),
@@ -142,37 +138,64 @@ impl Clients {
                 $krate::Client::from_conf(c)
             }};
         }
+        let sts: aws_sdk_sts::Client = client!(aws_sdk_sts);
+        let target = caller(&sts, region).await?;
         Ok(Clients {
             iam: client!(aws_sdk_iam),
             kms: client!(aws_sdk_kms),
             ssm: client!(aws_sdk_ssm),
             codebuild: client!(aws_sdk_codebuild),
             codecommit: client!(aws_sdk_codecommit),
-            sts: client!(aws_sdk_sts),
             codepipeline: client!(aws_sdk_codepipeline),
             codeconnections: client!(aws_sdk_codeconnections),
             events: client!(aws_sdk_eventbridge),
+            logs: client!(aws_sdk_cloudwatchlogs),
             // A custom endpoint (an emulator, a VPC endpoint by IP) cannot resolve
             // virtual-hosted bucket names; real AWS keeps virtual-hosted addressing.
             s3: aws_sdk_s3::Client::from_conf(
                 aws_sdk_s3::config::Builder::from(&config).interceptor(calls.clone()).force_path_style(config.endpoint_url().is_some()).build(),
             ),
             calls,
-            region,
+            target,
             propagation_limit: opts.propagation_limit,
+            notice: opts.notice,
         })
     }
 
-    /// Account and partition of the caller (one STS call).
-    pub async fn target(&self) -> Result<Target, AwsError> {
-        let who = self.sts.get_caller_identity().send().await.map_err(|e| AwsError::from_sdk("sts:GetCallerIdentity", "", e))?;
-        let arn = who.arn().unwrap_or("arn:aws:");
-        Ok(Target {
-            account: who.account().unwrap_or_default().to_string(),
-            region: self.region.clone(),
-            partition: arn.split(':').nth(1).unwrap_or("aws").to_string(),
-        })
+    /// The account, region and partition these clients reach.
+    pub fn target(&self) -> &Target {
+        &self.target
     }
+
+    /// The requests sent so far.
+    pub fn calls(&self) -> &CallLog {
+        &self.calls
+    }
+}
+
+async fn load_config(opts: &Options) -> Result<aws_config::SdkConfig, AwsError> {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        // Throttling and 5xx are retried by the SDK's standard strategy with
+        // exponential backoff and jitter.
+        .retry_config(RetryConfig::standard().with_max_attempts(opts.max_attempts.max(1)));
+    if let Some(r) = &opts.region {
+        loader = loader.region(aws_config::Region::new(r.clone()));
+    }
+    let named = opts.profile.clone().or_else(|| std::env::var("AWS_PROFILE").ok()).filter(|p| !p.is_empty() && p != "default");
+    if let Some(name) = named {
+        check_profile(&name).await?;
+    }
+    if let Some(p) = &opts.profile {
+        loader = loader.profile_name(p);
+    }
+    Ok(loader.load().await)
+}
+
+/// Account and partition of the caller (one STS call).
+async fn caller(sts: &aws_sdk_sts::Client, region: String) -> Result<Target, AwsError> {
+    let who = sts.get_caller_identity().send().await.map_err(|e| AwsError::from_sdk("sts:GetCallerIdentity", "", e))?;
+    let arn = who.arn().unwrap_or("arn:aws:");
+    Ok(Target { account: who.account().unwrap_or_default().to_string(), region, partition: arn.split(':').nth(1).unwrap_or("aws").to_string() })
 }
 
 /// A profile named with --profile or AWS_PROFILE must exist: otherwise a typo shows up
@@ -193,89 +216,6 @@ async fn check_profile(name: &str) -> Result<(), AwsError> {
         // Unreadable or malformed files are the SDK's to report when it loads them.
         _ => Ok(()),
     }
-}
-
-/// An AWS failure in words a user can act on: the operation, the resource, AWS's own
-/// code and message, and a hint when there is an obvious next step.
-#[derive(Debug, Clone)]
-pub struct AwsError {
-    pub operation: String,
-    pub resource: String,
-    pub code: String,
-    pub message: String,
-    pub hint: Option<String>,
-}
-
-impl fmt::Display for AwsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.operation)?;
-        if !self.resource.is_empty() {
-            write!(f, " on {}", self.resource)?;
-        }
-        write!(f, " failed: {}", self.message)?;
-        if !self.code.is_empty() {
-            write!(f, " ({})", self.code)?;
-        }
-        if let Some(h) = &self.hint {
-            write!(f, "\n  hint: {h}")?;
-        }
-        Ok(())
-    }
-}
-
-impl AwsError {
-    /// Builds from any SDK error without dumping its debug form: the service's error code
-    /// and message when there is one, else the transport failure's own chain of causes.
-    pub fn from_sdk<E, R>(operation: &str, resource: &str, err: aws_smithy_runtime_api::client::result::SdkError<E, R>) -> AwsError
-    where
-        E: aws_smithy_types::error::metadata::ProvideErrorMetadata + StdError + 'static,
-        R: fmt::Debug,
-    {
-        use aws_smithy_runtime_api::client::result::SdkError;
-        let (code, message) = match &err {
-            SdkError::ServiceError(se) => {
-                let e = se.err();
-                (e.code().unwrap_or("").to_string(), e.message().map(str::to_string).unwrap_or_else(|| e.to_string()))
-            }
-            other => {
-                let mut msg = other.to_string();
-                let mut src = other.source();
-                while let Some(s) = src {
-                    msg = format!("{msg}: {s}");
-                    src = s.source();
-                }
-                (String::new(), msg)
-            }
-        };
-        let hint = hint_for(&code, &message);
-        AwsError { operation: operation.into(), resource: resource.into(), code, message, hint }
-    }
-
-    pub fn code_is(&self, codes: &[&str]) -> bool {
-        codes.contains(&self.code.as_str())
-    }
-}
-
-fn hint_for(code: &str, message: &str) -> Option<String> {
-    if code == "AccessDenied" || code == "AccessDeniedException" || code == "UnauthorizedOperation" {
-        return Some("the identity running cbctl lacks this permission; see the README's \"Permissions\" section".into());
-    }
-    if message.contains("sts:AssumeRole") {
-        return Some("a new IAM role can take a few seconds to be usable; run apply again".into());
-    }
-    if code.contains("Throttl") || code == "TooManyRequestsException" {
-        return Some("AWS is throttling requests; wait a minute and run again".into());
-    }
-    // The SDK's own failure to find credentials: no service answered, so no code.
-    if code.is_empty() && message.contains("credential") {
-        return Some(
-            "no usable AWS credentials were found: set AWS_PROFILE (after `aws sso login` for SSO), or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY".into(),
-        );
-    }
-    if code == "ExpiredToken" || code == "ExpiredTokenException" || code == "InvalidClientTokenId" || code == "UnrecognizedClientException" {
-        return Some("the AWS credentials are missing, expired or invalid; refresh them (aws sso login, env vars, profile)".into());
-    }
-    None
 }
 
 /// IAM is eventually consistent: CodeBuild and CodePipeline reject a role for a few
@@ -299,7 +239,7 @@ where
         match call().await {
             Err(e) if propagating(&e) && start.elapsed() < c.propagation_limit => {
                 if !said {
-                    crate::progress::notice(address, "waiting for IAM role to propagate...");
+                    (c.notice)(address, "waiting for IAM role to propagate...");
                     said = true;
                 }
                 tokio::time::sleep(delay + jitter(delay)).await;
@@ -317,17 +257,8 @@ fn jitter(d: std::time::Duration) -> std::time::Duration {
     d.mul_f64((seed % 1000) as f64 / 2000.0)
 }
 
-/// Runs futures with at most `limit` in flight, keeping input order.
-pub async fn bounded<T, F>(futures: Vec<F>, limit: usize) -> Vec<T>
-where
-    F: std::future::Future<Output = T>,
-{
-    use futures::stream::StreamExt;
-    futures::stream::iter(futures).buffered(limit).collect().await
-}
-
 /// Tags to set (new or changed) and keys to remove.
-fn tag_delta(want: &crate::resource::Tags, have: &crate::resource::Tags) -> (crate::resource::Tags, Vec<String>) {
+fn tag_delta(want: &Tags, have: &Tags) -> (Tags, Vec<String>) {
     let set = want.iter().filter(|(k, v)| have.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect();
     let unset = have.keys().filter(|k| !want.contains_key(*k)).cloned().collect();
     (set, unset)
@@ -336,12 +267,7 @@ fn tag_delta(want: &crate::resource::Tags, have: &crate::resource::Tags) -> (cra
 /// Brings a resource's tags from `have` to `want` with the service's own calls: `untag`
 /// with the keys to remove, then `tag` with the new or changed values; neither is called
 /// when it has nothing to do.
-pub async fn retag<U, T>(
-    want: &crate::resource::Tags,
-    have: &crate::resource::Tags,
-    untag: impl FnOnce(Vec<String>) -> U,
-    tag: impl FnOnce(crate::resource::Tags) -> T,
-) -> Result<(), AwsError>
+pub async fn retag<U, T>(want: &Tags, have: &Tags, untag: impl FnOnce(Vec<String>) -> U, tag: impl FnOnce(Tags) -> T) -> Result<(), AwsError>
 where
     U: std::future::Future<Output = Result<(), AwsError>>,
     T: std::future::Future<Output = Result<(), AwsError>>,
@@ -356,6 +282,83 @@ where
     Ok(())
 }
 
-pub fn tags_from<I: IntoIterator<Item = (String, String)>>(it: I) -> crate::resource::Tags {
+pub fn tags_from<I: IntoIterator<Item = (String, String)>>(it: I) -> Tags {
     it.into_iter().collect()
+}
+
+/// The adapter of one kind: its module's `observe(c, scope)`, `create(c, &T)`,
+/// `update(c, &T, &T)` and `delete(c, &T)` on the kind's model type.
+macro_rules! adapter {
+    ($module:ident::$adapter:ident for $variant:ident) => {
+        struct $adapter<'a>(&'a Clients);
+
+        impl Adapter for $adapter<'_> {
+            fn observe<'a>(&'a self, scope: Scope<'a>) -> BoxFuture<'a, Result<Found, AwsError>> {
+                Box::pin($module::observe(self.0, scope))
+            }
+            fn create<'a>(&'a self, want: &'a Resource) -> BoxFuture<'a, Result<(), AwsError>> {
+                Box::pin(async move {
+                    match want {
+                        Resource::$variant(w) => $module::create(self.0, w).await,
+                        other => Err(mismatch(Kind::$variant, other)),
+                    }
+                })
+            }
+            fn update<'a>(&'a self, want: &'a Resource, have: &'a Resource) -> BoxFuture<'a, Result<(), AwsError>> {
+                Box::pin(async move {
+                    match (want, have) {
+                        (Resource::$variant(w), Resource::$variant(h)) => $module::update(self.0, w, h).await,
+                        (other, _) => Err(mismatch(Kind::$variant, other)),
+                    }
+                })
+            }
+            fn delete<'a>(&'a self, have: &'a Resource) -> BoxFuture<'a, Result<(), AwsError>> {
+                Box::pin(async move {
+                    match have {
+                        Resource::$variant(h) => $module::delete(self.0, h).await,
+                        other => Err(mismatch(Kind::$variant, other)),
+                    }
+                })
+            }
+        }
+    };
+}
+
+adapter!(iam::Roles for Role);
+adapter!(ssm::Parameters for Parameter);
+adapter!(codecommit::Repositories for Repository);
+adapter!(s3::Buckets for Bucket);
+adapter!(codebuild::Projects for Project);
+adapter!(codepipeline::Pipelines for Pipeline);
+adapter!(events::Rules for Rule);
+adapter!(logs::LogGroups for LogGroup);
+
+impl Backend for Clients {
+    fn adapter(&self, kind: Kind) -> Box<dyn Adapter + '_> {
+        match kind {
+            Kind::Role => Box::new(Roles(self)),
+            Kind::Parameter => Box::new(Parameters(self)),
+            Kind::Repository => Box::new(Repositories(self)),
+            Kind::Bucket => Box::new(Buckets(self)),
+            Kind::Project => Box::new(Projects(self)),
+            Kind::Pipeline => Box::new(Pipelines(self)),
+            Kind::Rule => Box::new(Rules(self)),
+            Kind::LogGroup => Box::new(LogGroups(self)),
+        }
+    }
+    fn connection_statuses(&self, arns: Vec<String>) -> BoxFuture<'_, Result<BTreeMap<String, String>, AwsError>> {
+        Box::pin(codepipeline::connection_statuses(self, arns))
+    }
+    fn key_arns(&self, aliases: Vec<String>) -> BoxFuture<'_, Result<BTreeMap<String, String>, AwsError>> {
+        Box::pin(kms::resolve_aliases(self, aliases))
+    }
+    fn put_if_absent<'a>(&'a self, name: &'a str, value: &'a str, description: &'a str) -> BoxFuture<'a, Result<bool, AwsError>> {
+        Box::pin(ssm::create_if_absent(self, name, value, description))
+    }
+    fn read_parameter<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Option<String>, AwsError>> {
+        Box::pin(ssm::get_value(self, name))
+    }
+    fn delete_parameter<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<(), AwsError>> {
+        Box::pin(ssm::delete_named(self, name))
+    }
 }

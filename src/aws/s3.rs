@@ -14,16 +14,12 @@ use aws_sdk_s3::types::{
     VersioningConfiguration,
 };
 
-use super::{bounded, AwsError, Clients};
-use crate::desired::Target;
-use crate::policy;
-use crate::resource::{Bucket, Resource, Tags, STACK_TAG};
-
-pub struct S3View {
-    pub resources: Vec<Resource>,
-    /// The named (not owned) buckets that exist.
-    pub existing: BTreeSet<String>,
-}
+use super::Clients;
+use crate::engine::adapter::{bounded, Facts, Found, Scope};
+use crate::engine::AwsError;
+use crate::model::document::parse_document;
+use crate::model::names::{artifact_bucket_prefix, STACK_TAG};
+use crate::model::{Bucket, Resource, Tags};
 
 fn err<E, R>(op: &str, bucket: &str, e: aws_smithy_runtime_api::client::result::SdkError<E, R>) -> AwsError
 where
@@ -33,9 +29,12 @@ where
     AwsError::from_sdk(op, bucket, e)
 }
 
-pub async fn observe(c: &Clients, stack: &str, own: Option<&str>, named: &[String]) -> Result<S3View, AwsError> {
-    let prefix = format!("{}-artifacts-", stack.to_ascii_lowercase());
-    let mut candidates: BTreeSet<String> = own.iter().map(|s| s.to_string()).collect();
+/// The stack's own artifact bucket (the declared one) and any other it owns; the named
+/// buckets the file references that exist, as facts.
+pub async fn observe(c: &Clients, scope: Scope<'_>) -> Result<Found, AwsError> {
+    let (stack, named) = (scope.stack, scope.referenced);
+    let prefix = format!("{}-", artifact_bucket_prefix(stack));
+    let mut candidates: BTreeSet<String> = scope.declared.iter().cloned().collect();
     let mut pages = c.s3.list_buckets().prefix(&prefix).into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| err("s3:ListBuckets", "", e))?;
@@ -50,7 +49,7 @@ pub async fn observe(c: &Clients, stack: &str, own: Option<&str>, named: &[Strin
     }
     let heads = named.iter().map(|n| async move { (n.clone(), c.s3.head_bucket().bucket(n).send().await.is_ok()) });
     let existing = bounded(heads.collect::<Vec<_>>(), 4).await.into_iter().filter(|(_, ok)| *ok).map(|(n, _)| n).collect();
-    Ok(S3View { resources, existing })
+    Ok(Found { resources, facts: Facts { buckets: existing, ..Default::default() } })
 }
 
 async fn read_bucket(c: &Clients, stack: &str, name: String) -> Result<Option<Bucket>, AwsError> {
@@ -86,11 +85,12 @@ async fn read_bucket(c: &Clients, stack: &str, name: String) -> Result<Option<Bu
             && p.block_public_policy() == Some(true)
             && p.restrict_public_buckets() == Some(true)
     });
-    b.policy = pol.ok().and_then(|o| o.policy().and_then(policy::parse_document));
+    b.policy = pol.ok().and_then(|o| o.policy().and_then(parse_document));
     Ok(Some(b))
 }
 
-pub async fn create(c: &Clients, t: &Target, b: &Bucket) -> Result<(), AwsError> {
+pub async fn create(c: &Clients, b: &Bucket) -> Result<(), AwsError> {
+    let t = c.target();
     let mut req = c.s3.create_bucket().bucket(&b.name);
     // us-east-1 is the one region that takes no location constraint.
     if t.region != "us-east-1" {
@@ -113,7 +113,7 @@ async fn put_tags(c: &Clients, b: &Bucket) -> Result<(), AwsError> {
 }
 
 fn invalid(name: &str, e: impl std::fmt::Display) -> AwsError {
-    AwsError { operation: "s3".into(), resource: name.into(), code: "InvalidRequest".into(), message: e.to_string(), hint: None }
+    AwsError::invalid("s3", name, e)
 }
 
 /// Sets what differs from `have` (everything when `have` is None).
@@ -185,7 +185,8 @@ pub async fn update(c: &Clients, want: &Bucket, have: &Bucket) -> Result<(), Aws
 }
 
 /// Empties the bucket (every object version and delete marker), then deletes it.
-pub async fn delete(c: &Clients, name: &str) -> Result<(), AwsError> {
+pub async fn delete(c: &Clients, have: &Bucket) -> Result<(), AwsError> {
+    let name = &have.name;
     loop {
         let page = match c.s3.list_object_versions().bucket(name).send().await {
             Ok(p) => p,

@@ -10,9 +10,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_ssm::types::{ParameterStringFilter, ParameterType as SdkType, ResourceTypeForTagging, Tag};
 
-use super::{bounded, tags_from, AwsError, Clients};
-use crate::project::ParameterType;
-use crate::resource::{Parameter, ParameterValue, Resource, Sensitive, Tags, STACK_TAG};
+use super::{tags_from, Clients};
+use crate::engine::adapter::{bounded, Facts, Found, Scope};
+use crate::engine::AwsError;
+use crate::model::names::STACK_TAG;
+use crate::model::{Parameter, ParameterType, ParameterValue, Resource, Sensitive, Tags};
 
 const CONCURRENCY: usize = 8;
 
@@ -59,16 +61,11 @@ fn filter(key: &str, option: Option<&str>, values: Vec<String>) -> Result<Parame
     })
 }
 
-pub struct SsmView {
-    /// Declared-and-existing and owned parameters, with values and tags.
-    pub resources: Vec<Resource>,
-    /// Every declared or referenced parameter that exists: name → KMS key id.
-    pub existing: BTreeMap<String, Option<String>>,
-}
-
-/// `declared` are the file's parameters, `referenced` those it only reads.
-/// `with_values` false skips reading values (destroy needs none).
-pub async fn observe(c: &Clients, stack: &str, declared: &[String], referenced: &[String], with_values: bool) -> Result<SsmView, AwsError> {
+/// Declared-and-existing and owned parameters, with values and tags; and every declared
+/// or referenced parameter that exists, with its KMS key id, as facts. Values are read
+/// only `with_values` (destroy needs none).
+pub async fn observe(c: &Clients, scope: Scope<'_>) -> Result<Found, AwsError> {
+    let (stack, declared, referenced, with_values) = (scope.stack, scope.declared, scope.referenced, scope.with_values);
     let mut owned = BTreeMap::new();
     describe(c, filter(&format!("tag:{STACK_TAG}"), None, vec![stack.to_string()])?, &mut owned).await?;
     let mut named = BTreeMap::new();
@@ -138,14 +135,11 @@ pub async fn observe(c: &Clients, stack: &str, declared: &[String], referenced: 
             name,
         }));
     }
-    Ok(SsmView { resources, existing })
+    Ok(Found { resources, facts: Facts { parameters: existing, ..Default::default() } })
 }
 
 fn value_of(p: &Parameter) -> &str {
-    match &p.value {
-        ParameterValue::Plain(v) => v,
-        ParameterValue::Secret(s) => s.expose(),
-    }
+    p.value.expose()
 }
 
 /// A validation error may quote the value it rejected; a secret must not reach the user's
@@ -227,7 +221,11 @@ pub async fn update(c: &Clients, want: &Parameter, have: &Parameter) -> Result<(
     .await
 }
 
-pub async fn delete(c: &Clients, name: &str) -> Result<(), AwsError> {
+pub async fn delete(c: &Clients, have: &Parameter) -> Result<(), AwsError> {
+    delete_named(c, &have.name).await
+}
+
+pub async fn delete_named(c: &Clients, name: &str) -> Result<(), AwsError> {
     match c.ssm.delete_parameter().name(name).send().await {
         Ok(_) => Ok(()),
         Err(e) if e.as_service_error().is_some_and(|s| s.is_parameter_not_found()) => Ok(()),

@@ -394,6 +394,7 @@ fn permissions_prints_the_operator_policy_scoped_to_the_stack() {
             "CodePipeline" => "codepipeline",
             "EventBridge" => "events",
             "CodeConnections" => "codeconnections",
+            "CloudWatch Logs" => "logs",
             other => panic!("unexpected service {other}"),
         };
         // S3 and EventBridge name some IAM actions differently from their operations.

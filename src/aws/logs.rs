@@ -1,0 +1,132 @@
+//! CloudWatch Logs adapter: the log groups of projects whose logs the stack owns.
+//!
+//! Discovery: DescribeLogGroups over the `/aws/codebuild/` prefix (50 a page; it carries
+//! retention but no tags), plus one per declared group outside that prefix, then
+//! ListTagsForResource per group found, concurrently, to tell the stack's own. Tags and
+//! retention are set with CreateLogGroup and PutRetentionPolicy, and reconciled with
+//! Put/DeleteRetentionPolicy and Tag/UntagResource.
+
+use std::collections::BTreeMap;
+
+use super::{retag, tags_from, Clients};
+use crate::engine::adapter::{bounded, Found, Scope};
+use crate::engine::AwsError;
+use crate::model::names::{log_group_arn, STACK_TAG};
+use crate::model::{LogGroup, Resource, Tags};
+
+const CODEBUILD_PREFIX: &str = "/aws/codebuild/";
+const CONCURRENCY: usize = 8;
+
+pub async fn observe(c: &Clients, scope: Scope<'_>) -> Result<Found, AwsError> {
+    let mut groups = describe(c, CODEBUILD_PREFIX).await?;
+    for name in scope.declared.iter().filter(|n| !n.starts_with(CODEBUILD_PREFIX)) {
+        groups.extend(describe(c, name).await?.into_iter().filter(|(n, _)| n == name));
+    }
+    let reads = groups.into_iter().map(|(name, retention_days)| async move {
+        let tags = list_tags(c, &name).await?;
+        Ok::<_, AwsError>(LogGroup { name, retention_days, tags })
+    });
+    let mut resources = Vec::new();
+    for group in bounded(reads.collect(), CONCURRENCY).await {
+        let group = group?;
+        let owned = group.tags.get(STACK_TAG).map(String::as_str) == Some(scope.stack);
+        if owned || scope.declared.contains(&group.name) {
+            resources.push(Resource::LogGroup(group));
+        }
+    }
+    Ok(Found { resources, ..Default::default() })
+}
+
+/// Every log group whose name starts with `prefix`: name → retention in days.
+async fn describe(c: &Clients, prefix: &str) -> Result<BTreeMap<String, Option<i32>>, AwsError> {
+    let mut out = BTreeMap::new();
+    let mut pages = c.logs.describe_log_groups().log_group_name_prefix(prefix).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsError::from_sdk("logs:DescribeLogGroups", prefix, e))?;
+        for g in page.log_groups() {
+            if let Some(name) = g.log_group_name() {
+                out.insert(name.to_string(), g.retention_in_days());
+            }
+        }
+    }
+    Ok(out)
+}
+
+async fn list_tags(c: &Clients, name: &str) -> Result<Tags, AwsError> {
+    let arn = log_group_arn(c.target(), name);
+    let out = c.logs.list_tags_for_resource().resource_arn(&arn).send().await.map_err(|e| AwsError::from_sdk("logs:ListTagsForResource", name, e))?;
+    Ok(tags_from(out.tags().map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<Vec<_>>()).unwrap_or_default()))
+}
+
+pub async fn create(c: &Clients, g: &LogGroup) -> Result<(), AwsError> {
+    c.logs
+        .create_log_group()
+        .log_group_name(&g.name)
+        .set_tags(Some(g.tags.clone().into_iter().collect()))
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("logs:CreateLogGroup", &g.name, e))?;
+    set_retention(c, g).await
+}
+
+async fn set_retention(c: &Clients, g: &LogGroup) -> Result<(), AwsError> {
+    match g.retention_days {
+        Some(days) => c
+            .logs
+            .put_retention_policy()
+            .log_group_name(&g.name)
+            .retention_in_days(days)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| AwsError::from_sdk("logs:PutRetentionPolicy", &g.name, e)),
+        None => c
+            .logs
+            .delete_retention_policy()
+            .log_group_name(&g.name)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| AwsError::from_sdk("logs:DeleteRetentionPolicy", &g.name, e)),
+    }
+}
+
+pub async fn update(c: &Clients, want: &LogGroup, have: &LogGroup) -> Result<(), AwsError> {
+    if want.retention_days != have.retention_days {
+        set_retention(c, want).await?;
+    }
+    let arn = &log_group_arn(c.target(), &want.name);
+    retag(
+        &want.tags,
+        &have.tags,
+        |keys| async move {
+            c.logs
+                .untag_resource()
+                .resource_arn(arn)
+                .set_tag_keys(Some(keys))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| AwsError::from_sdk("logs:UntagResource", &want.name, e))
+        },
+        |set| async move {
+            c.logs
+                .tag_resource()
+                .resource_arn(arn)
+                .set_tags(Some(set.into_iter().collect()))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| AwsError::from_sdk("logs:TagResource", &want.name, e))
+        },
+    )
+    .await
+}
+
+pub async fn delete(c: &Clients, have: &LogGroup) -> Result<(), AwsError> {
+    match c.logs.delete_log_group().log_group_name(&have.name).send().await {
+        Ok(_) => Ok(()),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(()),
+        Err(e) => Err(AwsError::from_sdk("logs:DeleteLogGroup", &have.name, e)),
+    }
+}

@@ -1,0 +1,112 @@
+//! What the commands that change AWS share: the stack lock held for the whole run, Ctrl-C
+//! handling, the confirmation prompt, refusing to delete what the file protects, and
+//! executing the plan with live progress and a report.
+
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use super::session::{Loaded, Session};
+use super::{Cli, Error, ExitStatus, Outcome};
+use crate::aws::Clients;
+use crate::engine::apply::execute;
+use crate::engine::lock::{self, Acquire};
+use crate::engine::plan::{Action, Plan};
+use crate::ui;
+use crate::ui::prompt::Answer;
+
+/// Interrupt state of a locked run: Ctrl-C before any change started releases the lock
+/// and exits; during apply it stops new changes and lets the ones in flight finish.
+#[derive(Default)]
+pub struct Interrupt {
+    executing: AtomicBool,
+    stop: AtomicBool,
+}
+
+/// Runs `body` holding the stack's lock, and releases it whatever happens.
+pub async fn locked<F, Fut>(clients: &Clients, stack: &str, command: &str, body: F) -> Outcome
+where
+    F: FnOnce(Arc<Interrupt>) -> Fut,
+    Fut: std::future::Future<Output = Outcome>,
+{
+    match lock::acquire(clients, stack, command).await? {
+        Acquire::Acquired { took_over } => {
+            if let Some(h) = took_over {
+                eprintln!("Removing the stale lock of {}: that process no longer runs.", h.describe());
+            }
+        }
+        Acquire::Held(h) => {
+            eprintln!("error: stack `{stack}` is locked by {}; nothing was changed", h.describe());
+            eprintln!("  hint: wait for that run to finish; if it is gone for good, run `cbctl force-unlock`");
+            return Ok(ExitStatus::Failure);
+        }
+    }
+    let interrupt = Arc::new(Interrupt::default());
+    let watcher = tokio::spawn(watch_ctrl_c(interrupt.clone(), clients.clone(), stack.to_string()));
+    let result = body(interrupt).await;
+    watcher.abort();
+    if let Err(e) = lock::release(clients, stack).await {
+        eprintln!("warning: could not release the lock of stack `{stack}`: {e}");
+        eprintln!("  hint: run `cbctl force-unlock` once you have checked no other run is active");
+    }
+    result
+}
+
+async fn watch_ctrl_c(interrupt: Arc<Interrupt>, clients: Clients, stack: String) {
+    let mut presses = 0;
+    while tokio::signal::ctrl_c().await.is_ok() {
+        presses += 1;
+        if !interrupt.executing.load(Ordering::SeqCst) || presses > 1 {
+            let _ = lock::release(&clients, &stack).await;
+            eprintln!("\nInterrupted.");
+            std::process::exit(1);
+        }
+        interrupt.stop.store(true, Ordering::SeqCst);
+        eprintln!("\nInterrupt: no new change starts; waiting for the calls in flight (Ctrl-C again to abort now).");
+    }
+}
+
+/// Asks on a terminal for `expected` (`yes`, or the stack name for destroy); refuses
+/// without a terminal unless `--auto-approve`.
+pub fn confirm(auto_approve: bool, command: &str, question: &str, expected: &str) -> Result<(), Error> {
+    if auto_approve {
+        return Ok(());
+    }
+    match ui::prompt::confirm(question, expected) {
+        Answer::Confirmed => Ok(()),
+        Answer::Declined => Err(Error::Plain(format!("{command} cancelled: nothing was changed."))),
+        Answer::NoTerminal => Err(Error::hinted(
+            format!("{command} needs confirmation, but standard input is not a terminal"),
+            format!("run it in a terminal, or pass --auto-approve to {command} without asking"),
+        )),
+    }
+}
+
+/// Refuses a plan that deletes or replaces what the file marks `prevent_destroy`.
+pub fn refuse_protected(loaded: &Loaded, plan: &Plan, command: &str) -> Result<(), Error> {
+    let protected = crate::file::protected(&loaded.file);
+    let hits: Vec<String> = plan
+        .changes
+        .iter()
+        .filter(|c| matches!(c.action, Action::Delete | Action::Replace) && protected.contains(&c.address()))
+        .map(|c| c.address())
+        .collect();
+    if hits.is_empty() {
+        return Ok(());
+    }
+    let mut lines = vec![format!("{command} refuses: the plan would delete resources marked prevent_destroy; nothing was changed:")];
+    lines.extend(hits.iter().map(|h| format!("  - {h}")));
+    lines.push(format!("  hint: remove `prevent_destroy = true` from them in {} first, if you really mean it", loaded.path));
+    Err(Error::Message(lines))
+}
+
+/// Executes the session's plan with live progress, then reports.
+pub async fn finish(s: &Session, what: &str, interrupt: &Interrupt, cli: &Cli) -> Outcome {
+    interrupt.executing.store(true, Ordering::SeqCst);
+    let live = std::io::stderr().is_terminal() && cli.global.verbose == 0;
+    let progress = ui::progress::Progress::start(live, ui::style::for_stream(cli.global.color, std::io::stderr().is_terminal()));
+    let report = execute(&s.clients, &s.plan, &interrupt.stop, progress.as_ref()).await;
+    progress.finish();
+    ui::report::print(what, &report);
+    Ok(if report.ok() { ExitStatus::Success } else { ExitStatus::Failure })
+}

@@ -1,0 +1,105 @@
+//! What every command that reads a project file shares: loading and checking it, and,
+//! for those that reach AWS, the clients and one observed-and-planned world.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use super::{Cli, Error};
+use crate::aws::{self, Clients};
+use crate::engine::observe::{observe, World};
+use crate::engine::plan::{plan, Plan};
+use crate::engine::resolve::{resolve, Desired};
+use crate::engine::Observed;
+use crate::file::diagnostic::Diagnostic;
+use crate::file::ProjectFile;
+use crate::model::Resource;
+use crate::ui::{self, Style};
+
+/// The project file, parsed and validated offline.
+pub struct Loaded {
+    pub file: ProjectFile,
+    pub path: String,
+    pub text: String,
+}
+
+impl Loaded {
+    /// The diagnostics as an error drawn against this file.
+    pub fn fail(&self, diagnostics: Vec<Diagnostic>) -> Error {
+        Error::File { path: self.path.clone(), text: self.text.clone(), diagnostics }
+    }
+
+    /// The directory `buildspec_file` and `value_from_file` are relative to.
+    pub fn base(&self) -> &Path {
+        Path::new(&self.path).parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
+    }
+
+    pub fn stack(&self) -> &str {
+        self.file.stack.name.get_ref()
+    }
+}
+
+pub fn load(path: &Path) -> Result<Loaded, Error> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::hinted(format!("cannot read the project file {shown}: {e}"), "write a cbctl.toml (see the README) or pass -f PATH"))?;
+    let file = match crate::file::parse(&text) {
+        Ok(f) => f,
+        Err(d) => return Err(Error::File { path: shown, text, diagnostics: vec![d] }),
+    };
+    let loaded = Loaded { file, path: shown, text };
+    let diags = crate::file::validate(&loaded.file);
+    if !diags.is_empty() {
+        return Err(loaded.fail(diags));
+    }
+    Ok(loaded)
+}
+
+/// The style of standard output.
+pub fn out_style(cli: &Cli) -> Style {
+    ui::style::for_stream(cli.global.color, std::io::stdout().is_terminal())
+}
+
+pub async fn connect(loaded: &Loaded, cli: &Cli) -> Result<Clients, Error> {
+    let g = &cli.global;
+    let region = g.region.clone().or_else(|| loaded.file.stack.region.as_ref().map(|r| r.get_ref().clone()));
+    Ok(Clients::connect(aws::Options {
+        region,
+        profile: g.profile.clone(),
+        verbose: g.verbose,
+        max_attempts: g.max_attempts,
+        propagation_limit: std::time::Duration::from_secs(g.propagation_timeout),
+        notice: ui::progress::notice,
+    })
+    .await?)
+}
+
+/// Everything plan, apply, destroy and import share: clients, observed world, plan.
+pub struct Session {
+    pub clients: Clients,
+    pub observed: Observed,
+    pub desired: Vec<Resource>,
+    pub plan: Plan,
+}
+
+/// Reads AWS and plans: the file's resources, or nothing at all for destroy.
+pub async fn session(loaded: &Loaded, cli: &Cli, clients: Clients, destroy: bool) -> Result<Session, Error> {
+    let world: World = observe(&clients, clients.target(), &loaded.file, loaded.base(), !destroy).await?;
+    let mut warnings = world.warnings;
+    let desired = if destroy {
+        Vec::new()
+    } else {
+        let env = |k: &str| std::env::var(k).ok();
+        let d: Desired = resolve(&loaded.file, loaded.base(), clients.target(), &world.facts, &env, true).map_err(|d| loaded.fail(d))?;
+        warnings.extend(d.warnings);
+        d.resources
+    };
+    let mut plan = plan(loaded.stack(), &desired, &world.observed);
+    plan.warnings = warnings;
+    if destroy {
+        plan.conflicts.clear();
+    }
+    if cli.global.verbose > 0 {
+        eprintln!("aws: {} API calls to read the stack", clients.calls().total());
+    }
+    Ok(Session { clients, observed: world.observed, desired, plan })
+}

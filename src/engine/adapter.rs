@@ -1,0 +1,107 @@
+//! The contract between the engine and the AWS side. The engine never sees an SDK type:
+//! it asks a `Backend` for the `Adapter` of a kind, and every adapter observes, creates,
+//! updates and deletes resources of its kind in cbctl's own types. `aws` implements both;
+//! a test could implement them in memory.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::pin::Pin;
+
+use super::error::AwsError;
+use crate::model::{Kind, Resource, Target};
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What discovery asks of one kind.
+pub struct Scope<'a> {
+    pub stack: &'a str,
+    pub target: &'a Target,
+    /// The names of this kind the file declares, as AWS knows them.
+    pub declared: &'a [String],
+    /// The names of this kind the file uses without declaring them.
+    pub referenced: &'a [String],
+    /// Whether to read secret values (plan and apply compare them; destroy needs none).
+    pub with_values: bool,
+}
+
+/// What AWS told us about things the file references but does not declare.
+#[derive(Debug, Default, Clone)]
+pub struct Facts {
+    /// existing SSM parameters: name → KMS key id (for SecureString)
+    pub parameters: BTreeMap<String, Option<String>>,
+    pub repositories: BTreeSet<String>,
+    /// KMS key aliases → key ARNs
+    pub keys: BTreeMap<String, String>,
+    /// every CodeBuild project in the region
+    pub projects: BTreeSet<String>,
+    /// named (not owned) artifact buckets that exist
+    pub buckets: BTreeSet<String>,
+}
+
+impl Facts {
+    /// Facts of an account where everything the file references exists: what offline
+    /// checks and name resolution assume.
+    pub fn assumed(file: &crate::file::ProjectFile) -> Facts {
+        let refs = crate::file::references(file);
+        Facts {
+            parameters: refs.parameters.iter().map(|r| (r.name.clone(), None)).collect(),
+            repositories: refs.repositories.iter().map(|r| r.name.clone()).collect(),
+            projects: refs.projects.iter().map(|r| r.name.clone()).collect(),
+            buckets: file.pipelines.values().filter_map(|p| p.artifact_bucket.as_ref().map(|b| b.get_ref().clone())).collect(),
+            ..Default::default()
+        }
+    }
+
+    pub fn merge(&mut self, other: Facts) {
+        self.parameters.extend(other.parameters);
+        self.repositories.extend(other.repositories);
+        self.keys.extend(other.keys);
+        self.projects.extend(other.projects);
+        self.buckets.extend(other.buckets);
+    }
+}
+
+/// What one kind's discovery found.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// Every declared resource that exists, and every resource the stack owns.
+    pub resources: Vec<Resource>,
+    /// What it learnt on the way about the references of its kind.
+    pub facts: Facts,
+}
+
+/// The AWS side of one kind of resource.
+pub trait Adapter: Send + Sync {
+    fn observe<'a>(&'a self, scope: Scope<'a>) -> BoxFuture<'a, Result<Found, AwsError>>;
+    fn create<'a>(&'a self, want: &'a Resource) -> BoxFuture<'a, Result<(), AwsError>>;
+    fn update<'a>(&'a self, want: &'a Resource, have: &'a Resource) -> BoxFuture<'a, Result<(), AwsError>>;
+    fn delete<'a>(&'a self, have: &'a Resource) -> BoxFuture<'a, Result<(), AwsError>>;
+}
+
+/// Everything the engine asks of AWS.
+pub trait Backend: Send + Sync {
+    /// The adapter of `kind`.
+    fn adapter(&self, kind: Kind) -> Box<dyn Adapter + '_>;
+    /// CodeConnections status of each connection ARN (`NOT_FOUND` when there is none).
+    fn connection_statuses(&self, arns: Vec<String>) -> BoxFuture<'_, Result<BTreeMap<String, String>, AwsError>>;
+    /// KMS aliases resolved to key ARNs; unknown aliases are left out.
+    fn key_arns(&self, aliases: Vec<String>) -> BoxFuture<'_, Result<BTreeMap<String, String>, AwsError>>;
+    /// Creates a plain parameter unless it exists: true when this call created it.
+    fn put_if_absent<'a>(&'a self, name: &'a str, value: &'a str, description: &'a str) -> BoxFuture<'a, Result<bool, AwsError>>;
+    fn read_parameter<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Option<String>, AwsError>>;
+    fn delete_parameter<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<(), AwsError>>;
+}
+
+/// Runs futures with at most `limit` in flight, keeping input order.
+pub async fn bounded<T, F>(futures: Vec<F>, limit: usize) -> Vec<T>
+where
+    F: Future<Output = T>,
+{
+    use futures::stream::StreamExt;
+    futures::stream::iter(futures).buffered(limit).collect().await
+}
+
+/// The resource an adapter was handed, as its own kind; a mismatch is a cbctl bug.
+pub fn mismatch(kind: Kind, r: &Resource) -> AwsError {
+    AwsError::invalid("apply", &r.address(), format!("the {} adapter was handed a {} (a cbctl bug)", kind.as_str(), r.kind().as_str()))
+}

@@ -1,0 +1,126 @@
+//! `cbctl permissions`: the IAM policy the person or CI job running cbctl needs for this
+//! very stack, scoped to the stack's names and ARNs (the seeds list such a minimum by hand
+//! for the console). Rendered from `policies/operator.json`; a statement whose resource
+//! list comes out empty is left out.
+
+use serde_json::Value as Json;
+
+use super::policy::{normalize, render, sorted, Vars};
+use crate::file::{ProjectFile, Provider};
+use crate::model::names::{artifact_bucket_name, log_group_arn, parameter_arn, pipeline_arn, project_log_group, role_path};
+use crate::model::{ParameterType, Target};
+
+const OPERATOR: &str = include_str!("../../policies/operator.json");
+
+pub fn operator_policy(file: &ProjectFile, t: &Target) -> Json {
+    let stack = file.stack.name.get_ref();
+    let arn = |service: &str, rest: &str| format!("arn:{}:{service}:{}:{}:{rest}", t.partition, t.region, t.account);
+    let mut pass_roles = vec![format!("arn:{}:iam::{}:role{}*", t.partition, t.account, role_path(stack))];
+    pass_roles.extend(file.projects.values().filter_map(|p| p.role.as_ref().map(|r| r.arn.get_ref().clone())));
+    pass_roles.extend(file.pipelines.values().filter_map(|p| p.role.as_ref().map(|r| r.arn.get_ref().clone())));
+
+    let secure: Vec<_> = file.parameters.values().filter(|p| p.kind() == ParameterType::SecureString).collect();
+    let mut kms_keys: Vec<String> = secure
+        .iter()
+        .filter_map(|p| p.key_id.as_ref().map(|k| k.get_ref().clone()))
+        .filter(|k| k.starts_with("arn:") && k.contains(":key/"))
+        .collect();
+    if secure.iter().any(|p| p.key_id.as_ref().is_some_and(|k| !(k.get_ref().starts_with("arn:") && k.get_ref().contains(":key/")))) {
+        // An alias or key id: the key ARN is not known offline; scoped by kms:ViaService.
+        kms_keys.push(arn("kms", "key/*"));
+    }
+
+    let mut own_buckets = Vec::new();
+    let mut named_buckets = Vec::new();
+    if file.pipelines.values().any(|p| p.artifact_bucket.is_none()) {
+        own_buckets.push(format!("arn:{}:s3:::{}", t.partition, artifact_bucket_name(stack, t)));
+    }
+    for p in file.pipelines.values() {
+        if let Some(b) = &p.artifact_bucket {
+            named_buckets.push(format!("arn:{}:s3:::{}", t.partition, b.get_ref()));
+        }
+    }
+    let mut connections: Vec<String> =
+        file.projects.values().filter_map(|p| p.source.get_ref().connection.as_ref().map(|c| c.get_ref().clone())).collect();
+    for p in file.pipelines.values() {
+        for a in p.stages.iter().flat_map(|s| &s.get_ref().actions) {
+            if *a.get_ref().provider.get_ref() == Provider::CodeStarSourceConnection {
+                connections.extend(a.get_ref().connection.as_ref().map(|c| c.get_ref().clone()));
+            }
+        }
+    }
+    let (legacy, connections): (Vec<String>, Vec<String>) =
+        connections.into_iter().partition(|c| c.split(':').nth(2) == Some("codestar-connections"));
+    let sorted = |v: Vec<String>| sorted(&v);
+    let log_groups: Vec<String> = file
+        .projects
+        .iter()
+        .filter(|(_, p)| p.logs.is_some())
+        .flat_map(|(k, _)| {
+            let arn = log_group_arn(t, &project_log_group(k.get_ref()));
+            [arn.clone(), format!("{arn}:*")]
+        })
+        .collect();
+    let vars = Vars::default()
+        .set("partition", &t.partition)
+        .set("region", &t.region)
+        .set("account", &t.account)
+        .set("stack", stack)
+        .list("pass_roles", sorted(pass_roles))
+        .list("parameter_arns", sorted(file.parameters.keys().map(|k| parameter_arn(t, k.get_ref())).collect()))
+        .list("kms_keys", sorted(kms_keys))
+        .list("repository_arns", sorted(file.repositories.keys().map(|k| arn("codecommit", k.get_ref())).collect()))
+        .list("project_arns", sorted(file.projects.keys().map(|k| arn("codebuild", &format!("project/{}", k.get_ref()))).collect()))
+        .list("pipeline_arns", sorted(file.pipelines.keys().map(|k| pipeline_arn(t, k.get_ref())).collect()))
+        .list("own_bucket_objects", own_buckets.iter().map(|b| format!("{b}/*")).collect())
+        .list("own_buckets", own_buckets)
+        .list("named_buckets", sorted(named_buckets))
+        .list("connections", sorted(connections))
+        .list("legacy_connections", sorted(legacy))
+        .list("log_groups", sorted(log_groups));
+    let mut doc = render(OPERATOR, &vars);
+    if let Some(Json::Array(statements)) = doc.get_mut("Statement") {
+        statements.retain(|s| s.get("Resource") != Some(&Json::Array(vec![])));
+    }
+    normalize(&doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operator_policy_is_scoped_to_the_stack() {
+        let file = crate::file::parse(
+            r#"
+[stack]
+name = "s"
+[parameters."/p"]
+value = "v"
+[projects.b]
+source = { type = "codepipeline" }
+[pipelines.rel]
+[[pipelines.rel.stages]]
+name = "Source"
+actions = [{ name = "Src", provider = "S3", bucket = "in", key = "a.zip", output = "src" }]
+[[pipelines.rel.stages]]
+name = "Build"
+actions = [{ name = "Build", provider = "CodeBuild", project = "b", input = "src" }]
+"#,
+        )
+        .unwrap();
+        let t = Target { account: "123456789012".into(), region: "eu-west-1".into(), partition: "aws".into() };
+        let doc = operator_policy(&file, &t);
+        let by_sid = |sid: &str| doc["Statement"].as_array().unwrap().iter().find(|s| s["Sid"] == sid).cloned();
+        let pass = by_sid("PassStackRolesToCiServices").unwrap();
+        assert_eq!(pass["Resource"], "arn:aws:iam::123456789012:role/cbctl/s/*");
+        assert_eq!(pass["Condition"]["StringEquals"]["iam:PassedToService"][0], "codebuild.amazonaws.com");
+        assert_eq!(by_sid("StackProjects").unwrap()["Resource"], "arn:aws:codebuild:eu-west-1:123456789012:project/b");
+        assert_eq!(by_sid("StackPipelines").unwrap()["Resource"], "arn:aws:codepipeline:eu-west-1:123456789012:rel");
+        assert_eq!(by_sid("StackParameters").unwrap()["Resource"], "arn:aws:ssm:eu-west-1:123456789012:parameter/p");
+        assert!(by_sid("StackRepositories").is_none(), "no repositories, no statement");
+        assert!(by_sid("UseConnections").is_none());
+        let bucket = by_sid("StackArtifactBucket").unwrap();
+        assert!(bucket["Resource"].as_str().unwrap().starts_with("arn:aws:s3:::s-artifacts-"));
+    }
+}

@@ -1,0 +1,263 @@
+//! The generated least-privilege policies, from the templates in `policies/`.
+//!
+//! Templates are JSON with `${name}` placeholders. A string that is exactly one list
+//! placeholder becomes that list (a one-element list becomes a plain string), so a
+//! template needs no loops. Each statement template is included only when the file makes
+//! it necessary, which is what keeps the roles least-privilege. Documents are kept in
+//! `model::document`'s normal form, so they compare with what IAM returns.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value as Json};
+
+pub use crate::model::document::{iam_size, normalize, sorted, ROLE_INLINE_POLICY_LIMIT};
+
+pub const CODEBUILD_TRUST: &str = include_str!("../../policies/codebuild-trust.json");
+const CODEBUILD_LOGS: &str = include_str!("../../policies/codebuild-logs.json");
+const CODEBUILD_REPORTS: &str = include_str!("../../policies/codebuild-reports.json");
+const CODEBUILD_PARAMETERS: &str = include_str!("../../policies/codebuild-parameters.json");
+const CODEBUILD_KMS: &str = include_str!("../../policies/codebuild-kms.json");
+const CODEBUILD_SECRETS: &str = include_str!("../../policies/codebuild-secrets.json");
+const CODEBUILD_CODECOMMIT: &str = include_str!("../../policies/codebuild-codecommit.json");
+const CODEBUILD_S3_SOURCE: &str = include_str!("../../policies/codebuild-s3-source.json");
+const CODEBUILD_CONNECTION: &str = include_str!("../../policies/codebuild-connection.json");
+const CODEBUILD_PIPELINE_ARTIFACTS: &str = include_str!("../../policies/codebuild-pipeline-artifacts.json");
+const CODEPIPELINE_TRUST: &str = include_str!("../../policies/codepipeline-trust.json");
+const CODEPIPELINE_ARTIFACTS: &str = include_str!("../../policies/codepipeline-artifacts.json");
+const CODEPIPELINE_ARTIFACT_BUCKET: &str = include_str!("../../policies/codepipeline-artifact-bucket.json");
+const CODEPIPELINE_CODEBUILD: &str = include_str!("../../policies/codepipeline-codebuild.json");
+const CODEPIPELINE_CODECOMMIT: &str = include_str!("../../policies/codepipeline-codecommit.json");
+const CODEPIPELINE_CONNECTION: &str = include_str!("../../policies/codepipeline-connection.json");
+const CODEPIPELINE_S3_SOURCE: &str = include_str!("../../policies/codepipeline-s3-source.json");
+const CODEPIPELINE_S3_SOURCE_BUCKET: &str = include_str!("../../policies/codepipeline-s3-source-bucket.json");
+const CODEPIPELINE_SNS: &str = include_str!("../../policies/codepipeline-sns.json");
+const EVENTS_TRUST: &str = include_str!("../../policies/events-trust.json");
+const EVENTS_START_PIPELINE: &str = include_str!("../../policies/events-start-pipeline.json");
+const ARTIFACT_BUCKET_POLICY: &str = include_str!("../../policies/artifact-bucket-policy.json");
+
+/// Values substituted into templates.
+#[derive(Debug, Default, Clone)]
+pub struct Vars(BTreeMap<&'static str, Vec<String>>);
+
+impl Vars {
+    pub fn set(mut self, key: &'static str, value: impl Into<String>) -> Self {
+        self.0.insert(key, vec![value.into()]);
+        self
+    }
+    pub fn list(mut self, key: &'static str, values: Vec<String>) -> Self {
+        self.0.insert(key, values);
+        self
+    }
+}
+
+/// Renders one template. Panics only on a malformed template, which is a build defect
+/// caught by the unit tests (every template is rendered there).
+pub fn render(template: &str, vars: &Vars) -> Json {
+    let parsed: Json = serde_json::from_str(template).expect("policy template is valid JSON");
+    substitute(parsed, vars)
+}
+
+fn substitute(v: Json, vars: &Vars) -> Json {
+    match v {
+        Json::String(s) => {
+            if let Some(key) = s.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
+                if let Some(values) = vars.0.get(key) {
+                    return match values.as_slice() {
+                        [one] => Json::String(one.clone()),
+                        many => Json::Array(many.iter().cloned().map(Json::String).collect()),
+                    };
+                }
+            }
+            let mut out = s;
+            for (k, values) in &vars.0 {
+                if let [one] = values.as_slice() {
+                    out = out.replace(&format!("${{{k}}}"), one);
+                }
+            }
+            Json::String(out)
+        }
+        Json::Array(a) => Json::Array(a.into_iter().map(|x| substitute(x, vars)).collect()),
+        Json::Object(o) => Json::Object(o.into_iter().map(|(k, x)| (k, substitute(x, vars))).collect()),
+        other => other,
+    }
+}
+
+/// What a CodeBuild project's service role must allow, gathered from the file.
+#[derive(Debug, Default, Clone)]
+pub struct CodeBuildNeeds {
+    pub partition: String,
+    pub region: String,
+    pub account: String,
+    pub project: String,
+    pub parameter_arns: Vec<String>,
+    pub key_arns: Vec<String>,
+    pub secret_arns: Vec<String>,
+    pub repository_arn: Option<String>,
+    pub s3_object_arn: Option<String>,
+    pub connection_arn: Option<String>,
+    /// Pipeline artifact objects (`arn:...:s3:::bucket/prefix/*`) the project reads and
+    /// writes as a pipeline action.
+    pub artifact_read: Vec<String>,
+    pub artifact_write: Vec<String>,
+}
+
+pub fn codebuild_trust() -> Json {
+    normalize(&render(CODEBUILD_TRUST, &Vars::default()))
+}
+
+pub fn codebuild_policy(n: &CodeBuildNeeds) -> Json {
+    let base = Vars::default().set("partition", &n.partition).set("region", &n.region).set("account", &n.account).set("project", &n.project);
+    let mut statements = vec![render(CODEBUILD_LOGS, &base), render(CODEBUILD_REPORTS, &base)];
+    if !n.parameter_arns.is_empty() {
+        statements.push(render(CODEBUILD_PARAMETERS, &base.clone().list("parameter_arns", sorted(&n.parameter_arns))));
+    }
+    if !n.key_arns.is_empty() {
+        statements.push(render(CODEBUILD_KMS, &base.clone().list("key_arns", sorted(&n.key_arns))));
+    }
+    if !n.secret_arns.is_empty() {
+        statements.push(render(CODEBUILD_SECRETS, &base.clone().list("secret_arns", sorted(&n.secret_arns))));
+    }
+    if let Some(arn) = &n.repository_arn {
+        statements.push(render(CODEBUILD_CODECOMMIT, &base.clone().set("repository_arn", arn)));
+    }
+    if let Some(arn) = &n.s3_object_arn {
+        statements.push(render(CODEBUILD_S3_SOURCE, &base.clone().set("object_arn", arn)));
+    }
+    if let Some(arn) = &n.connection_arn {
+        // Connections created before the 2024 rename live under codestar-connections and
+        // are authorised under that prefix; newer ones under codeconnections.
+        let service = arn.split(':').nth(2).unwrap_or("codeconnections").to_string();
+        statements.push(render(CODEBUILD_CONNECTION, &base.clone().set("connection_arn", arn).set("connection_service", service)));
+    }
+    for (suffix, arns, actions) in [
+        ("Read", &n.artifact_read, vec!["s3:GetObject".to_string(), "s3:GetObjectVersion".to_string()]),
+        ("Write", &n.artifact_write, vec!["s3:PutObject".to_string()]),
+    ] {
+        if !arns.is_empty() {
+            statements.push(render(
+                CODEBUILD_PIPELINE_ARTIFACTS,
+                &base.clone().set("suffix", suffix).list("actions", actions).list("object_arns", sorted(arns)),
+            ));
+        }
+    }
+    normalize(&json!({ "Version": "2012-10-17", "Statement": statements }))
+}
+
+/// What a pipeline's service role must allow.
+#[derive(Debug, Default, Clone)]
+pub struct PipelineNeeds {
+    pub partition: String,
+    pub bucket: String,
+    /// The pipeline's folder in the artifact bucket.
+    pub prefix: String,
+    pub project_arns: Vec<String>,
+    pub repository_arns: Vec<String>,
+    pub connection_arns: Vec<String>,
+    pub s3_object_arns: Vec<String>,
+    pub s3_bucket_arns: Vec<String>,
+    pub topic_arns: Vec<String>,
+}
+
+pub fn codepipeline_trust() -> Json {
+    normalize(&render(CODEPIPELINE_TRUST, &Vars::default()))
+}
+
+pub fn codepipeline_policy(n: &PipelineNeeds) -> Json {
+    let base = Vars::default().set("partition", &n.partition).set("bucket", &n.bucket).set("prefix", &n.prefix);
+    let mut statements = vec![render(CODEPIPELINE_ARTIFACTS, &base), render(CODEPIPELINE_ARTIFACT_BUCKET, &base)];
+    let lists: [(&str, &str, &Vec<String>); 5] = [
+        (CODEPIPELINE_CODEBUILD, "project_arns", &n.project_arns),
+        (CODEPIPELINE_CODECOMMIT, "repository_arns", &n.repository_arns),
+        (CODEPIPELINE_S3_SOURCE, "object_arns", &n.s3_object_arns),
+        (CODEPIPELINE_S3_SOURCE_BUCKET, "bucket_arns", &n.s3_bucket_arns),
+        (CODEPIPELINE_SNS, "topic_arns", &n.topic_arns),
+    ];
+    for (template, key, values) in lists {
+        if !values.is_empty() {
+            statements.push(render(template, &base.clone().list(key, sorted(values))));
+        }
+    }
+    // Connections are authorised under the service prefix of their ARN.
+    for (service, suffix) in [("codeconnections", ""), ("codestar-connections", "Legacy")] {
+        let arns: Vec<String> = n.connection_arns.iter().filter(|a| a.split(':').nth(2) == Some(service)).cloned().collect();
+        if !arns.is_empty() {
+            statements.push(render(
+                CODEPIPELINE_CONNECTION,
+                &base.clone().set("suffix", suffix).set("connection_service", service).list("connection_arns", sorted(&arns)),
+            ));
+        }
+    }
+    normalize(&json!({ "Version": "2012-10-17", "Statement": statements }))
+}
+
+pub fn events_trust() -> Json {
+    normalize(&render(EVENTS_TRUST, &Vars::default()))
+}
+
+pub fn events_policy(pipeline_arn: &str) -> Json {
+    normalize(&render(EVENTS_START_PIPELINE, &Vars::default().set("pipeline_arn", pipeline_arn)))
+}
+
+pub fn artifact_bucket_policy(partition: &str, bucket: &str) -> Json {
+    normalize(&render(ARTIFACT_BUCKET_POLICY, &Vars::default().set("partition", partition).set("bucket", bucket)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn needs() -> CodeBuildNeeds {
+        CodeBuildNeeds {
+            partition: "aws".into(),
+            region: "us-east-1".into(),
+            account: "123456789012".into(),
+            project: "app".into(),
+            ..Default::default()
+        }
+    }
+
+    fn resources_of(doc: &Json, sid: &str) -> Option<Json> {
+        doc["Statement"].as_array()?.iter().find(|s| s["Sid"] == sid).map(|s| s["Resource"].clone())
+    }
+
+    #[test]
+    fn minimal_project_gets_only_its_logs_and_report_groups() {
+        let doc = codebuild_policy(&needs());
+        let sids: Vec<&str> = doc["Statement"].as_array().unwrap().iter().map(|s| s["Sid"].as_str().unwrap()).collect();
+        assert_eq!(sids, vec!["OwnLogGroup", "OwnReportGroups"]);
+        assert_eq!(
+            resources_of(&doc, "OwnLogGroup").unwrap(),
+            json!([
+                "arn:aws:logs:us-east-1:123456789012:log-group:/aws/codebuild/app",
+                "arn:aws:logs:us-east-1:123456789012:log-group:/aws/codebuild/app:*"
+            ])
+        );
+        assert_eq!(resources_of(&doc, "OwnReportGroups").unwrap(), json!("arn:aws:codebuild:us-east-1:123456789012:report-group/app-*"));
+        assert!(!doc.to_string().contains("\"*\""), "no wildcard resource: {doc}");
+    }
+
+    #[test]
+    fn every_used_thing_is_granted_exactly() {
+        let n = CodeBuildNeeds {
+            parameter_arns: vec!["arn:aws:ssm:us-east-1:123456789012:parameter/b".into(), "arn:aws:ssm:us-east-1:123456789012:parameter/a".into()],
+            key_arns: vec!["arn:aws:kms:us-east-1:123456789012:key/k1".into()],
+            secret_arns: vec!["arn:aws:secretsmanager:us-east-1:123456789012:secret:s-??????".into()],
+            repository_arn: Some("arn:aws:codecommit:us-east-1:123456789012:repo".into()),
+            s3_object_arn: Some("arn:aws:s3:::bucket/src.zip".into()),
+            connection_arn: Some("arn:aws:codestar-connections:us-east-1:123456789012:connection/c".into()),
+            ..needs()
+        };
+        let doc = codebuild_policy(&n);
+        assert_eq!(
+            resources_of(&doc, "ReadParameters").unwrap(),
+            json!(["arn:aws:ssm:us-east-1:123456789012:parameter/a", "arn:aws:ssm:us-east-1:123456789012:parameter/b"])
+        );
+        let kms = doc["Statement"].as_array().unwrap().iter().find(|s| s["Sid"] == "DecryptParametersViaSsm").unwrap();
+        assert_eq!(kms["Condition"]["StringEquals"]["kms:ViaService"], "ssm.us-east-1.amazonaws.com");
+        assert_eq!(kms["Resource"], "arn:aws:kms:us-east-1:123456789012:key/k1");
+        assert_eq!(resources_of(&doc, "PullSource").unwrap(), json!("arn:aws:codecommit:us-east-1:123456789012:repo"));
+        assert_eq!(resources_of(&doc, "ReadSourceObject").unwrap(), json!("arn:aws:s3:::bucket/src.zip"));
+        let conn = doc["Statement"].as_array().unwrap().iter().find(|s| s["Sid"] == "UseConnection").unwrap();
+        assert_eq!(conn["Action"], json!(["codestar-connections:GetConnectionToken", "codestar-connections:UseConnection"]));
+    }
+}

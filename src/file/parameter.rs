@@ -1,0 +1,126 @@
+//! `[parameters."/NAME"]` as written: one value source each, and SSM's naming and
+//! size rules checked offline.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::diagnostic::Diagnostic;
+use super::validate::{check_tags, span};
+use super::{ProjectFile, Tags};
+use crate::model::names::LOCK_PREFIX;
+use crate::model::ParameterType;
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParameterSpec {
+    /// Refuse to delete this resource (destroy, or a removal or replacement in apply).
+    #[serde(default)]
+    pub prevent_destroy: bool,
+    #[serde(rename = "type")]
+    #[schemars(with = "Option<ParameterType>")]
+    pub kind: Option<Spanned<ParameterType>>,
+    #[schemars(with = "Option<String>")]
+    pub value: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
+    pub value_from_env: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
+    pub value_from_file: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
+    pub description: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
+    pub key_id: Option<Spanned<String>>,
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub tags: Tags,
+}
+
+impl ParameterSpec {
+    pub fn kind(&self) -> ParameterType {
+        self.kind.as_ref().map(|k| *k.get_ref()).unwrap_or_default()
+    }
+}
+
+/// Checks one parameter.
+pub fn check(file: &ProjectFile, name: &Spanned<String>, spec: &ParameterSpec, out: &mut Vec<Diagnostic>) {
+    check_parameter_name(name.get_ref(), span(name), out);
+    if name.get_ref().starts_with(LOCK_PREFIX) {
+        out.push(Diagnostic::at(span(name), format!("parameter names under `{}` are reserved for cbctl's stack locks", LOCK_PREFIX)));
+    }
+    let sources = [spec.value.is_some(), spec.value_from_env.is_some(), spec.value_from_file.is_some()];
+    match sources.iter().filter(|x| **x).count() {
+        1 => {}
+        0 => out.push(
+            Diagnostic::at(span(name), format!("parameter `{}` has no value", name.get_ref()))
+                .with_hint("set one of `value`, `value_from_env` or `value_from_file`"),
+        ),
+        _ => out.push(
+            Diagnostic::at(span(name), format!("parameter `{}` has more than one value source", name.get_ref()))
+                .with_hint("keep exactly one of `value`, `value_from_env` and `value_from_file`"),
+        ),
+    }
+    if let Some(v) = &spec.value {
+        if spec.kind() == ParameterType::SecureString {
+            out.push(
+                Diagnostic::at(span(v), "a SecureString value must not be written in the project file")
+                    .with_hint("use `value_from_env = \"VAR\"` or `value_from_file = \"path\"`"),
+            );
+        }
+        out.extend(parameter_value_problem(v.get_ref(), span(v)));
+    }
+    if let Some(k) = &spec.key_id {
+        if spec.kind() != ParameterType::SecureString {
+            out.push(Diagnostic::at(span(k), "`key_id` applies only to SecureString parameters"));
+        }
+    }
+    if let Some(d) = &spec.description {
+        if d.get_ref().chars().count() > 1024 {
+            out.push(Diagnostic::at(span(d), "parameter descriptions are limited to 1024 characters"));
+        }
+    }
+    check_tags(&spec.tags, file.stack.tags.len(), out);
+}
+
+/// SSM parameter naming rules (PutParameter): letters, digits and `_.-/`, at most 1011
+/// characters and 15 levels, a hierarchy starts with `/`, no `aws`/`ssm` prefix.
+pub fn check_parameter_name(n: &str, at: Range<usize>, out: &mut Vec<Diagnostic>) {
+    let lower = n.trim_start_matches('/').to_ascii_lowercase();
+    let problem = if n.is_empty() || n.len() > 1011 {
+        Some("must be 1 to 1011 characters")
+    } else if !n.chars().all(|c| c.is_ascii_alphanumeric() || "_.-/".contains(c)) {
+        Some("may contain only letters, digits, `_`, `.`, `-` and `/`")
+    } else if n.contains('/') && !n.starts_with('/') {
+        Some("must start with `/` when it has a hierarchy")
+    } else if n.matches('/').count() > 15 {
+        Some("may have at most 15 levels")
+    } else if lower.starts_with("aws") || lower.starts_with("ssm") {
+        Some("must not start with `aws` or `ssm`")
+    } else if n.contains("//") || (n.len() > 1 && n.ends_with('/')) {
+        Some("must not contain empty levels")
+    } else {
+        None
+    };
+    if let Some(p) = problem {
+        out.push(Diagnostic::at(at, format!("`{n}` is not a valid SSM parameter name: it {p}")));
+    }
+}
+
+/// Parameter Store's standard tier, the one cbctl creates parameters in, holds values of
+/// one byte to 4 KB. Says so without showing the value, which may be a secret.
+pub fn parameter_value_problem(value: &str, at: std::ops::Range<usize>) -> Option<Diagnostic> {
+    if value.is_empty() {
+        Some(Diagnostic::at(at, "SSM parameter values cannot be empty"))
+    } else if value.len() > PARAMETER_VALUE_LIMIT {
+        Some(
+            Diagnostic::at(at, format!("the value is over {PARAMETER_VALUE_LIMIT} bytes, the most a standard-tier SSM parameter holds"))
+                .with_hint("keep large content in S3 or Secrets Manager (up to 64 KB) and point to it"),
+        )
+    } else {
+        None
+    }
+}
+
+/// The largest value, in bytes, of a standard-tier SSM parameter.
+pub const PARAMETER_VALUE_LIMIT: usize = 4096;

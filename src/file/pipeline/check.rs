@@ -1,0 +1,309 @@
+//! Offline checks of `[pipelines.NAME]`: the rules CodePipeline enforces at create time,
+//! reported against the file instead of as an AWS error half way through an apply.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use toml::Spanned;
+
+use super::{ActionSpec, ExecutionMode, PipelineSpec, PipelineType, Provider};
+use crate::file::diagnostic::{closest, Diagnostic};
+use crate::file::ProjectFile;
+use crate::model::names::{events_role_name, pipeline_role_name, rule_name, MAX_ROLE_NAME, MAX_RULE_NAME};
+
+pub fn check(file: &ProjectFile, name: &Spanned<String>, spec: &PipelineSpec, out: &mut Vec<Diagnostic>) {
+    let stack = file.stack.name.get_ref();
+    let n = name.get_ref();
+    let at = name.span();
+    if n.is_empty() || n.len() > 100 || !n.chars().all(|c| c.is_ascii_alphanumeric() || ".@-_".contains(c)) {
+        out.push(
+            Diagnostic::at(at.clone(), format!("`{n}` is not a valid pipeline name")).with_hint("use 1 to 100 letters, digits, `.`, `@`, `-` or `_`"),
+        );
+    }
+    if spec.role.is_none() && pipeline_role_name(stack, n).len() > MAX_ROLE_NAME {
+        out.push(
+            Diagnostic::at(
+                at.clone(),
+                format!("the generated role name `{}` is longer than {MAX_ROLE_NAME} characters", pipeline_role_name(stack, n)),
+            )
+            .with_hint("shorten the stack or pipeline name, or give an existing role with `role.arn`"),
+        );
+    }
+    let v1 = spec.pipeline_type.as_ref().is_some_and(|t| *t.get_ref() == PipelineType::V1);
+    if v1 {
+        if let Some(t) = spec.triggers.first() {
+            out.push(Diagnostic::at(t.span(), "triggers need a V2 pipeline").with_hint("remove `pipeline_type = \"V1\"`; V2 is the default"));
+        }
+        if let Some(v) = spec.variables.first() {
+            out.push(Diagnostic::at(v.span(), "pipeline variables need a V2 pipeline"));
+        }
+        if let Some(m) = &spec.execution_mode {
+            if *m.get_ref() != ExecutionMode::SUPERSEDED {
+                out.push(Diagnostic::at(m.span(), "QUEUED and PARALLEL execution modes need a V2 pipeline"));
+            }
+        }
+    }
+    if let Some(b) = &spec.artifact_bucket {
+        let b_ok = (3..=63).contains(&b.get_ref().len())
+            && b.get_ref().chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
+        if !b_ok {
+            out.push(Diagnostic::at(b.span(), format!("`{}` is not a valid S3 bucket name", b.get_ref())));
+        }
+    }
+    if let Some(role) = &spec.role {
+        if !role.arn.get_ref().starts_with("arn:") || !role.arn.get_ref().contains(":role/") {
+            out.push(Diagnostic::at(role.arn.span(), "`role.arn` must be an IAM role ARN"));
+        }
+    }
+    let mut var_names = BTreeSet::new();
+    for v in &spec.variables {
+        let vn = v.get_ref().name.get_ref();
+        if vn.is_empty() || vn.len() > 128 || !vn.chars().all(|c| c.is_ascii_alphanumeric() || "@-_".contains(c)) {
+            out.push(Diagnostic::at(v.get_ref().name.span(), format!("`{vn}` is not a valid pipeline variable name")));
+        }
+        if !var_names.insert(vn.clone()) {
+            out.push(Diagnostic::at(v.get_ref().name.span(), format!("pipeline variable `{vn}` is declared twice")));
+        }
+    }
+
+    if spec.stages.len() < 2 {
+        out.push(
+            Diagnostic::at(at.clone(), format!("pipeline `{n}` has {} stage(s); CodePipeline needs at least two", spec.stages.len()))
+                .with_hint("add a source stage and a build stage as [[pipelines.NAME.stages]] tables"),
+        );
+    }
+    let mut stage_names = BTreeSet::new();
+    // artifact name → (stage index, run order) of the action that produces it
+    let mut produced: BTreeMap<String, (usize, i64)> = BTreeMap::new();
+    let mut source_actions: BTreeMap<String, Provider> = BTreeMap::new();
+    for (si, stage) in spec.stages.iter().enumerate() {
+        let st = stage.get_ref();
+        let sn = st.name.get_ref();
+        if !stage_names.insert(sn.clone()) {
+            out.push(Diagnostic::at(st.name.span(), format!("stage `{sn}` appears twice in pipeline `{n}`")));
+        }
+        if sn.is_empty() || sn.len() > 100 || !sn.chars().all(|c| c.is_ascii_alphanumeric() || ".@-_".contains(c)) {
+            out.push(Diagnostic::at(st.name.span(), format!("`{sn}` is not a valid stage name")));
+        }
+        if st.actions.is_empty() {
+            out.push(Diagnostic::at(stage.span(), format!("stage `{sn}` has no actions")));
+        }
+        let mut action_names = BTreeSet::new();
+        // Outputs become visible to later run orders of the same stage, and to later stages.
+        let mut actions: Vec<&Spanned<ActionSpec>> = st.actions.iter().collect();
+        actions.sort_by_key(|a| a.get_ref().run_order.as_ref().map_or(1, |r| *r.get_ref()));
+        for action in actions {
+            let a = action.get_ref();
+            let an = a.name.get_ref();
+            if !action_names.insert(an.clone()) {
+                out.push(Diagnostic::at(a.name.span(), format!("action `{an}` appears twice in stage `{sn}`")));
+            }
+            let order = a.run_order.as_ref().map_or(1, |r| *r.get_ref());
+            if let Some(r) = &a.run_order {
+                if !(1..=999).contains(r.get_ref()) {
+                    out.push(Diagnostic::at(r.span(), "`run_order` must be between 1 and 999"));
+                }
+            }
+            if si == 0 && !a.is_source() {
+                out.push(
+                    Diagnostic::at(
+                        a.provider.span(),
+                        format!("the first stage may hold only source actions, and `{an}` is a {:?} action", a.provider.get_ref()),
+                    )
+                    .with_hint("source providers are CodeCommit, CodeStarSourceConnection and S3"),
+                );
+            }
+            if si > 0 && a.is_source() {
+                out.push(Diagnostic::at(a.provider.span(), "source actions belong in the first stage only"));
+            }
+            if a.is_source() {
+                source_actions.insert(an.clone(), *a.provider.get_ref());
+            }
+            if let Some(region) = &a.region {
+                if let Some(stack_region) = &file.stack.region {
+                    if region.get_ref() != stack_region.get_ref() {
+                        out.push(
+                            Diagnostic::at(
+                                region.span(),
+                                format!("action region `{}` differs from the stack's region `{}`", region.get_ref(), stack_region.get_ref()),
+                            )
+                            .with_hint("a pipeline runs its CodeBuild projects in the stack's region; cross-region actions are not supported"),
+                        );
+                    }
+                }
+            }
+            for input in a.input_names() {
+                match produced.get(input.get_ref()) {
+                    Some((s, o)) if *s < si || (*s == si && *o < order) => {}
+                    _ => {
+                        let known: Vec<&str> = produced.keys().map(String::as_str).collect();
+                        let d = Diagnostic::at(input.span(), format!("input artifact `{}` is not the output of an earlier action", input.get_ref()));
+                        out.push(match closest(input.get_ref(), known.iter().copied()) {
+                            Some(c) => d.with_hint(format!("did you mean `{c}`?")),
+                            None => d.with_hint("name the `output` of an action in an earlier stage (or an earlier run_order)"),
+                        });
+                    }
+                }
+            }
+            for output in a.output_names() {
+                if produced.insert(output.get_ref().clone(), (si, order)).is_some() {
+                    out.push(Diagnostic::at(output.span(), format!("artifact `{}` is produced twice in pipeline `{n}`", output.get_ref())));
+                }
+            }
+            check_action(file, n, a, action.span(), out);
+        }
+    }
+    for t in &spec.triggers {
+        let sa = t.get_ref().source_action.get_ref();
+        match source_actions.get(sa) {
+            Some(Provider::CodeStarSourceConnection) => {}
+            Some(_) => {
+                out.push(Diagnostic::at(t.get_ref().source_action.span(), format!("triggers apply to connection sources, and `{sa}` is not one")))
+            }
+            None => out.push(Diagnostic::at(t.get_ref().source_action.span(), format!("`{sa}` is not a source action of pipeline `{n}`"))),
+        }
+        if t.get_ref().push.is_none() && t.get_ref().pull_request.is_none() {
+            out.push(Diagnostic::at(t.span(), "a trigger needs `push` or `pull_request` filters"));
+        }
+    }
+    let needs_events_role =
+        spec.stages.iter().flat_map(|s| &s.get_ref().actions).any(|a| matches!(a.get_ref().provider.get_ref(), Provider::CodeCommit | Provider::S3));
+    if needs_events_role && events_role_name(stack, n).len() > MAX_ROLE_NAME {
+        out.push(Diagnostic::at(
+            at.clone(),
+            format!("the generated role name `{}` is longer than {MAX_ROLE_NAME} characters", events_role_name(stack, n)),
+        ));
+    }
+}
+
+fn check_action(file: &ProjectFile, pipeline: &str, a: &ActionSpec, at: std::ops::Range<usize>, out: &mut Vec<Diagnostic>) {
+    let stack = file.stack.name.get_ref();
+    let provider = *a.provider.get_ref();
+    let an = a.name.get_ref();
+    if an.is_empty() || an.len() > 100 || !an.chars().all(|c| c.is_ascii_alphanumeric() || ".@-_".contains(c)) {
+        out.push(Diagnostic::at(a.name.span(), format!("`{an}` is not a valid action name")));
+    }
+    // The provider-specific keys, and which providers take them.
+    let sp = |v: &Option<Spanned<String>>| v.as_ref().map(Spanned::span);
+    let keys = [
+        ("repository", sp(&a.repository)),
+        ("branch", sp(&a.branch)),
+        ("connection", sp(&a.connection)),
+        ("output_format", sp(&a.output_format)),
+        ("bucket", sp(&a.bucket)),
+        ("key", sp(&a.key)),
+        ("project", sp(&a.project)),
+        ("category", a.category.as_ref().map(Spanned::span)),
+        ("topic", sp(&a.topic)),
+        ("comment", sp(&a.comment)),
+        ("url", sp(&a.url)),
+    ];
+    let allowed: &[&str] = match provider {
+        Provider::CodeCommit => &["repository", "branch", "output_format"],
+        Provider::CodeStarSourceConnection => &["repository", "branch", "connection", "output_format"],
+        Provider::S3 => &["bucket", "key"],
+        Provider::CodeBuild => &["project", "category"],
+        Provider::Manual => &["topic", "comment", "url"],
+    };
+    for (key, span) in &keys {
+        if let Some(span) = span.as_ref().filter(|_| !allowed.contains(key)) {
+            out.push(Diagnostic::at(span.clone(), format!("`{key}` does not apply to a {provider:?} action")));
+        }
+    }
+    if provider != Provider::CodeBuild && !a.environment_variables.is_empty() {
+        out.push(Diagnostic::at(at.clone(), "`environment_variables` apply to CodeBuild actions"));
+    }
+    for key in allowed {
+        let required = matches!(
+            (provider, *key),
+            (Provider::CodeCommit | Provider::CodeStarSourceConnection, "repository" | "branch")
+                | (Provider::CodeStarSourceConnection, "connection")
+                | (Provider::S3, "bucket" | "key")
+                | (Provider::CodeBuild, "project")
+        );
+        if required && keys.iter().any(|(k, s)| k == key && s.is_none()) {
+            out.push(Diagnostic::at(at.clone(), format!("a {provider:?} action needs `{key}`")));
+        }
+    }
+
+    let (inputs, outputs) = (a.input_names(), a.output_names());
+    if a.is_source() {
+        if outputs.len() != 1 {
+            out.push(Diagnostic::at(at.clone(), "a source action has exactly one `output`"));
+        }
+        if let Some(i) = inputs.first() {
+            out.push(Diagnostic::at(i.span(), "a source action takes no input"));
+        }
+    }
+    match provider {
+        Provider::CodeStarSourceConnection => {
+            if let Some(c) = &a.connection {
+                let parts: Vec<&str> = c.get_ref().split(':').collect();
+                if parts.len() < 6 || !matches!(parts[2], "codeconnections" | "codestar-connections") || !parts[5].starts_with("connection/") {
+                    out.push(Diagnostic::at(c.span(), "`connection` must be a CodeConnections connection ARN"));
+                }
+            }
+            if let Some(r) = a.repository.as_ref().filter(|r| r.get_ref().split('/').count() != 2) {
+                out.push(Diagnostic::at(r.span(), "a connection source names its repository as `owner/name`"));
+            }
+        }
+        Provider::CodeCommit => {
+            if let Some(r) = a.repository.as_ref().filter(|r| r.get_ref().contains('/')) {
+                out.push(Diagnostic::at(r.span(), "a CodeCommit source names the repository, without an owner"));
+            }
+        }
+        Provider::CodeBuild => {
+            if inputs.is_empty() {
+                out.push(Diagnostic::at(at.clone(), "a CodeBuild action needs an `input` artifact"));
+            }
+        }
+        Provider::Manual => {
+            if let Some(i) = inputs.first() {
+                out.push(Diagnostic::at(i.span(), "a Manual approval takes no input"));
+            }
+            if let Some(o) = outputs.first() {
+                out.push(Diagnostic::at(o.span(), "a Manual approval produces no output"));
+            }
+            if let Some(t) = &a.topic {
+                let parts: Vec<&str> = t.get_ref().split(':').collect();
+                if parts.len() != 6 || parts[2] != "sns" {
+                    out.push(Diagnostic::at(t.span(), "`topic` must be an SNS topic ARN"));
+                }
+            }
+        }
+        Provider::S3 => {}
+    }
+    if let Some(f) = a.output_format.as_ref().filter(|f| !matches!(f.get_ref().as_str(), "CODE_ZIP" | "CODEBUILD_CLONE_REF")) {
+        out.push(Diagnostic::at(f.span(), "`output_format` is CODE_ZIP or CODEBUILD_CLONE_REF"));
+    }
+    if matches!(provider, Provider::CodeCommit | Provider::S3) {
+        let rule = rule_name(stack, pipeline, an);
+        if rule.len() > MAX_RULE_NAME {
+            out.push(
+                Diagnostic::at(a.name.span(), format!("the generated EventBridge rule name `{rule}` is longer than {MAX_RULE_NAME} characters"))
+                    .with_hint("shorten the stack, pipeline or action name"),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    fn messages(actions: &str) -> Vec<String> {
+        let text = format!(
+            "[stack]\nname = \"s\"\n[pipelines.p]\n[[pipelines.p.stages]]\nname = \"Source\"\nactions = [{{ name = \"S\", provider = \"S3\", bucket = \"b\", key = \"k\", output = \"src\" }}]\n[[pipelines.p.stages]]\nname = \"Two\"\nactions = [{actions}]\n"
+        );
+        let file = crate::file::parse(&text).unwrap();
+        crate::file::validate(&file).into_iter().map(|d| d.message).collect()
+    }
+
+    #[test]
+    fn keys_of_another_provider_and_missing_keys_are_named() {
+        let m = messages(r#"{ name = "B", provider = "CodeBuild", input = "src", topic = "arn:aws:sns:us-east-1:1:t" }"#);
+        assert!(m.contains(&"`topic` does not apply to a CodeBuild action".to_string()), "{m:?}");
+        assert!(m.contains(&"a CodeBuild action needs `project`".to_string()), "{m:?}");
+        let m = messages(r#"{ name = "M", provider = "Manual", project = "x", input = "src" }"#);
+        assert!(m.contains(&"`project` does not apply to a Manual action".to_string()), "{m:?}");
+        assert!(m.contains(&"a Manual approval takes no input".to_string()), "{m:?}");
+        assert!(messages(r#"{ name = "M", provider = "Manual", comment = "ok?" }"#).is_empty());
+    }
+}

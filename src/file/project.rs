@@ -1,0 +1,325 @@
+//! `[projects.NAME]` as written: source, environment, variables, role and logs, and
+//! the offline checks CodeBuild would otherwise apply at create or build time.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::diagnostic::Diagnostic;
+use super::validate::{check_parameter_name, check_tags, range, span};
+use super::{ProjectFile, Tags};
+use crate::model::log_group::RETENTION_DAYS;
+use crate::model::names::{codebuild_role_name, MAX_ROLE_NAME};
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectSpec {
+    /// Refuse to delete this resource (destroy, or a removal or replacement in apply).
+    #[serde(default)]
+    pub prevent_destroy: bool,
+    #[schemars(with = "Option<String>")]
+    pub description: Option<Spanned<String>>,
+    #[schemars(with = "Option<i64>")]
+    pub concurrent_build_limit: Option<Spanned<i64>>,
+    #[schemars(with = "Option<i64>")]
+    pub timeout_minutes: Option<Spanned<i64>>,
+    #[schemars(with = "Option<i64>")]
+    pub queued_timeout_minutes: Option<Spanned<i64>>,
+    #[schemars(with = "Option<String>")]
+    pub buildspec: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
+    pub buildspec_file: Option<Spanned<String>>,
+    #[schemars(with = "SourceSpec")]
+    pub source: Spanned<SourceSpec>,
+    #[serde(default)]
+    pub environment: EnvironmentSpec,
+    pub role: Option<RoleSpec>,
+    /// The project's CloudWatch Logs group, owned by the stack.
+    pub logs: Option<LogsSpec>,
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub tags: Tags,
+}
+
+/// `[projects.X.logs]`: the stack creates and owns the project's log group
+/// (`/aws/codebuild/X`), so its retention is kept and destroy deletes it.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LogsSpec {
+    /// Days CloudWatch keeps build logs: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365,
+    /// 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653. Unset: kept forever.
+    #[schemars(with = "Option<i64>")]
+    pub retention_days: Option<Spanned<i64>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceType {
+    Codecommit,
+    Github,
+    S3,
+    None,
+    Codepipeline,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SourceSpec {
+    #[serde(rename = "type")]
+    #[schemars(with = "SourceType")]
+    pub kind: Spanned<SourceType>,
+    #[schemars(with = "Option<String>")]
+    pub repository: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
+    pub branch: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
+    pub location: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
+    pub connection: Option<Spanned<String>>,
+    #[schemars(with = "Option<i64>")]
+    pub git_clone_depth: Option<Spanned<i64>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+pub enum ComputeType {
+    BUILD_GENERAL1_SMALL,
+    BUILD_GENERAL1_MEDIUM,
+    BUILD_GENERAL1_LARGE,
+    BUILD_GENERAL1_XLARGE,
+    BUILD_GENERAL1_2XLARGE,
+    BUILD_LAMBDA_1GB,
+    BUILD_LAMBDA_2GB,
+    BUILD_LAMBDA_4GB,
+    BUILD_LAMBDA_8GB,
+    BUILD_LAMBDA_10GB,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+pub enum EnvironmentType {
+    LINUX_CONTAINER,
+    LINUX_GPU_CONTAINER,
+    ARM_CONTAINER,
+    WINDOWS_SERVER_2019_CONTAINER,
+    WINDOWS_SERVER_2022_CONTAINER,
+    LINUX_LAMBDA_CONTAINER,
+    ARM_LAMBDA_CONTAINER,
+}
+
+/// The serde name of a unit enum variant (its Debug form here).
+pub fn variant_name<T: std::fmt::Debug>(v: &T) -> String {
+    format!("{v:?}")
+}
+
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnvironmentSpec {
+    #[schemars(with = "Option<String>")]
+    pub image: Option<Spanned<String>>,
+    #[schemars(with = "Option<ComputeType>")]
+    pub compute_type: Option<Spanned<ComputeType>>,
+    #[serde(rename = "type")]
+    #[schemars(with = "Option<EnvironmentType>")]
+    pub kind: Option<Spanned<EnvironmentType>>,
+    #[serde(default)]
+    pub privileged: bool,
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, VariableSpec>")]
+    pub variables: BTreeMap<Spanned<String>, Spanned<VariableSpec>>,
+}
+
+/// An environment variable: plain text, or read by CodeBuild at build start from
+/// Parameter Store or Secrets Manager.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum VariableSpec {
+    Plain(String),
+    Reference(VariableReference),
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VariableReference {
+    // Plain strings: serde buffers untagged enums, which loses toml's span information;
+    // diagnostics point at the whole `{ ... }` value instead.
+    pub parameter: Option<String>,
+    pub secrets_manager: Option<String>,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleSpec {
+    #[schemars(with = "String")]
+    pub arn: Spanned<String>,
+}
+
+/// Checks one project.
+pub fn check(file: &ProjectFile, name: &Spanned<String>, spec: &ProjectSpec, out: &mut Vec<Diagnostic>) {
+    let stack = file.stack.name.get_ref();
+    let n = name.get_ref();
+    let valid = n.len() >= 2
+        && n.len() <= 150
+        && n.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !valid {
+        out.push(
+            Diagnostic::at(span(name), format!("`{n}` is not a valid CodeBuild project name"))
+                .with_hint("use 2 to 150 letters, digits, `-` or `_`, starting with a letter or digit"),
+        );
+    }
+    if spec.role.is_none() {
+        let role = codebuild_role_name(stack, n);
+        if role.len() > MAX_ROLE_NAME {
+            out.push(
+                Diagnostic::at(span(name), format!("the generated role name `{role}` is {} characters; IAM allows {MAX_ROLE_NAME}", role.len()))
+                    .with_hint("shorten the stack or project name, or give an existing role with `role.arn`"),
+            );
+        }
+    }
+    if let Some(role) = &spec.role {
+        let parts: Vec<&str> = role.arn.get_ref().splitn(6, ':').collect();
+        if parts.len() != 6 || parts[0] != "arn" || parts[2] != "iam" || !parts[5].starts_with("role/") {
+            out.push(Diagnostic::at(span(&role.arn), "`role.arn` must be an IAM role ARN").with_hint("arn:aws:iam::123456789012:role/name"));
+        }
+    }
+    if let Some(d) = &spec.description {
+        if d.get_ref().chars().count() > 255 {
+            out.push(Diagnostic::at(span(d), "project descriptions are limited to 255 characters"));
+        }
+    }
+    range(&spec.timeout_minutes, 5, 2160, "timeout_minutes", out);
+    range(&spec.queued_timeout_minutes, 5, 480, "queued_timeout_minutes", out);
+    range(&spec.concurrent_build_limit, 1, 10000, "concurrent_build_limit", out);
+    check_source(n, spec, out);
+    for (var, value) in &spec.environment.variables {
+        let v = var.get_ref();
+        if v.is_empty() || v.starts_with("CODEBUILD_") || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            out.push(
+                Diagnostic::at(span(var), format!("`{v}` is not a usable environment variable name"))
+                    .with_hint("use letters, digits and `_`; names starting with CODEBUILD_ are reserved"),
+            );
+        }
+        if let VariableSpec::Reference(r) = value.get_ref() {
+            match (&r.parameter, &r.secrets_manager) {
+                (Some(_), None) | (None, Some(_)) => {}
+                _ => out.push(Diagnostic::at(span(value), "a variable reference names exactly one of `parameter` or `secrets_manager`")),
+            }
+            if let Some(p) = &r.parameter {
+                check_parameter_name(p, span(value), out);
+            }
+        }
+    }
+    check_tags(&spec.tags, file.stack.tags.len(), out);
+    check_logs(spec, out);
+}
+
+fn check_logs(spec: &ProjectSpec, out: &mut Vec<Diagnostic>) {
+    let Some(days) = spec.logs.as_ref().and_then(|l| l.retention_days.as_ref()) else { return };
+    if !RETENTION_DAYS.contains(days.get_ref()) {
+        let allowed: Vec<String> = RETENTION_DAYS.iter().map(i64::to_string).collect();
+        out.push(
+            Diagnostic::at(days.span(), format!("CloudWatch Logs cannot keep events for {} days", days.get_ref()))
+                .with_hint(format!("use one of {}", allowed.join(", "))),
+        );
+    }
+}
+
+fn check_source(project: &str, spec: &ProjectSpec, out: &mut Vec<Diagnostic>) {
+    let src = spec.source.get_ref();
+    let kind = *src.kind.get_ref();
+    let here = span(&spec.source);
+    let not_for = |field: &str, s: Range<usize>, out: &mut Vec<Diagnostic>| {
+        out.push(Diagnostic::at(s, format!("`{field}` does not apply to a `{}` source", type_name(kind))));
+    };
+    let need = |field: &str, out: &mut Vec<Diagnostic>| {
+        out.push(Diagnostic::at(here.clone(), format!("a `{}` source needs `{field}`", type_name(kind))));
+    };
+    if let (Some(_), Some(file)) = (&spec.buildspec, &spec.buildspec_file) {
+        out.push(Diagnostic::at(span(file), "set `buildspec` or `buildspec_file`, not both"));
+    }
+    match kind {
+        SourceType::Codecommit => {
+            if src.repository.is_none() {
+                need("repository", out);
+            }
+            if let Some(l) = &src.location {
+                not_for("location", span(l), out);
+            }
+            if let Some(c) = &src.connection {
+                not_for("connection", span(c), out);
+            }
+        }
+        SourceType::Github => {
+            match &src.location {
+                None => need("location", out),
+                Some(l) if !(l.get_ref().starts_with("https://github.com/") || l.get_ref().starts_with("https://") && src.connection.is_some()) => {
+                    out.push(
+                        Diagnostic::at(span(l), "a GitHub source location is the repository's https URL")
+                            .with_hint("https://github.com/OWNER/REPO.git"),
+                    );
+                }
+                _ => {}
+            }
+            if let Some(r) = &src.repository {
+                not_for("repository", span(r), out);
+            }
+            if let Some(c) = &src.connection {
+                let arn: Vec<&str> = c.get_ref().split(':').collect();
+                if arn.len() < 6 || !matches!(arn[2], "codeconnections" | "codestar-connections") || !arn[5].starts_with("connection/") {
+                    out.push(
+                        Diagnostic::at(span(c), "`connection` must be a CodeConnections connection ARN")
+                            .with_hint("arn:aws:codeconnections:REGION:ACCOUNT:connection/ID"),
+                    );
+                }
+            }
+        }
+        SourceType::S3 => {
+            match &src.location {
+                None => need("location", out),
+                Some(l) if !l.get_ref().contains('/') || l.get_ref().starts_with('/') || l.get_ref().starts_with("s3://") => {
+                    out.push(Diagnostic::at(span(l), "an S3 source location is `bucket/path/to/source.zip`"));
+                }
+                _ => {}
+            }
+            for (f, v) in [("repository", &src.repository), ("branch", &src.branch), ("connection", &src.connection)] {
+                if let Some(v) = v {
+                    not_for(f, span(v), out);
+                }
+            }
+        }
+        SourceType::None | SourceType::Codepipeline => {
+            for (f, v) in [("repository", &src.repository), ("branch", &src.branch), ("location", &src.location), ("connection", &src.connection)] {
+                if let Some(v) = v {
+                    not_for(f, span(v), out);
+                }
+            }
+            if kind == SourceType::None && spec.buildspec_file.is_none() {
+                let at = spec.buildspec.as_ref().map_or(here.clone(), span);
+                out.push(
+                    Diagnostic::at(at, format!("project `{project}` has no source, so its buildspec must be inline"))
+                        .with_hint("set `buildspec_file = \"path/to/buildspec.yml\"` (sent inline)"),
+                );
+            }
+        }
+    }
+    if let Some(d) = &src.git_clone_depth {
+        if !matches!(kind, SourceType::Codecommit | SourceType::Github) {
+            not_for("git_clone_depth", span(d), out);
+        } else if *d.get_ref() < 0 {
+            out.push(Diagnostic::at(span(d), "`git_clone_depth` must be 0 (full clone) or more"));
+        }
+    }
+}
+
+fn type_name(k: SourceType) -> &'static str {
+    match k {
+        SourceType::Codecommit => "codecommit",
+        SourceType::Github => "github",
+        SourceType::S3 => "s3",
+        SourceType::None => "none",
+        SourceType::Codepipeline => "codepipeline",
+    }
+}

@@ -1,0 +1,83 @@
+//! What the file references without declaring (an existing SSM parameter, repository,
+//! project, bucket or connection): these cannot be checked offline, so plan looks them
+//! up, and resolution reports the missing ones at the place they were written.
+
+use std::collections::BTreeSet;
+use std::ops::Range;
+
+use super::diagnostic::{closest, Diagnostic};
+use super::pipeline::Provider;
+use super::project::VariableSpec;
+use super::validate::span;
+use super::ProjectFile;
+
+/// A reference to something the file does not declare, with where it was written.
+#[derive(Debug, Clone)]
+pub struct Reference {
+    pub name: String,
+    pub span: Range<usize>,
+}
+
+#[derive(Debug, Default)]
+pub struct References {
+    pub parameters: Vec<Reference>,
+    pub repositories: Vec<Reference>,
+    pub projects: Vec<Reference>,
+}
+
+/// What the file references without declaring: these must exist in AWS.
+pub fn references(file: &ProjectFile) -> References {
+    let declared_params: BTreeSet<&str> = file.parameters.keys().map(|k| k.get_ref().as_str()).collect();
+    let declared_repos: BTreeSet<&str> = file.repositories.keys().map(|k| k.get_ref().as_str()).collect();
+    let mut refs = References::default();
+    for spec in file.projects.values() {
+        for value in spec.environment.variables.values() {
+            if let VariableSpec::Reference(r) = value.get_ref() {
+                if let Some(p) = &r.parameter {
+                    if !declared_params.contains(p.as_str()) {
+                        refs.parameters.push(Reference { name: p.clone(), span: span(value) });
+                    }
+                }
+            }
+        }
+        if let Some(repo) = &spec.source.get_ref().repository {
+            if !declared_repos.contains(repo.get_ref().as_str()) {
+                refs.repositories.push(Reference { name: repo.get_ref().clone(), span: span(repo) });
+            }
+        }
+    }
+    for spec in file.pipelines.values() {
+        for stage in &spec.stages {
+            for action in &stage.get_ref().actions {
+                let a = action.get_ref();
+                match a.provider.get_ref() {
+                    Provider::CodeCommit => {
+                        if let Some(repo) = &a.repository {
+                            if !declared_repos.contains(repo.get_ref().as_str()) {
+                                refs.repositories.push(Reference { name: repo.get_ref().clone(), span: span(repo) });
+                            }
+                        }
+                    }
+                    Provider::CodeBuild => {
+                        if let Some(p) = &a.project {
+                            if !file.projects.keys().any(|k| k.get_ref() == p.get_ref()) {
+                                refs.projects.push(Reference { name: p.get_ref().clone(), span: span(p) });
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    refs
+}
+
+/// The diagnostic for a reference that AWS does not have either.
+pub fn dangling(what: &str, r: &Reference, declared: &[&str]) -> Diagnostic {
+    let d = Diagnostic::at(r.span.clone(), format!("{what} `{}` is neither declared in this file nor exists in AWS", r.name));
+    match closest(&r.name, declared.iter().copied()) {
+        Some(c) => d.with_hint(format!("did you mean `{c}`?")),
+        None => d.with_hint(format!("declare it, or create the {what} first")),
+    }
+}

@@ -1,0 +1,144 @@
+//! Every name and ARN cbctl generates or derives, in one place: the stack tag, the
+//! service role and rule names, the artifact bucket, the lock parameter and the ARNs of
+//! what the file names. Resolution, discovery, validation and permissions all read them
+//! from here, so a name is never spelled two ways.
+
+use super::Target;
+
+/// The tag that marks what a stack owns.
+pub const STACK_TAG: &str = "cbctl:stack";
+
+/// Longest IAM role name (IAM quota).
+pub const MAX_ROLE_NAME: usize = 64;
+
+/// Longest EventBridge rule name.
+pub const MAX_RULE_NAME: usize = 64;
+
+/// The one inline policy cbctl manages on its roles.
+pub const INLINE_POLICY: &str = "cbctl";
+
+/// The id cbctl gives a rule's one target.
+pub const RULE_TARGET_ID: &str = "pipeline";
+
+/// Parameters under this prefix are the stacks' locks.
+pub const LOCK_PREFIX: &str = "/cbctl/locks/";
+
+/// The SSM parameter that locks `stack` during apply and destroy.
+pub fn lock_parameter(stack: &str) -> String {
+    format!("{LOCK_PREFIX}{stack}")
+}
+
+/// The IAM path of every role a stack generates.
+pub fn role_path(stack: &str) -> String {
+    format!("/cbctl/{stack}/")
+}
+
+/// The generated service role name of a project.
+pub fn codebuild_role_name(stack: &str, project: &str) -> String {
+    format!("{stack}-codebuild-{project}")
+}
+
+/// The generated service role name of a pipeline.
+pub fn pipeline_role_name(stack: &str, pipeline: &str) -> String {
+    format!("{stack}-codepipeline-{pipeline}")
+}
+
+/// The role EventBridge assumes to start a pipeline.
+pub fn events_role_name(stack: &str, pipeline: &str) -> String {
+    format!("{stack}-events-{pipeline}")
+}
+
+/// The EventBridge rule that starts `pipeline` when the source of `action` changes.
+pub fn rule_name(stack: &str, pipeline: &str, action: &str) -> String {
+    format!("{stack}-{pipeline}-{}", action.replace('@', "-"))
+}
+
+/// The CloudWatch Logs group CodeBuild writes a project's builds to by default.
+pub fn project_log_group(project: &str) -> String {
+    format!("/aws/codebuild/{project}")
+}
+
+/// The ARN of a role of the stack's path.
+pub fn role_arn(t: &Target, stack: &str, name: &str) -> String {
+    format!("arn:{}:iam::{}:role{}{name}", t.partition, t.account, role_path(stack))
+}
+
+pub fn parameter_arn(t: &Target, name: &str) -> String {
+    let sep = if name.starts_with('/') { "" } else { "/" };
+    t.arn("ssm", &format!("parameter{sep}{name}"))
+}
+
+pub fn repository_arn(t: &Target, name: &str) -> String {
+    t.arn("codecommit", name)
+}
+
+pub fn project_arn(t: &Target, name: &str) -> String {
+    t.arn("codebuild", &format!("project/{name}"))
+}
+
+pub fn pipeline_arn(t: &Target, name: &str) -> String {
+    t.arn("codepipeline", name)
+}
+
+pub fn log_group_arn(t: &Target, name: &str) -> String {
+    t.arn("logs", &format!("log-group:{name}"))
+}
+
+/// The ARN pattern of a Secrets Manager secret given as `name[:json-key:stage:version]`
+/// or as a full ARN. Secrets Manager appends `-` and six random characters to a name.
+pub fn secret_arn(t: &Target, id: &str) -> String {
+    if id.starts_with("arn:") {
+        id.split(':').take(7).collect::<Vec<_>>().join(":")
+    } else {
+        let name = id.split(':').next().unwrap_or(id);
+        t.arn("secretsmanager", &format!("secret:{name}-??????"))
+    }
+}
+
+/// The stack's own artifact bucket in the target's account and region. Bucket names are
+/// global, so the name carries a hash of account, region and stack; it stays within S3's
+/// 63 characters for every valid stack name.
+pub fn artifact_bucket_name(stack: &str, t: &Target) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in format!("{}/{}/{stack}", t.account, t.region).bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{}-{:08x}", artifact_bucket_prefix(stack), h as u32)
+}
+
+/// What every artifact bucket of `stack` starts with (discovery lists buckets by it).
+pub fn artifact_bucket_prefix(stack: &str) -> String {
+    format!("{}-artifacts", stack.to_ascii_lowercase())
+}
+
+/// CodePipeline stores a pipeline's artifacts under the first 20 characters of its name.
+pub fn artifact_prefix(pipeline: &str) -> String {
+    pipeline.chars().take(20).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target() -> Target {
+        Target { account: "123456789012".into(), region: "ap-southeast-2".into(), partition: "aws".into() }
+    }
+
+    #[test]
+    fn artifact_bucket_names_are_valid_and_distinct_per_account_and_region() {
+        let longest = "A".repeat(32);
+        let name = artifact_bucket_name(&longest, &target());
+        assert!(name.len() <= 63, "{name}");
+        assert!(name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{name}");
+        let other = Target { account: "210987654321".into(), ..target() };
+        assert_ne!(artifact_bucket_name("s", &target()), artifact_bucket_name("s", &other));
+        assert_eq!(artifact_bucket_name("s", &target()), artifact_bucket_name("s", &target()));
+    }
+
+    #[test]
+    fn artifacts_live_under_the_first_twenty_characters_of_the_pipeline_name() {
+        assert_eq!(artifact_prefix("a-very-long-pipeline-name"), "a-very-long-pipeline");
+        assert_eq!(artifact_prefix("short"), "short");
+    }
+}

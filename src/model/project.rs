@@ -1,0 +1,83 @@
+//! A CodeBuild project the stack owns.
+
+use super::kinds::Model;
+use super::value::{AttributeMap, Attributes, Tags, Value};
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EnvVar {
+    pub name: String,
+    /// PLAINTEXT, PARAMETER_STORE or SECRETS_MANAGER
+    pub kind: String,
+    pub value: String,
+}
+
+/// Whether a CodeBuild source type is a git repository, which has a clone depth.
+pub fn is_git_source(source_type: &str) -> bool {
+    matches!(source_type, "CODECOMMIT" | "GITHUB" | "GITHUB_ENTERPRISE" | "BITBUCKET" | "GITLAB" | "GITLAB_SELF_MANAGED")
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Project {
+    pub name: String,
+    pub description: Option<String>,
+    /// CODECOMMIT, GITHUB, S3, NO_SOURCE, CODEPIPELINE
+    pub source_type: String,
+    pub source_location: Option<String>,
+    pub source_version: Option<String>,
+    pub buildspec: Option<String>,
+    /// Set for git sources only, 0 for a full clone: AWS reports 0 for a project
+    /// created without a depth, so "not set" and 0 are one value here.
+    pub git_clone_depth: Option<i32>,
+    /// CodeConnections connection ARN used as source auth
+    pub source_connection: Option<String>,
+    /// NO_ARTIFACTS or CODEPIPELINE
+    pub artifacts_type: String,
+    pub image: String,
+    pub compute_type: String,
+    pub environment_type: String,
+    pub privileged: bool,
+    pub variables: Vec<EnvVar>,
+    pub service_role: String,
+    pub timeout_minutes: i32,
+    pub queued_timeout_minutes: i32,
+    pub concurrent_build_limit: Option<i32>,
+    pub tags: Tags,
+}
+
+impl Model for Project {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn tags(&self) -> &Tags {
+        &self.tags
+    }
+    fn attributes(&self) -> Attributes {
+        let mut m = AttributeMap::new()
+            .opt_text("description", &self.description)
+            .text("source.type", &self.source_type)
+            .opt_text("source.location", &self.source_location)
+            .opt_text("source.version", &self.source_version)
+            .opt_text("source.buildspec", &self.buildspec)
+            .opt_text("source.connection", &self.source_connection)
+            .opt_int("source.git_clone_depth", self.git_clone_depth)
+            .text("artifacts.type", &self.artifacts_type)
+            .text("environment.image", &self.image)
+            .text("environment.compute_type", &self.compute_type)
+            .text("environment.type", &self.environment_type)
+            .bool("environment.privileged", self.privileged);
+        for v in &self.variables {
+            let value = match v.kind.as_str() {
+                "PLAINTEXT" => Value::Text(v.value.clone()),
+                "PARAMETER_STORE" => Value::Reference("parameter", v.value.clone()),
+                _ => Value::Reference("secrets_manager", v.value.clone()),
+            };
+            m = m.value(format!("environment.variables.{}", v.name), value);
+        }
+        m.text("service_role", &self.service_role)
+            .int("timeout_minutes", self.timeout_minutes)
+            .int("queued_timeout_minutes", self.queued_timeout_minutes)
+            .opt_int("concurrent_build_limit", self.concurrent_build_limit)
+            .tags(&self.tags)
+            .build()
+    }
+}

@@ -1,0 +1,64 @@
+//! Drawing diagnostics the way uv and just draw them: the file, the line and column, the
+//! offending line with the span underlined, and a hint when there is an obvious fix.
+
+use std::fmt::Write as _;
+
+use crate::file::diagnostic::Diagnostic;
+
+/// The source a diagnostic points into.
+pub struct SourceFile<'a> {
+    pub path: &'a str,
+    pub text: &'a str,
+}
+
+impl SourceFile<'_> {
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let before = &self.text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        (line, before[line_start..].chars().count() + 1)
+    }
+
+    pub fn render(&self, d: &Diagnostic) -> String {
+        let mut out = String::new();
+        let Some(span) = &d.span else {
+            let _ = writeln!(out, "error: {}: {}", self.path, d.message);
+            if let Some(h) = &d.hint {
+                let _ = writeln!(out, "  = hint: {h}");
+            }
+            return out;
+        };
+        let (line, col) = self.line_col(span.start);
+        let _ = writeln!(out, "error: {}", d.message);
+        let _ = writeln!(out, "  --> {}:{}:{}", self.path, line, col);
+        let text_line = self.text.lines().nth(line - 1).unwrap_or("");
+        let gutter = line.to_string().len();
+        let _ = writeln!(out, "{:gutter$} |", "");
+        let _ = writeln!(out, "{line} | {text_line}");
+        // Underline the span, clipped to the first line it starts on.
+        let line_chars = text_line.chars().count();
+        let span_chars =
+            self.text[span.start.min(self.text.len())..span.end.min(self.text.len())].split('\n').next().unwrap_or("").chars().count().max(1);
+        let width = span_chars.min(line_chars.saturating_sub(col - 1).max(1));
+        let _ = writeln!(out, "{:gutter$} | {}{}", "", " ".repeat(col - 1), "^".repeat(width));
+        if let Some(h) = &d.hint {
+            let _ = writeln!(out, "{:gutter$} = hint: {h}", "");
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_file_line_column_and_underline() {
+        let src = SourceFile { path: "cbctl.toml", text: "[stack]\nname = \"x\"\nnmae = 1\n" };
+        let d = Diagnostic::at(19..23, "unknown key `nmae`").with_hint("did you mean `name`?");
+        let out = src.render(&d);
+        assert_eq!(out, "error: unknown key `nmae`\n  --> cbctl.toml:3:1\n  |\n3 | nmae = 1\n  | ^^^^\n  = hint: did you mean `name`?\n");
+    }
+}

@@ -1,0 +1,12 @@
+//! The top drawing layer: the one place that draws output. Plan text and JSON,
+//! diagnostics against the project file, live progress, prompts, and the report at the
+//! end of apply and destroy. It reads the engine's data and decides nothing.
+
+pub mod diagnostic;
+pub mod plan;
+pub mod progress;
+pub mod prompt;
+pub mod report;
+pub mod style;
+
+pub use style::Style;
