@@ -174,6 +174,7 @@ impl Stack {
             codepipeline: aws_sdk_codepipeline::Client::new(&conf),
             codeconnections: aws_sdk_codeconnections::Client::new(&conf),
             events: aws_sdk_eventbridge::Client::new(&conf),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&conf),
             s3: aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&conf).force_path_style(true).build()),
         }
     }
@@ -188,6 +189,7 @@ pub struct Aws {
     pub codepipeline: aws_sdk_codepipeline::Client,
     pub codeconnections: aws_sdk_codeconnections::Client,
     pub events: aws_sdk_eventbridge::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
     pub s3: aws_sdk_s3::Client,
 }
 

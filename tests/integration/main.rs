@@ -9,6 +9,7 @@ mod cycle;
 mod docs;
 mod errors;
 mod faults;
+mod log_groups;
 mod pipelines;
 mod refusals;
 mod safety;
