@@ -192,6 +192,23 @@ fn declaration(p: &Pipeline) -> Result<PipelineDeclaration, AwsError> {
         })
         .collect::<Result<Vec<_>, _>>()
         .map_err(e)?;
+    let triggers = sdk_triggers(p)?;
+    PipelineDeclaration::builder()
+        .name(&p.name)
+        .role_arn(&p.role_arn)
+        .artifact_store(ArtifactStore::builder().r#type(ArtifactStoreType::S3).location(&p.artifact_bucket).build().map_err(e)?)
+        .set_stages(Some(stages))
+        .pipeline_type(PipelineType::from(p.pipeline_type.as_str()))
+        .execution_mode(ExecutionMode::from(p.execution_mode.as_str()))
+        .set_variables(Some(variables))
+        .set_triggers(Some(triggers))
+        .build()
+        .map_err(e)
+}
+
+/// The V2 triggers of a pipeline, one push and one pull-request filter at most each.
+fn sdk_triggers(p: &Pipeline) -> Result<Vec<PipelineTriggerDeclaration>, AwsError> {
+    let e = |err: aws_sdk_codepipeline::error::BuildError| invalid(&p.name, err);
     let mut triggers = Vec::new();
     for t in &p.triggers {
         let branches = |f: &GitFilter| {
@@ -229,17 +246,7 @@ fn declaration(p: &Pipeline) -> Result<PipelineDeclaration, AwsError> {
                 .map_err(e)?,
         );
     }
-    PipelineDeclaration::builder()
-        .name(&p.name)
-        .role_arn(&p.role_arn)
-        .artifact_store(ArtifactStore::builder().r#type(ArtifactStoreType::S3).location(&p.artifact_bucket).build().map_err(e)?)
-        .set_stages(Some(stages))
-        .pipeline_type(PipelineType::from(p.pipeline_type.as_str()))
-        .execution_mode(ExecutionMode::from(p.execution_mode.as_str()))
-        .set_variables(Some(variables))
-        .set_triggers(Some(triggers))
-        .build()
-        .map_err(e)
+    Ok(triggers)
 }
 
 fn non_empty(v: &[String]) -> Option<Vec<String>> {

@@ -252,30 +252,7 @@ fn check_source(project: &str, spec: &ProjectSpec, out: &mut Vec<Diagnostic>) {
                 not_for("connection", span(c), out);
             }
         }
-        SourceType::Github => {
-            match &src.location {
-                None => need("location", out),
-                Some(l) if !(l.get_ref().starts_with("https://github.com/") || l.get_ref().starts_with("https://") && src.connection.is_some()) => {
-                    out.push(
-                        Diagnostic::at(span(l), "a GitHub source location is the repository's https URL")
-                            .with_hint("https://github.com/OWNER/REPO.git"),
-                    );
-                }
-                _ => {}
-            }
-            if let Some(r) = &src.repository {
-                not_for("repository", span(r), out);
-            }
-            if let Some(c) = &src.connection {
-                let arn: Vec<&str> = c.get_ref().split(':').collect();
-                if arn.len() < 6 || !matches!(arn[2], "codeconnections" | "codestar-connections") || !arn[5].starts_with("connection/") {
-                    out.push(
-                        Diagnostic::at(span(c), "`connection` must be a CodeConnections connection ARN")
-                            .with_hint("arn:aws:codeconnections:REGION:ACCOUNT:connection/ID"),
-                    );
-                }
-            }
-        }
+        SourceType::Github => check_github_source(src, &here, out),
         SourceType::S3 => {
             match &src.location {
                 None => need("location", out),
@@ -310,6 +287,34 @@ fn check_source(project: &str, spec: &ProjectSpec, out: &mut Vec<Diagnostic>) {
             not_for("git_clone_depth", span(d), out);
         } else if *d.get_ref() < 0 {
             out.push(Diagnostic::at(span(d), "`git_clone_depth` must be 0 (full clone) or more"));
+        }
+    }
+}
+
+/// A GitHub source: the repository's https URL, and a CodeConnections connection if any.
+fn check_github_source(src: &SourceSpec, here: &Range<usize>, out: &mut Vec<Diagnostic>) {
+    let not_for = |field: &str, s: Range<usize>, out: &mut Vec<Diagnostic>| {
+        out.push(Diagnostic::at(s, format!("`{field}` does not apply to a `github` source")));
+    };
+    match &src.location {
+        None => out.push(Diagnostic::at(here.clone(), "a `github` source needs `location`")),
+        Some(l) if !(l.get_ref().starts_with("https://github.com/") || l.get_ref().starts_with("https://") && src.connection.is_some()) => {
+            out.push(
+                Diagnostic::at(span(l), "a GitHub source location is the repository's https URL").with_hint("https://github.com/OWNER/REPO.git"),
+            );
+        }
+        _ => {}
+    }
+    if let Some(r) = &src.repository {
+        not_for("repository", span(r), out);
+    }
+    if let Some(c) = &src.connection {
+        let arn: Vec<&str> = c.get_ref().split(':').collect();
+        if arn.len() < 6 || !matches!(arn[2], "codeconnections" | "codestar-connections") || !arn[5].starts_with("connection/") {
+            out.push(
+                Diagnostic::at(span(c), "`connection` must be a CodeConnections connection ARN")
+                    .with_hint("arn:aws:codeconnections:REGION:ACCOUNT:connection/ID"),
+            );
         }
     }
 }

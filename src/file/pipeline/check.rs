@@ -11,6 +11,15 @@ use crate::file::ProjectFile;
 use crate::model::names::{events_role_name, pipeline_role_name, rule_name, MAX_ROLE_NAME, MAX_RULE_NAME};
 
 pub fn check(file: &ProjectFile, name: &Spanned<String>, spec: &PipelineSpec, out: &mut Vec<Diagnostic>) {
+    check_settings(file, name, spec, out);
+    check_variables(spec, out);
+    let source_actions = check_stages(file, name, spec, out);
+    check_triggers(name.get_ref(), spec, &source_actions, out);
+    check_events_role(file, name, spec, out);
+}
+
+/// The pipeline's name, generated role name, V1 limits, bucket and role.
+fn check_settings(file: &ProjectFile, name: &Spanned<String>, spec: &PipelineSpec, out: &mut Vec<Diagnostic>) {
     let stack = file.stack.name.get_ref();
     let n = name.get_ref();
     let at = name.span();
@@ -54,6 +63,9 @@ pub fn check(file: &ProjectFile, name: &Spanned<String>, spec: &PipelineSpec, ou
             out.push(Diagnostic::at(role.arn.span(), "`role.arn` must be an IAM role ARN"));
         }
     }
+}
+
+fn check_variables(spec: &PipelineSpec, out: &mut Vec<Diagnostic>) {
     let mut var_names = BTreeSet::new();
     for v in &spec.variables {
         let vn = v.get_ref().name.get_ref();
@@ -64,7 +76,13 @@ pub fn check(file: &ProjectFile, name: &Spanned<String>, spec: &PipelineSpec, ou
             out.push(Diagnostic::at(v.get_ref().name.span(), format!("pipeline variable `{vn}` is declared twice")));
         }
     }
+}
 
+/// Stages and their actions: names, order, the source stage, and every input artifact
+/// produced by an earlier action. Returns the source actions by name.
+fn check_stages(file: &ProjectFile, name: &Spanned<String>, spec: &PipelineSpec, out: &mut Vec<Diagnostic>) -> BTreeMap<String, Provider> {
+    let n = name.get_ref();
+    let at = name.span();
     if spec.stages.len() < 2 {
         out.push(
             Diagnostic::at(at.clone(), format!("pipeline `{n}` has {} stage(s); CodePipeline needs at least two", spec.stages.len()))
@@ -152,6 +170,10 @@ pub fn check(file: &ProjectFile, name: &Spanned<String>, spec: &PipelineSpec, ou
             check_action(file, n, a, action.span(), out);
         }
     }
+    source_actions
+}
+
+fn check_triggers(n: &str, spec: &PipelineSpec, source_actions: &BTreeMap<String, Provider>, out: &mut Vec<Diagnostic>) {
     for t in &spec.triggers {
         let sa = t.get_ref().source_action.get_ref();
         match source_actions.get(sa) {
@@ -165,6 +187,11 @@ pub fn check(file: &ProjectFile, name: &Spanned<String>, spec: &PipelineSpec, ou
             out.push(Diagnostic::at(t.span(), "a trigger needs `push` or `pull_request` filters"));
         }
     }
+}
+
+fn check_events_role(file: &ProjectFile, name: &Spanned<String>, spec: &PipelineSpec, out: &mut Vec<Diagnostic>) {
+    let stack = file.stack.name.get_ref();
+    let (n, at) = (name.get_ref(), name.span());
     let needs_events_role =
         spec.stages.iter().flat_map(|s| &s.get_ref().actions).any(|a| matches!(a.get_ref().provider.get_ref(), Provider::CodeCommit | Provider::S3));
     if needs_events_role && events_role_name(stack, n).len() > MAX_ROLE_NAME {
@@ -176,7 +203,12 @@ pub fn check(file: &ProjectFile, name: &Spanned<String>, spec: &PipelineSpec, ou
 }
 
 fn check_action(file: &ProjectFile, pipeline: &str, a: &ActionSpec, at: std::ops::Range<usize>, out: &mut Vec<Diagnostic>) {
-    let stack = file.stack.name.get_ref();
+    check_action_keys(a, at.clone(), out);
+    check_action_values(file, pipeline, a, at, out);
+}
+
+/// The keys a provider takes, and the ones it needs.
+fn check_action_keys(a: &ActionSpec, at: std::ops::Range<usize>, out: &mut Vec<Diagnostic>) {
     let provider = *a.provider.get_ref();
     let an = a.name.get_ref();
     if an.is_empty() || an.len() > 100 || !an.chars().all(|c| c.is_ascii_alphanumeric() || ".@-_".contains(c)) {
@@ -224,7 +256,13 @@ fn check_action(file: &ProjectFile, pipeline: &str, a: &ActionSpec, at: std::ops
             out.push(Diagnostic::at(at.clone(), format!("a {provider:?} action needs `{key}`")));
         }
     }
+}
 
+/// Artifacts, references and generated names, by provider.
+fn check_action_values(file: &ProjectFile, pipeline: &str, a: &ActionSpec, at: std::ops::Range<usize>, out: &mut Vec<Diagnostic>) {
+    let stack = file.stack.name.get_ref();
+    let provider = *a.provider.get_ref();
+    let an = a.name.get_ref();
     let (inputs, outputs) = (a.input_names(), a.output_names());
     if a.is_source() {
         if outputs.len() != 1 {
