@@ -4,7 +4,7 @@
 use toml::Spanned;
 
 use super::diagnostic::Diagnostic;
-use super::validate::span;
+use super::rules::span;
 use super::ProjectFile;
 
 /// Reads a buildspec sent inline (`buildspec_file`, relative to `base`) and checks what

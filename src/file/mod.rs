@@ -11,6 +11,7 @@ pub mod pipeline;
 pub mod project;
 pub mod references;
 pub mod repository;
+pub mod rules;
 pub mod schema;
 pub mod validate;
 

@@ -2,13 +2,12 @@
 //! size rules checked offline.
 
 use std::collections::BTreeMap;
-use std::ops::Range;
 
 use serde::Deserialize;
 use toml::Spanned;
 
 use super::diagnostic::Diagnostic;
-use super::validate::{check_tags, span};
+use super::rules::{check_parameter_name, check_tags, span};
 use super::{ProjectFile, Tags};
 use crate::model::names::LOCK_PREFIX;
 use crate::model::ParameterType;
@@ -81,30 +80,6 @@ pub fn check(file: &ProjectFile, name: &Spanned<String>, spec: &ParameterSpec, o
         }
     }
     check_tags(&spec.tags, file.stack.tags.len(), out);
-}
-
-/// SSM parameter naming rules (PutParameter): letters, digits and `_.-/`, at most 1011
-/// characters and 15 levels, a hierarchy starts with `/`, no `aws`/`ssm` prefix.
-pub fn check_parameter_name(n: &str, at: Range<usize>, out: &mut Vec<Diagnostic>) {
-    let lower = n.trim_start_matches('/').to_ascii_lowercase();
-    let problem = if n.is_empty() || n.len() > 1011 {
-        Some("must be 1 to 1011 characters")
-    } else if !n.chars().all(|c| c.is_ascii_alphanumeric() || "_.-/".contains(c)) {
-        Some("may contain only letters, digits, `_`, `.`, `-` and `/`")
-    } else if n.contains('/') && !n.starts_with('/') {
-        Some("must start with `/` when it has a hierarchy")
-    } else if n.matches('/').count() > 15 {
-        Some("may have at most 15 levels")
-    } else if lower.starts_with("aws") || lower.starts_with("ssm") {
-        Some("must not start with `aws` or `ssm`")
-    } else if n.contains("//") || (n.len() > 1 && n.ends_with('/')) {
-        Some("must not contain empty levels")
-    } else {
-        None
-    };
-    if let Some(p) = problem {
-        out.push(Diagnostic::at(at, format!("`{n}` is not a valid SSM parameter name: it {p}")));
-    }
 }
 
 /// Parameter Store's standard tier, the one cbctl creates parameters in, holds values of

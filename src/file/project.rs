@@ -8,7 +8,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::diagnostic::Diagnostic;
-use super::validate::{check_parameter_name, check_tags, range, span};
+use super::rules::{check_parameter_name, check_tags, range, span};
 use super::{ProjectFile, Tags};
 use crate::model::log_group::RETENTION_DAYS;
 use crate::model::names::{codebuild_role_name, MAX_ROLE_NAME};

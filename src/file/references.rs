@@ -8,7 +8,7 @@ use std::ops::Range;
 use super::diagnostic::{closest, Diagnostic};
 use super::pipeline::Provider;
 use super::project::VariableSpec;
-use super::validate::span;
+use super::rules::span;
 use super::ProjectFile;
 
 /// A reference to something the file does not declare, with where it was written.

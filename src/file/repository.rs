@@ -6,7 +6,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::diagnostic::Diagnostic;
-use super::validate::{check_tags, span};
+use super::rules::{check_tags, span};
 use super::{ProjectFile, Tags};
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]

@@ -7,19 +7,7 @@
 //! The tier is the one source of apply order: a kind is created after every kind of a
 //! lower tier and deleted before them (see `engine::plan::phase`).
 
-use super::value::{Attributes, Tags};
-
-/// What every kind of resource tells the planner and the renderers.
-pub trait Model {
-    fn name(&self) -> &str;
-    fn tags(&self) -> &Tags;
-    /// A flat map of named values: the planner diffs it, the renderers show it.
-    fn attributes(&self) -> Attributes;
-    /// Attributes whose change AWS cannot apply in place.
-    fn replace_on(&self) -> &'static [&'static str] {
-        &[]
-    }
-}
+use super::value::{Attributes, Model, Tags};
 
 macro_rules! kinds {
     ($($variant:ident($ty:ty) = $word:literal, tier $tier:literal;)*) => {

@@ -2,8 +2,7 @@
 //! (`[projects.X.logs]`): created with its retention and the stack tag, so destroy
 //! removes it instead of leaving it billed forever.
 
-use super::kinds::Model;
-use super::value::{AttributeMap, Attributes, Tags};
+use super::value::{AttributeMap, Attributes, Model, Tags};
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LogGroup {

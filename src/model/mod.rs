@@ -18,7 +18,7 @@ pub mod target;
 pub mod value;
 
 pub use bucket::Bucket;
-pub use kinds::{address, Kind, Model, Resource};
+pub use kinds::{address, Kind, Resource};
 pub use log_group::LogGroup;
 pub use parameter::{Parameter, ParameterType, ParameterValue};
 pub use pipeline::{GitFilter, Pipeline, PipelineAction, PipelineStage, PipelineTrigger, PipelineVariable};
@@ -27,4 +27,4 @@ pub use repository::Repository;
 pub use role::Role;
 pub use rule::Rule;
 pub use target::Target;
-pub use value::{Attributes, Sensitive, Tags, Value};
+pub use value::{Attributes, Model, Sensitive, Tags, Value};

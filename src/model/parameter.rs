@@ -1,7 +1,6 @@
 //! An SSM parameter the stack owns; a SecureString's value is `Sensitive`.
 
-use super::kinds::Model;
-use super::value::{AttributeMap, Attributes, Sensitive, Tags, Value};
+use super::value::{AttributeMap, Attributes, Model, Sensitive, Tags, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize, Default, schemars::JsonSchema)]
 pub enum ParameterType {

@@ -2,8 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::kinds::Model;
-use super::value::{AttributeMap, Attributes, Tags, Value};
+use super::value::{AttributeMap, Attributes, Model, Tags, Value};
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PipelineAction {

@@ -1,7 +1,6 @@
 //! A CodeBuild project the stack owns.
 
-use super::kinds::Model;
-use super::value::{AttributeMap, Attributes, Tags, Value};
+use super::value::{AttributeMap, Attributes, Model, Tags, Value};
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EnvVar {

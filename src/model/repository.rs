@@ -1,7 +1,6 @@
 //! A CodeCommit repository the stack owns.
 
-use super::kinds::Model;
-use super::value::{AttributeMap, Attributes, Tags};
+use super::value::{AttributeMap, Attributes, Model, Tags};
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Repository {

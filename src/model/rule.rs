@@ -2,8 +2,7 @@
 
 use serde_json::Value as Json;
 
-use super::kinds::Model;
-use super::value::{AttributeMap, Attributes, Tags};
+use super::value::{AttributeMap, Attributes, Model, Tags};
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Rule {

@@ -119,3 +119,15 @@ impl AttributeMap {
         self.0
     }
 }
+
+/// What every kind of resource tells the planner and the renderers.
+pub trait Model {
+    fn name(&self) -> &str;
+    fn tags(&self) -> &Tags;
+    /// A flat map of named values: the planner diffs it, the renderers show it.
+    fn attributes(&self) -> Attributes;
+    /// Attributes whose change AWS cannot apply in place.
+    fn replace_on(&self) -> &'static [&'static str] {
+        &[]
+    }
+}

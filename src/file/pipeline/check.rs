@@ -121,56 +121,67 @@ fn check_stages(file: &ProjectFile, name: &Spanned<String>, spec: &PipelineSpec,
                     out.push(Diagnostic::at(r.span(), "`run_order` must be between 1 and 999"));
                 }
             }
-            if si == 0 && !a.is_source() {
-                out.push(
-                    Diagnostic::at(
-                        a.provider.span(),
-                        format!("the first stage may hold only source actions, and `{an}` is a {:?} action", a.provider.get_ref()),
-                    )
-                    .with_hint("source providers are CodeCommit, CodeStarSourceConnection and S3"),
-                );
-            }
-            if si > 0 && a.is_source() {
-                out.push(Diagnostic::at(a.provider.span(), "source actions belong in the first stage only"));
-            }
+            check_placement(file, a, si, out);
             if a.is_source() {
                 source_actions.insert(an.clone(), *a.provider.get_ref());
             }
-            if let Some(region) = &a.region {
-                if let Some(stack_region) = &file.stack.region {
-                    if region.get_ref() != stack_region.get_ref() {
-                        out.push(
-                            Diagnostic::at(
-                                region.span(),
-                                format!("action region `{}` differs from the stack's region `{}`", region.get_ref(), stack_region.get_ref()),
-                            )
-                            .with_hint("a pipeline runs its CodeBuild projects in the stack's region; cross-region actions are not supported"),
-                        );
-                    }
-                }
-            }
-            for input in a.input_names() {
-                match produced.get(input.get_ref()) {
-                    Some((s, o)) if *s < si || (*s == si && *o < order) => {}
-                    _ => {
-                        let known: Vec<&str> = produced.keys().map(String::as_str).collect();
-                        let d = Diagnostic::at(input.span(), format!("input artifact `{}` is not the output of an earlier action", input.get_ref()));
-                        out.push(match closest(input.get_ref(), known.iter().copied()) {
-                            Some(c) => d.with_hint(format!("did you mean `{c}`?")),
-                            None => d.with_hint("name the `output` of an action in an earlier stage (or an earlier run_order)"),
-                        });
-                    }
-                }
-            }
-            for output in a.output_names() {
-                if produced.insert(output.get_ref().clone(), (si, order)).is_some() {
-                    out.push(Diagnostic::at(output.span(), format!("artifact `{}` is produced twice in pipeline `{n}`", output.get_ref())));
-                }
-            }
+            check_artifacts(n, a, si, order, &mut produced, out);
             check_action(file, n, a, action.span(), out);
         }
     }
     source_actions
+}
+
+/// Source actions in the first stage only, and every action in the stack's region.
+fn check_placement(file: &ProjectFile, a: &ActionSpec, si: usize, out: &mut Vec<Diagnostic>) {
+    let an = a.name.get_ref();
+    if si == 0 && !a.is_source() {
+        out.push(
+            Diagnostic::at(
+                a.provider.span(),
+                format!("the first stage may hold only source actions, and `{an}` is a {:?} action", a.provider.get_ref()),
+            )
+            .with_hint("source providers are CodeCommit, CodeStarSourceConnection and S3"),
+        );
+    }
+    if si > 0 && a.is_source() {
+        out.push(Diagnostic::at(a.provider.span(), "source actions belong in the first stage only"));
+    }
+    if let Some(region) = &a.region {
+        if let Some(stack_region) = &file.stack.region {
+            if region.get_ref() != stack_region.get_ref() {
+                out.push(
+                    Diagnostic::at(
+                        region.span(),
+                        format!("action region `{}` differs from the stack's region `{}`", region.get_ref(), stack_region.get_ref()),
+                    )
+                    .with_hint("a pipeline runs its CodeBuild projects in the stack's region; cross-region actions are not supported"),
+                );
+            }
+        }
+    }
+}
+
+/// Inputs produced by an earlier action (earlier stage or run order), outputs produced once.
+fn check_artifacts(n: &str, a: &ActionSpec, si: usize, order: i64, produced: &mut BTreeMap<String, (usize, i64)>, out: &mut Vec<Diagnostic>) {
+    for input in a.input_names() {
+        match produced.get(input.get_ref()) {
+            Some((s, o)) if *s < si || (*s == si && *o < order) => {}
+            _ => {
+                let known: Vec<&str> = produced.keys().map(String::as_str).collect();
+                let d = Diagnostic::at(input.span(), format!("input artifact `{}` is not the output of an earlier action", input.get_ref()));
+                out.push(match closest(input.get_ref(), known.iter().copied()) {
+                    Some(c) => d.with_hint(format!("did you mean `{c}`?")),
+                    None => d.with_hint("name the `output` of an action in an earlier stage (or an earlier run_order)"),
+                });
+            }
+        }
+    }
+    for output in a.output_names() {
+        if produced.insert(output.get_ref().clone(), (si, order)).is_some() {
+            out.push(Diagnostic::at(output.span(), format!("artifact `{}` is produced twice in pipeline `{n}`", output.get_ref())));
+        }
+    }
 }
 
 fn check_triggers(n: &str, spec: &PipelineSpec, source_actions: &BTreeMap<String, Provider>, out: &mut Vec<Diagnostic>) {
