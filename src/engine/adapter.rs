@@ -42,12 +42,13 @@ impl Facts {
     /// Facts of an account where everything the file references exists: what offline
     /// checks and name resolution assume.
     pub fn assumed(file: &crate::file::ProjectFile) -> Facts {
-        let refs = crate::file::references(file);
+        let mut names = crate::file::references(file).names();
+        let mut take = |kind: Kind| names.remove(&kind).unwrap_or_default().into_iter();
         Facts {
-            parameters: refs.parameters.iter().map(|r| (r.name.clone(), None)).collect(),
-            repositories: refs.repositories.iter().map(|r| r.name.clone()).collect(),
-            projects: refs.projects.iter().map(|r| r.name.clone()).collect(),
-            buckets: file.pipelines.values().filter_map(|p| p.artifact_bucket.as_ref().map(|b| b.get_ref().clone())).collect(),
+            parameters: take(Kind::Parameter).map(|n| (n, None)).collect(),
+            repositories: take(Kind::Repository).collect(),
+            projects: take(Kind::Project).collect(),
+            buckets: take(Kind::Bucket).collect(),
             ..Default::default()
         }
     }

@@ -10,7 +10,7 @@ use super::adapter::{Backend, Facts, Found, Scope};
 use super::error::AwsError;
 use super::plan::Observed;
 use super::resolve::{canonical_key, declared_names, is_customer_alias};
-use crate::file::{references, ProjectFile, Provider};
+use crate::file::{references, ProjectFile};
 use crate::model::{Kind, Resource, Target};
 
 pub struct World {
@@ -20,41 +20,18 @@ pub struct World {
     pub warnings: Vec<String>,
 }
 
-/// The names of each kind the file uses without declaring them.
-fn referenced_names(file: &ProjectFile) -> BTreeMap<Kind, Vec<String>> {
-    let refs = references(file);
-    let names = |v: &[crate::file::references::Reference]| v.iter().map(|r| r.name.clone()).collect::<Vec<_>>();
-    BTreeMap::from([
-        (Kind::Parameter, names(&refs.parameters)),
-        (Kind::Repository, names(&refs.repositories)),
-        (Kind::Project, names(&refs.projects)),
-        (Kind::Bucket, file.pipelines.values().filter_map(|p| p.artifact_bucket.as_ref().map(|b| b.get_ref().clone())).collect()),
-    ])
-}
-
-/// Every CodeConnections connection the file's sources use.
-fn connections(file: &ProjectFile) -> Vec<String> {
-    let mut out: BTreeSet<String> =
-        file.projects.values().filter_map(|p| p.source.get_ref().connection.as_ref().map(|c| c.get_ref().clone())).collect();
-    for a in file.pipelines.values().flat_map(|p| &p.stages).flat_map(|s| &s.get_ref().actions).map(|a| a.get_ref()) {
-        if *a.provider.get_ref() == Provider::CodeStarSourceConnection {
-            out.extend(a.connection.as_ref().map(|c| c.get_ref().clone()));
-        }
-    }
-    out.into_iter().collect()
-}
-
 pub async fn observe(b: &dyn Backend, t: &Target, file: &ProjectFile, base: &Path, with_values: bool) -> Result<World, AwsError> {
     let stack = file.stack.name.get_ref().as_str();
     let declared = declared_names(file, base, t);
-    let referenced = referenced_names(file);
+    let refs = references(file);
+    let referenced = refs.names();
     let none = Vec::new();
     let reads = Kind::ALL.iter().map(|kind| {
         let scope =
             Scope { stack, target: t, declared: declared.get(kind).unwrap_or(&none), referenced: referenced.get(kind).unwrap_or(&none), with_values };
         async move { b.adapter(*kind).observe(scope).await }
     });
-    let (found, statuses) = tokio::join!(futures::future::try_join_all(reads), b.connection_statuses(connections(file)));
+    let (found, statuses) = tokio::join!(futures::future::try_join_all(reads), b.connection_statuses(refs.connections.clone()));
     let (mut resources, mut facts) = merge(found?);
     facts.keys = b.key_arns(customer_aliases(file, &facts)).await?;
     for r in &mut resources {

@@ -6,7 +6,7 @@
 use serde_json::Value as Json;
 
 use super::policy::{normalize, render, sorted, Vars};
-use crate::file::{ProjectFile, Provider};
+use crate::file::{references, ProjectFile};
 use crate::model::names::{artifact_bucket_name, log_group_arn, parameter_arn, pipeline_arn, project_log_group, role_path};
 use crate::model::{ParameterType, Target};
 
@@ -31,26 +31,13 @@ pub fn operator_policy(file: &ProjectFile, t: &Target) -> Json {
     }
 
     let mut own_buckets = Vec::new();
-    let mut named_buckets = Vec::new();
     if file.pipelines.values().any(|p| p.artifact_bucket.is_none()) {
         own_buckets.push(format!("arn:{}:s3:::{}", t.partition, artifact_bucket_name(stack, t)));
     }
-    for p in file.pipelines.values() {
-        if let Some(b) = &p.artifact_bucket {
-            named_buckets.push(format!("arn:{}:s3:::{}", t.partition, b.get_ref()));
-        }
-    }
-    let mut connections: Vec<String> =
-        file.projects.values().filter_map(|p| p.source.get_ref().connection.as_ref().map(|c| c.get_ref().clone())).collect();
-    for p in file.pipelines.values() {
-        for a in p.stages.iter().flat_map(|s| &s.get_ref().actions) {
-            if *a.get_ref().provider.get_ref() == Provider::CodeStarSourceConnection {
-                connections.extend(a.get_ref().connection.as_ref().map(|c| c.get_ref().clone()));
-            }
-        }
-    }
+    let refs = references(file);
+    let named_buckets: Vec<String> = refs.buckets.iter().map(|b| format!("arn:{}:s3:::{}", t.partition, b.name)).collect();
     let (legacy, connections): (Vec<String>, Vec<String>) =
-        connections.into_iter().partition(|c| c.split(':').nth(2) == Some("codestar-connections"));
+        refs.connections.into_iter().partition(|c| c.split(':').nth(2) == Some("codestar-connections"));
     let sorted = |v: Vec<String>| sorted(&v);
     let log_groups: Vec<String> = file
         .projects

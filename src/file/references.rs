@@ -2,7 +2,7 @@
 //! project, bucket or connection): these cannot be checked offline, so plan looks them
 //! up, and resolution reports the missing ones at the place they were written.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 use super::diagnostic::{closest, Diagnostic};
@@ -10,6 +10,7 @@ use super::pipeline::Provider;
 use super::project::VariableSpec;
 use super::rules::span;
 use super::ProjectFile;
+use crate::model::Kind;
 
 /// A reference to something the file does not declare, with where it was written.
 #[derive(Debug, Clone)]
@@ -23,6 +24,23 @@ pub struct References {
     pub parameters: Vec<Reference>,
     pub repositories: Vec<Reference>,
     pub projects: Vec<Reference>,
+    /// Existing artifact buckets pipelines name (`artifact_bucket`).
+    pub buckets: Vec<Reference>,
+    /// Every CodeConnections connection the sources use, once each, sorted.
+    pub connections: Vec<String>,
+}
+
+impl References {
+    /// The referenced names of each kind, as discovery looks them up.
+    pub fn names(&self) -> BTreeMap<Kind, Vec<String>> {
+        let names = |v: &[Reference]| v.iter().map(|r| r.name.clone()).collect::<Vec<_>>();
+        BTreeMap::from([
+            (Kind::Parameter, names(&self.parameters)),
+            (Kind::Repository, names(&self.repositories)),
+            (Kind::Project, names(&self.projects)),
+            (Kind::Bucket, names(&self.buckets)),
+        ])
+    }
 }
 
 /// What the file references without declaring: these must exist in AWS.
@@ -70,7 +88,23 @@ pub fn references(file: &ProjectFile) -> References {
             }
         }
     }
+    refs.buckets =
+        file.pipelines.values().filter_map(|p| p.artifact_bucket.as_ref()).map(|b| Reference { name: b.get_ref().clone(), span: span(b) }).collect();
+    refs.connections = connections(file);
     refs
+}
+
+/// Every CodeConnections connection the file's sources use: project sources and
+/// connection source actions.
+fn connections(file: &ProjectFile) -> Vec<String> {
+    let mut out: BTreeSet<String> =
+        file.projects.values().filter_map(|p| p.source.get_ref().connection.as_ref().map(|c| c.get_ref().clone())).collect();
+    for a in file.pipelines.values().flat_map(|p| &p.stages).flat_map(|s| &s.get_ref().actions).map(|a| a.get_ref()) {
+        if *a.provider.get_ref() == Provider::CodeStarSourceConnection {
+            out.extend(a.connection.as_ref().map(|c| c.get_ref().clone()));
+        }
+    }
+    out.into_iter().collect()
 }
 
 /// The diagnostic for a reference that AWS does not have either.
