@@ -23,7 +23,7 @@ pub use offline::check_offline;
 
 use crate::engine::AwsError;
 use crate::file::diagnostic::Diagnostic;
-use crate::ui::diagnostic::SourceFile;
+use crate::ui;
 
 /// How a command ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,25 +106,9 @@ fn exit(outcome: Outcome) -> i32 {
 
 fn print_error(e: &Error) {
     match e {
-        Error::File { path, text, diagnostics } => {
-            let source = SourceFile { path, text };
-            for d in diagnostics {
-                eprint!("{}", source.render(d));
-            }
-            if diagnostics.len() > 1 {
-                eprintln!("error: {} problems in {path}", diagnostics.len());
-            }
-        }
-        Error::Aws(e) => eprintln!("error: {e}"),
-        Error::Message(lines) => {
-            for (i, line) in lines.iter().enumerate() {
-                if i == 0 {
-                    eprintln!("error: {line}");
-                } else {
-                    eprintln!("{line}");
-                }
-            }
-        }
+        Error::File { path, text, diagnostics } => ui::diagnostic::print(path, text, diagnostics),
+        Error::Aws(e) => ui::report::error(&[e.to_string()]),
+        Error::Message(lines) => ui::report::error(lines),
         Error::Plain(line) => eprintln!("{line}"),
     }
 }

@@ -50,6 +50,17 @@ impl SourceFile<'_> {
     }
 }
 
+/// Every diagnostic against its file, then how many there were when more than one.
+pub fn print(path: &str, text: &str, diagnostics: &[Diagnostic]) {
+    let source = SourceFile { path, text };
+    for d in diagnostics {
+        eprint!("{}", source.render(d));
+    }
+    if diagnostics.len() > 1 {
+        eprintln!("error: {} problems in {path}", diagnostics.len());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -42,14 +42,14 @@ pub fn print(what: &str, report: &Report) {
     eprintln!("Run the command again when ready: it starts from what AWS holds now.");
 }
 
-/// An error in the one format every command uses: `error:` and the message, then each
-/// detail as `  - ...` and the hint as `  hint: ...`.
-pub fn error(message: &str, details: &[String], hint: Option<&str>) {
-    eprintln!("error: {message}");
-    for d in details {
-        eprintln!("  - {d}");
-    }
-    if let Some(h) = hint {
-        eprintln!("  hint: {h}");
+/// An error in words: `error:` and the first line, then the others as they are
+/// (details as `  - ...`, hints as `  hint: ...`).
+pub fn error(lines: &[String]) {
+    for (i, line) in lines.iter().enumerate() {
+        if i == 0 {
+            eprintln!("error: {line}");
+        } else {
+            eprintln!("{line}");
+        }
     }
 }
