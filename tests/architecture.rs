@@ -13,7 +13,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// The layers, lowest first.
-const LAYERS: &[&str] = &["model", "file", "engine", "aws", "ui", "commands"];
+const LAYERS: &[&str] = &["output", "model", "file", "engine", "aws", "ui", "commands"];
 
 /// Crates only the `aws` adapters may name.
 const SDK_CRATES: &[&str] = &["aws_sdk_", "aws_config", "aws_smithy_", "aws_types"];

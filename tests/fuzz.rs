@@ -1,6 +1,7 @@
 //! Bad input never panics: the project-file loader and validator get random and mutated
-//! TOML (seeded from `tests/fuzz-corpus/`), and every input must be answered with errors
-//! or accepted, never a panic or a hang. A crashing input is written to
+//! TOML (seeded from `tests/fuzz-corpus/`), the buildspec reader random, mutated, deeply
+//! nested and alias-laden YAML, and every input must be answered with errors or
+//! accepted, never a panic or a hang. A crashing input is written to
 //! `target/fuzz-crashes/` and named in the failure; add it to the corpus once fixed.
 
 use std::path::PathBuf;
@@ -81,7 +82,7 @@ fn corpus() -> Vec<(String, String)> {
     files.into_iter().map(|p| (p.display().to_string(), std::fs::read_to_string(&p).unwrap())).collect()
 }
 
-fn mutate(rng: &mut Rng, input: &str, other: &str) -> String {
+fn mutate(rng: &mut Rng, input: &str, other: &str, dictionary: &[&str]) -> String {
     let mut bytes = input.as_bytes().to_vec();
     for _ in 0..=rng.below(4) {
         let at = rng.below(bytes.len() + 1);
@@ -91,7 +92,7 @@ fn mutate(rng: &mut Rng, input: &str, other: &str) -> String {
                 bytes[i] ^= 1 << rng.below(8);
             }
             1 | 2 => {
-                let token = DICTIONARY[rng.below(DICTIONARY.len())];
+                let token = dictionary[rng.below(dictionary.len())];
                 bytes.splice(at..at, token.bytes());
             }
             3 if !bytes.is_empty() => {
@@ -165,7 +166,7 @@ fn mutated_project_files_never_panic_or_hang() {
     for i in 0..iterations {
         let (_, seed_file) = &corpus[rng.below(corpus.len())];
         let (_, other) = &corpus[rng.below(corpus.len())];
-        let input = mutate(&mut rng, seed_file, other);
+        let input = mutate(&mut rng, seed_file, other, DICTIONARY);
         check(&input, &format!("seed-{seed}-iteration-{i}"));
         if cbctl::check_offline(&input, &base()).is_ok() {
             accepted += 1;
@@ -198,4 +199,243 @@ fn quiet_panics() {
             default(info);
         }
     }));
+}
+
+/// Tokens that steer buildspec mutations into YAML: nesting, anchors and aliases (merge
+/// keys too), tags, block scalars, documents, odd characters.
+const YAML_DICTIONARY: &[&str] = &[
+    "[",
+    "]",
+    "{",
+    "}",
+    "- ",
+    ": ",
+    ", ",
+    "? ",
+    "&a ",
+    "*a",
+    "&b ",
+    "*b",
+    "&a [*a, *a]",
+    "<<: *a\n",
+    "!!str ",
+    "!!map ",
+    "|\n",
+    ">-\n",
+    "---\n",
+    "...\n",
+    "%YAML 1.2\n",
+    "\"",
+    "'",
+    "#",
+    "\n",
+    "\n  ",
+    "\t",
+    "\u{feff}",
+    "\u{0}",
+    "é",
+    "🦀",
+    "version: 0.2\n",
+    "version: 0.1\n",
+    "phases:\n  build:\n    commands:\n",
+    "      - make\n",
+    "1e400",
+    "~",
+];
+
+/// Inputs built to hurt a YAML reader: deep nesting of every kind, alias bombs (wide or
+/// tall), and token soup.
+fn hostile_yaml(rng: &mut Rng) -> String {
+    let mut out = String::from("version: 0.2\n");
+    match rng.below(4) {
+        0 => {
+            let depth = 1 + rng.below(30_000);
+            let (open, close) = [("[", "]"), ("{a: ", "}"), ("- ", ""), ("? ", "")][rng.below(4)];
+            out.push_str("phases: ");
+            out.push_str(&open.repeat(depth));
+            out.push('x');
+            if rng.below(2) == 0 {
+                out.push_str(&close.repeat(depth));
+            }
+        }
+        1 => {
+            let (fan_out, levels) = (2 + rng.below(9), 1 + rng.below(40));
+            out.push_str("a0: &a0 [lol]\n");
+            for i in 1..=levels {
+                out.push_str(&format!("a{i}: &a{i} [{}]\n", vec![format!("*a{}", i - 1); fan_out].join(", ")));
+            }
+        }
+        2 => {
+            let (height, levels) = (1 + rng.below(40), 1 + rng.below(20));
+            out.push_str(&format!("t0: &t0 {}x{}\n", "[".repeat(height), "]".repeat(height)));
+            for i in 1..=levels {
+                out.push_str(&format!("t{i}: &t{i} {}*t{}{}\n", "[".repeat(height), i - 1, "]".repeat(height)));
+            }
+        }
+        _ => (0..rng.below(200)).for_each(|_| out.push_str(YAML_DICTIONARY[rng.below(YAML_DICTIONARY.len())])),
+    }
+    out
+}
+
+/// Reads `text` as a `buildspec_file` through the public reader: an answer (accepted or a
+/// diagnostic with a message) within two seconds, never a panic.
+fn check_buildspec(dir: &std::path::Path, text: &str, label: &str) -> Result<(), String> {
+    std::fs::write(dir.join("b.yml"), text).unwrap();
+    let file = toml::Spanned::new(0..5, "b.yml".to_string());
+    let start = Instant::now();
+    let outcome = std::panic::catch_unwind(|| cbctl::file::buildspec::read_buildspec(dir, &file));
+    let elapsed = start.elapsed();
+    if elapsed > Duration::from_secs(2) {
+        crash_on_yaml(text, label, format!("took {elapsed:?}"));
+    }
+    match outcome {
+        Err(_) => crash_on_yaml(text, label, "panic".into()),
+        Ok(Err(d)) if d.message.trim().is_empty() => crash_on_yaml(text, label, "an error without a message".into()),
+        Ok(Err(d)) => Err(d.message),
+        Ok(Ok(_)) => Ok(()),
+    }
+}
+
+/// Keeps the input that failed in `target/fuzz-crashes/` and fails the test, naming it.
+fn crash_on_yaml(text: &str, label: &str, why: String) -> ! {
+    let crashes = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/fuzz-crashes");
+    std::fs::create_dir_all(&crashes).unwrap();
+    let path = crashes.join(format!("{label}.yml"));
+    std::fs::write(&path, text).unwrap();
+    panic!("{why} on {}", path.display());
+}
+
+#[test]
+fn hostile_and_mutated_buildspec_files_never_panic_hang_or_blow_up() {
+    quiet_panics();
+    let dir = tempfile::tempdir().unwrap();
+    let mut seeds: Vec<String> = std::fs::read_dir(base())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yml"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    seeds.sort();
+    assert!(seeds.len() >= 3, "the fuzz corpus holds buildspecs");
+    let seed: u64 = std::env::var("CBCTL_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x0b1d_5bec);
+    let iterations: usize = std::env::var("CBCTL_FUZZ_ITERATIONS").ok().and_then(|s| s.parse().ok()).map_or(4_000, |n: usize| n / 5);
+    let mut rng = Rng(seed | 1);
+    let (mut accepted, mut too_deep, mut bombs) = (0, 0, 0);
+    for i in 0..iterations {
+        let hostile = hostile_yaml(&mut rng);
+        let corpus_file = &seeds[rng.below(seeds.len())];
+        let input = match rng.below(3) {
+            0 => hostile,
+            1 => mutate(&mut rng, corpus_file, &hostile, YAML_DICTIONARY),
+            _ => mutate(&mut rng, &hostile, corpus_file, YAML_DICTIONARY),
+        };
+        match check_buildspec(dir.path(), &input, &format!("buildspec-seed-{seed}-iteration-{i}")) {
+            Ok(()) => accepted += 1,
+            Err(m) if m.contains("nests deeper than") => too_deep += 1,
+            Err(m) if m.contains("expands its aliases") => bombs += 1,
+            Err(_) => {}
+        }
+    }
+    // The generators reach every outcome: valid buildspecs, too deep, alias bombs.
+    assert!(accepted > 0 && too_deep > 0 && bombs > 0, "accepted {accepted}, too deep {too_deep}, alias bombs {bombs}");
+}
+
+/// Tokens that steer plan-file mutations into JSON and into what a plan says.
+const PLAN_DICTIONARY: &[&str] = &[
+    "{",
+    "}",
+    "[",
+    "]",
+    "\"",
+    ":",
+    ",",
+    "null",
+    "true",
+    "0",
+    "-1",
+    "2",
+    "1e999",
+    "\\u0000",
+    "\"create\"",
+    "\"update\"",
+    "\"replace\"",
+    "\"delete\"",
+    "\"parameter\"",
+    "\"role\"",
+    "\"format_version\": 2,",
+    "\"changes\": [],",
+    "\"Plain\"",
+    "\"(sensitive value)\"",
+    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+];
+
+/// What each corpus stack plans on an empty account, and its plan file.
+fn saved_plans() -> Vec<(String, cbctl::engine::Plan, String)> {
+    use cbctl::engine::saved_plan::SavedPlan;
+    let target = plan_target();
+    let env = |_: &str| Some("value".to_string());
+    corpus()
+        .into_iter()
+        .map(|(name, text)| {
+            let file = cbctl::file::parse(&text).unwrap();
+            let facts = cbctl::engine::Facts::assumed(&file);
+            let desired = cbctl::engine::resolve::resolve(&file, &base(), &target, &facts, &env, true).unwrap();
+            let plan = cbctl::engine::plan::plan(file.stack.name.get_ref(), &desired.resources, &cbctl::engine::Observed::default());
+            let saved = serde_json::to_string_pretty(&SavedPlan::new(&plan, &target)).unwrap();
+            (name, plan, saved)
+        })
+        .collect()
+}
+
+fn plan_target() -> cbctl::model::Target {
+    cbctl::model::Target { account: "123456789012".into(), region: "us-east-1".into(), partition: "aws".into() }
+}
+
+/// A plan file anyone could have edited: every mutation is either refused, or read as
+/// exactly the plan the file and AWS give (apply's check), never a panic or a hang.
+#[test]
+fn mutated_plan_files_are_refused_or_mean_exactly_the_plan() {
+    use cbctl::engine::saved_plan::SavedPlan;
+    quiet_panics();
+    let plans = saved_plans();
+    let target = plan_target();
+    let mut rng = Rng(0x9_1a7f);
+    let (mut refused, mut unreadable) = (0, 0);
+    for i in 0..4_000 {
+        let (name, plan, text) = &plans[rng.below(plans.len())];
+        let other = &plans[rng.below(plans.len())].2;
+        let input = mutate(&mut rng, text, other, PLAN_DICTIONARY);
+        let start = Instant::now();
+        let outcome = std::panic::catch_unwind(|| match SavedPlan::parse(&input, &plan.stack) {
+            Err(why) => Err(why),
+            Ok(saved) => Ok((saved.differences(plan, &target), serde_json::to_value(&saved.changes).unwrap())),
+        });
+        let fail = |why: &str| {
+            let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/fuzz-crashes");
+            std::fs::create_dir_all(&dir).unwrap();
+            let path = dir.join(format!("plan-{i}.json"));
+            std::fs::write(&path, &input).unwrap();
+            std::fs::write(path.with_extension("original.json"), text).unwrap();
+            panic!("{why}: a mutation of the plan of {name}, in {}", path.display());
+        };
+        match outcome {
+            Err(_) => fail("panic"),
+            Ok(Err(why)) if why.trim().is_empty() => fail("a refusal without a reason"),
+            Ok(Err(_)) => unreadable += 1,
+            Ok(Ok((differences, _))) if !differences.is_empty() => refused += 1,
+            Ok(Ok((_, accepted))) => {
+                // Accepted only if it reads as the very same changes (`"before": null`
+                // left out is the same plan).
+                let original: serde_json::Value = serde_json::from_str(text).unwrap();
+                if accepted != original["changes"] {
+                    fail("an edited plan was accepted");
+                }
+            }
+        }
+        if start.elapsed() > Duration::from_secs(2) {
+            fail("slow");
+        }
+    }
+    assert!(unreadable > 100 && refused > 100, "mutations reach both checks: {unreadable} unreadable, {refused} refused");
 }

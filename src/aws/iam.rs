@@ -2,9 +2,9 @@
 //!
 //! Discovery is one ListRoles over the stack's path (`/cbctl/<stack>/`) plus GetRole for
 //! each declared role name (role names are account-wide, so a look-alike at another path
-//! is found and reported as a conflict). Owned roles then cost three reads each:
-//! ListRolePolicies, GetRolePolicy (the `cbctl` policy) and ListAttachedRolePolicies, all
-//! concurrent. IAM returns documents URL-encoded; `parse_document` decodes them.
+//! is found and reported as a conflict). Owned and declared roles then cost three reads
+//! each: ListRolePolicies, GetRolePolicy (the `cbctl` policy) and ListAttachedRolePolicies.
+//! IAM returns documents URL-encoded; `parse_document` decodes them.
 
 use std::collections::BTreeSet;
 
@@ -27,7 +27,7 @@ pub async fn observe(c: &Clients, scope: Scope<'_>) -> Result<Found, AwsError> {
         let page = page.map_err(|e| AwsError::from_sdk("iam:ListRoles", stack, e))?;
         names.extend(page.roles().iter().map(|r| r.role_name().to_string()));
     }
-    let reads = names.into_iter().map(|n| read_role(c, stack, n)).collect();
+    let reads = names.into_iter().map(|n| read_role(c, stack, scope.declared.contains(&n), n)).collect();
     let results: Vec<Result<Option<Role>, AwsError>> = bounded(reads, CONCURRENCY).await;
     let mut out = Vec::new();
     for r in results {
@@ -38,7 +38,9 @@ pub async fn observe(c: &Clients, scope: Scope<'_>) -> Result<Found, AwsError> {
     Ok(Found { resources: out, ..Default::default() })
 }
 
-async fn read_role(c: &Clients, stack: &str, name: String) -> Result<Option<Role>, AwsError> {
+/// A role; its policies too when the stack owns it or the file declares it (so that
+/// `import` shows the other policies it would remove, as plan does for an owned role).
+async fn read_role(c: &Clients, stack: &str, declared: bool, name: String) -> Result<Option<Role>, AwsError> {
     let got = match c.iam.get_role().role_name(&name).send().await {
         Ok(o) => o,
         Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_entity_exception()) => return Ok(None),
@@ -56,8 +58,8 @@ async fn read_role(c: &Clients, stack: &str, name: String) -> Result<Option<Role
         attached_policies: vec![],
         tags,
     };
-    if role.tags.get(STACK_TAG).map(String::as_str) != Some(stack) {
-        // Not ours: enough to report the conflict; its policies are none of our business.
+    if role.tags.get(STACK_TAG).map(String::as_str) != Some(stack) && !declared {
+        // Neither ours nor ours to adopt: its policies are none of our business.
         return Ok(Some(role));
     }
     let (inline, attached) =

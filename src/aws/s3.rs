@@ -4,7 +4,8 @@
 //! tags of each candidate; the owned bucket then costs four reads (versioning, encryption,
 //! public access block, policy). A bucket the file only names is checked with HeadBucket
 //! and never read further or changed. Deleting an owned bucket first deletes every object
-//! version and delete marker in it.
+//! version and delete marker in it, and stops, naming them, at versions S3 refuses to
+//! delete. Errors name the IAM action (`s3:GetEncryptionConfiguration`), not the API call.
 
 use std::collections::BTreeSet;
 
@@ -73,20 +74,42 @@ async fn read_bucket(c: &Clients, stack: &str, name: String) -> Result<Option<Bu
         c.s3.get_bucket_policy().bucket(&name).send(),
     );
     b.versioning = v.map_err(|e| err("s3:GetBucketVersioning", &name, e))?.status() == Some(&BucketVersioningStatus::Enabled);
-    b.encryption = enc.ok().and_then(|o| {
+    let enc = unless_absent(enc, "ServerSideEncryptionConfigurationNotFoundError", "s3:GetEncryptionConfiguration", &name)?;
+    b.encryption = enc.and_then(|o| {
         o.server_side_encryption_configuration()
             .and_then(|c| c.rules().first())
             .and_then(|r| r.apply_server_side_encryption_by_default())
             .map(|d| d.sse_algorithm().as_str().to_string())
     });
-    b.public_access_blocked = pab.ok().and_then(|o| o.public_access_block_configuration().cloned()).is_some_and(|p| {
+    let pab = unless_absent(pab, "NoSuchPublicAccessBlockConfiguration", "s3:GetBucketPublicAccessBlock", &name)?;
+    b.public_access_blocked = pab.and_then(|o| o.public_access_block_configuration().cloned()).is_some_and(|p| {
         p.block_public_acls() == Some(true)
             && p.ignore_public_acls() == Some(true)
             && p.block_public_policy() == Some(true)
             && p.restrict_public_buckets() == Some(true)
     });
-    b.policy = pol.ok().and_then(|o| o.policy().and_then(parse_document));
+    b.policy = unless_absent(pol, "NoSuchBucketPolicy", "s3:GetBucketPolicy", &name)?.and_then(|o| o.policy().and_then(parse_document));
     Ok(Some(b))
+}
+
+/// The answer of a read whose one "not configured" error code means none; any other
+/// failure (AccessDenied above all) is an error naming the IAM action, never "none",
+/// which would show as a change on every plan.
+fn unless_absent<T, E, R>(
+    answer: Result<T, aws_smithy_runtime_api::client::result::SdkError<E, R>>,
+    absent: &str,
+    action: &str,
+    bucket: &str,
+) -> Result<Option<T>, AwsError>
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match answer {
+        Ok(o) => Ok(Some(o)),
+        Err(e) if e.as_service_error().and_then(aws_smithy_types::error::metadata::ProvideErrorMetadata::code) == Some(absent) => Ok(None),
+        Err(e) => Err(err(action, bucket, e)),
+    }
 }
 
 pub async fn create(c: &Clients, b: &Bucket) -> Result<(), AwsError> {
@@ -145,7 +168,7 @@ async fn apply_settings(c: &Clients, b: &Bucket, have: Option<&Bucket>) -> Resul
                 )
                 .send()
                 .await
-                .map_err(|e| err("s3:PutBucketEncryption", &b.name, e))?;
+                .map_err(|e| err("s3:PutEncryptionConfiguration", &b.name, e))?;
         }
     }
     if differs(&|x| x.public_access_blocked) {
@@ -162,7 +185,7 @@ async fn apply_settings(c: &Clients, b: &Bucket, have: Option<&Bucket>) -> Resul
             )
             .send()
             .await
-            .map_err(|e| err("s3:PutPublicAccessBlock", &b.name, e))?;
+            .map_err(|e| err("s3:PutBucketPublicAccessBlock", &b.name, e))?;
     }
     if have.is_none_or(|h| h.policy != b.policy) {
         match &b.policy {
@@ -184,35 +207,130 @@ pub async fn update(c: &Clients, want: &Bucket, have: &Bucket) -> Result<(), Aws
     apply_settings(c, want, Some(have)).await
 }
 
-/// Empties the bucket (every object version and delete marker), then deletes it.
+/// Empties the bucket (every object version and delete marker), then deletes it. Stops
+/// at versions S3 refuses to delete (Object Lock, a legal hold, a bucket policy): the
+/// bucket is then left, and the error names them and S3's reason.
 pub async fn delete(c: &Clients, have: &Bucket) -> Result<(), AwsError> {
     let name = &have.name;
+    let mut last: Vec<ObjectIdentifier> = Vec::new();
     loop {
         let page = match c.s3.list_object_versions().bucket(name).send().await {
             Ok(p) => p,
             Err(e) if e.as_service_error().and_then(aws_smithy_types::error::metadata::ProvideErrorMetadata::code) == Some("NoSuchBucket") => {
                 return Ok(());
             }
-            Err(e) => return Err(err("s3:ListObjectVersions", name, e)),
+            Err(e) => return Err(err("s3:ListBucketVersions", name, e)),
         };
-        let ids: Vec<ObjectIdentifier> = page
-            .versions()
-            .iter()
-            .filter_map(|v| {
-                ObjectIdentifier::builder().set_key(v.key().map(str::to_string)).set_version_id(v.version_id().map(str::to_string)).build().ok()
-            })
-            .chain(page.delete_markers().iter().filter_map(|m| {
-                ObjectIdentifier::builder().set_key(m.key().map(str::to_string)).set_version_id(m.version_id().map(str::to_string)).build().ok()
-            }))
-            .collect();
+        let ids = version_ids(&page);
         if ids.is_empty() {
             break;
         }
+        if ids == last {
+            // Deleted without complaint, yet listed again: never loop on it.
+            return Err(AwsError::invalid("s3:DeleteObjectVersion", name, "S3 answered that the object versions were deleted, yet still lists them"));
+        }
+        let mut refused = Vec::new();
         for chunk in ids.chunks(1000) {
             let del = Delete::builder().set_objects(Some(chunk.to_vec())).quiet(true).build().map_err(|e| invalid(name, e))?;
-            c.s3.delete_objects().bucket(name).delete(del).send().await.map_err(|e| err("s3:DeleteObjects", name, e))?;
+            let out = c.s3.delete_objects().bucket(name).delete(del).send().await.map_err(|e| err("s3:DeleteObjectVersion", name, e))?;
+            refused.extend(out.errors().iter().map(|e| Refused {
+                key: e.key().unwrap_or_default().to_string(),
+                code: e.code().unwrap_or_default().to_string(),
+                message: e.message().unwrap_or_default().to_string(),
+            }));
         }
+        if !refused.is_empty() {
+            return Err(undeletable(name, &refused));
+        }
+        last = ids;
     }
     c.s3.delete_bucket().bucket(name).send().await.map_err(|e| err("s3:DeleteBucket", name, e))?;
     Ok(())
+}
+
+/// Every object version and delete marker of one page of ListObjectVersions.
+fn version_ids(page: &aws_sdk_s3::operation::list_object_versions::ListObjectVersionsOutput) -> Vec<ObjectIdentifier> {
+    let id = |key: Option<&str>, version: Option<&str>| {
+        ObjectIdentifier::builder().set_key(key.map(str::to_string)).set_version_id(version.map(str::to_string)).build().ok()
+    };
+    let versions = page.versions().iter().filter_map(|v| id(v.key(), v.version_id()));
+    versions.chain(page.delete_markers().iter().filter_map(|m| id(m.key(), m.version_id()))).collect()
+}
+
+/// One object version DeleteObjects refused, with S3's reason.
+struct Refused {
+    key: String,
+    code: String,
+    message: String,
+}
+
+/// How many keys an error names before "and N more".
+const KEYS_SHOWN: usize = 5;
+
+/// The error of a bucket S3 would not empty: how many versions, a few of their keys per
+/// reason, and the reason (S3's message, and its code).
+fn undeletable(bucket: &str, refused: &[Refused]) -> AwsError {
+    let mut reasons: Vec<(&str, &str, Vec<&str>)> = Vec::new();
+    for r in refused {
+        match reasons.iter_mut().find(|(c, m, _)| *c == r.code && *m == r.message) {
+            Some((_, _, keys)) if keys.contains(&r.key.as_str()) => {}
+            Some((_, _, keys)) => keys.push(&r.key),
+            None => reasons.push((&r.code, &r.message, vec![&r.key])),
+        }
+    }
+    let single = reasons.len() == 1;
+    let groups: Vec<String> = reasons
+        .iter()
+        .map(|(code, message, keys)| {
+            let mut named = keys.iter().take(KEYS_SHOWN).copied().collect::<Vec<_>>().join(", ");
+            if keys.len() > KEYS_SHOWN {
+                named = format!("{named} and {} more", keys.len() - KEYS_SHOWN);
+            }
+            if single {
+                format!("{named}: {message}")
+            } else {
+                format!("{named}: {message} ({code})")
+            }
+        })
+        .collect();
+    let n = refused.len();
+    AwsError {
+        operation: "s3:DeleteObjectVersion".into(),
+        resource: bucket.into(),
+        code: if single { reasons[0].0.to_string() } else { String::new() },
+        message: format!(
+            "S3 refused to delete {n} object version{}, so the bucket was not deleted: {}",
+            if n == 1 { "" } else { "s" },
+            groups.join("; ")
+        ),
+        hint: Some(
+            "Object Lock (a legal hold or a retention period) or a bucket policy that denies s3:DeleteObjectVersion protects them; \
+             lift that, then run the command again (the bucket and what it still holds are left as they are)"
+                .into(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(key: &str, code: &str) -> Refused {
+        Refused { key: key.into(), code: code.into(), message: format!("denied by {code}") }
+    }
+
+    #[test]
+    fn names_a_few_keys_per_reason_and_counts_the_rest() {
+        let many: Vec<Refused> = (1..=8).map(|i| refused(&format!("k{i}"), "AccessDenied")).collect();
+        let e = undeletable("b", &many);
+        assert_eq!(e.code, "AccessDenied");
+        assert_eq!(
+            e.message,
+            "S3 refused to delete 8 object versions, so the bucket was not deleted: k1, k2, k3, k4, k5 and 3 more: denied by AccessDenied"
+        );
+        let mixed = [refused("a", "AccessDenied"), refused("a", "AccessDenied"), refused("b", "InvalidArgument")];
+        let e = undeletable("b", &mixed);
+        assert_eq!(e.code, "");
+        assert!(e.message.ends_with("3 object versions, so the bucket was not deleted: a: denied by AccessDenied (AccessDenied); b: denied by InvalidArgument (InvalidArgument)"), "{}", e.message);
+    }
 }

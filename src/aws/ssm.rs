@@ -144,14 +144,24 @@ fn value_of(p: &Parameter) -> &str {
 
 /// A validation error may quote the value it rejected; a secret must not reach the user's
 /// terminal or CI log that way.
+/// A short secret is withheld with the whole message: replacing each occurrence of a
+/// one-letter secret would mangle the text and show where that letter was.
 fn scrub(mut e: AwsError, p: &Parameter) -> AwsError {
     if let ParameterValue::Secret(s) = &p.value {
-        if !s.expose().is_empty() {
-            e.message = e.message.replace(s.expose(), "(sensitive value)");
+        let secret = s.expose();
+        if !secret.is_empty() && e.message.contains(secret) {
+            e.message = if secret.chars().count() >= SCRUB_MIN_CHARS {
+                e.message.replace(secret, "(sensitive value)")
+            } else {
+                "(AWS's message is withheld: it contains the value, which is secret)".to_string()
+            };
         }
     }
     e
 }
+
+/// The shortest secret replaced in place within an AWS error message.
+const SCRUB_MIN_CHARS: usize = 8;
 
 fn sdk_type(k: ParameterType) -> SdkType {
     match k {
@@ -248,5 +258,33 @@ pub async fn get_value(c: &Clients, name: &str) -> Result<Option<String>, AwsErr
         Ok(o) => Ok(o.parameter().and_then(|p| p.value()).map(str::to_string)),
         Err(e) if e.as_service_error().is_some_and(|s| s.is_parameter_not_found()) => Ok(None),
         Err(e) => Err(AwsError::from_sdk("ssm:GetParameter", name, e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Sensitive;
+
+    fn with_secret(v: &str) -> Parameter {
+        Parameter {
+            name: "/p".into(),
+            kind: ParameterType::SecureString,
+            value: ParameterValue::Secret(Sensitive::new(v.into())),
+            description: None,
+            key_id: None,
+            tags: Default::default(),
+        }
+    }
+
+    #[test]
+    fn error_messages_never_show_a_secret_nor_where_its_letters_are() {
+        let error = |m: &str| AwsError::invalid("ssm:PutParameter", "/p", m);
+        let long = scrub(error("Value 'correct-horse-battery' at 'value' failed"), &with_secret("correct-horse-battery"));
+        assert_eq!(long.message, "Value '(sensitive value)' at 'value' failed");
+        let short = scrub(error("Value 'a' at 'value' failed to satisfy a constraint"), &with_secret("a"));
+        assert_eq!(short.message, "(AWS's message is withheld: it contains the value, which is secret)");
+        let unrelated = scrub(error("Rate exceeded"), &with_secret("zz"));
+        assert_eq!(unrelated.message, "Rate exceeded");
     }
 }

@@ -4,9 +4,9 @@
 use std::path::Path;
 
 use super::locked::{confirm, finish, locked, refuse_protected};
-use super::session::{connect, load, out_style, session};
+use super::session::{connect, load, out_style, refuse_deleting_references, session, Session};
 use super::{Cli, Error, ExitStatus, Outcome};
-use crate::engine::saved_plan::{SavedPlan, FORMAT_VERSION};
+use crate::engine::saved_plan::SavedPlan;
 use crate::ui;
 
 pub async fn run(cli: &Cli, planfile: Option<&Path>, auto_approve: bool) -> Outcome {
@@ -18,15 +18,10 @@ pub async fn run(cli: &Cli, planfile: Option<&Path>, auto_approve: bool) -> Outc
     let clients = connect(loaded, cli).await?;
     let session_clients = clients.clone();
     locked(&clients, loaded.stack(), "apply", |interrupt| async move {
-        let mut s = session(loaded, cli, session_clients, false).await?;
+        let s = session(loaded, cli, session_clients, false).await?;
+        refuse_deleting_references(loaded, &s.plan)?;
         if let Some(saved) = &saved {
-            let env = |k: &str| std::env::var(k).ok();
-            s.plan = saved.to_plan(&s.observed, s.clients.target(), &env).map_err(|problems| {
-                let mut lines = vec!["the saved plan is stale; nothing was changed:".to_string()];
-                lines.extend(problems.iter().map(|p| format!("  - {p}")));
-                lines.push("  hint: run `cbctl plan --out FILE` again and review the new plan".into());
-                Error::Message(lines)
-            })?;
+            refuse_moved(saved, &s)?;
         }
         print!("{}", ui::plan::plan_text(&s.plan, out_style(cli)));
         if !s.plan.conflicts.is_empty() {
@@ -45,15 +40,24 @@ pub async fn run(cli: &Cli, planfile: Option<&Path>, auto_approve: bool) -> Outc
     .await
 }
 
+/// Refuses a saved plan that is not what the project file and AWS produce now.
+fn refuse_moved(saved: &SavedPlan, s: &Session) -> Result<(), Error> {
+    let problems = saved.differences(&s.plan, s.clients.target());
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let mut lines = vec!["the saved plan is not what the project file and AWS give now; nothing was changed:".to_string()];
+    lines.extend(problems.iter().map(|p| format!("  - {p}")));
+    lines.push("  hint: run `cbctl plan --out FILE` again and review the new plan".into());
+    Err(Error::Message(lines))
+}
+
+/// The largest plan file read: far above any real stack's plan, far below harm.
+const PLAN_FILE_LIMIT: u64 = 16 << 20;
+
 fn read_saved(path: &Path, stack: &str) -> Result<SavedPlan, Error> {
-    let fail = |message: String| Error::Message(vec![message]);
-    let text = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read the plan file {}: {e}", path.display())))?;
-    let saved: SavedPlan = serde_json::from_str(&text).map_err(|e| fail(format!("{} is not a cbctl plan file: {e}", path.display())))?;
-    if saved.format_version != FORMAT_VERSION {
-        return Err(fail(format!("{} has plan format {}, this cbctl reads format {}", path.display(), saved.format_version, FORMAT_VERSION)));
-    }
-    if saved.stack != stack {
-        return Err(fail(format!("{} is a plan for stack `{}`, and the project file is stack `{stack}`", path.display(), saved.stack)));
-    }
-    Ok(saved)
+    let shown = path.display();
+    let text = crate::file::read::read_regular(path, PLAN_FILE_LIMIT, "a plan file")
+        .map_err(|why| Error::Message(vec![format!("cannot read the plan file {shown}: {why}")]))?;
+    SavedPlan::parse(&text, stack).map_err(|why| Error::hinted(format!("cannot apply {shown}: {why}"), "make a new one with `cbctl plan --out FILE`"))
 }

@@ -85,6 +85,14 @@ pub enum Command {
         #[arg(long)]
         auto_approve: bool,
     },
+    /// Hand a resource over: remove this stack's tag from it and delete nothing
+    Release {
+        /// The resource, as `kind.name` (e.g. parameter./ci/user)
+        address: String,
+        /// Do not ask for confirmation
+        #[arg(long)]
+        auto_approve: bool,
+    },
     /// Write a new cbctl.toml (and buildspec.yml) from a template
     Init {
         /// docker-image, test-only or codecommit-pipeline (asked on a terminal)

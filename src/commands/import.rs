@@ -1,29 +1,21 @@
 //! `cbctl import ADDRESS`: adopt a declared resource that exists without this stack's
 //! tag, bringing it to what the file says.
 
-use super::locked::{confirm, finish, locked};
-use super::session::{connect, load, out_style, session, Session};
+use super::locked::{one_change, OneChange};
+use super::session::Session;
 use super::{Cli, Error, Outcome};
 use crate::engine::plan::{diff, Action, Change};
 use crate::file::diagnostic::closest;
-use crate::ui;
 
 pub async fn run(cli: &Cli, address: &str, auto_approve: bool) -> Outcome {
-    let loaded = &load(&cli.global.file)?;
-    let stack = loaded.stack();
-    let clients = connect(loaded, cli).await?;
-    let session_clients = clients.clone();
-    locked(&clients, stack, "import", |interrupt| async move {
-        let mut s = session(loaded, cli, session_clients, false).await?;
-        let change = import_change(&s, address)?;
-        s.plan.changes = vec![change];
-        s.plan.conflicts.clear();
-        println!("Adopting {address} into stack `{stack}` makes these changes:\n");
-        print!("{}", ui::plan::plan_text(&s.plan, out_style(cli)));
-        confirm(auto_approve, "import", &format!("Adopt {address}?"), "yes")?;
-        finish(&s, "Import", &interrupt, cli).await
-    })
-    .await
+    let one = OneChange {
+        command: "import",
+        report: "Import",
+        intro: |a, s| format!("Adopting {a} into stack `{s}` makes these changes:"),
+        question: format!("Adopt {address}?"),
+        pick: import_change,
+    };
+    one_change(cli, address, auto_approve, one).await
 }
 
 /// The one change that adopts `address`: the declared resource, as it exists untagged

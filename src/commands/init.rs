@@ -171,7 +171,7 @@ fn check(file: &Path, text: &str) -> Result<(), Error> {
         return Ok(());
     }
     for d in &diags {
-        eprint!("{}", SourceFile { path: &shown, text }.render(d));
+        eprint!("{}", SourceFile::new(&shown, text).render(d));
     }
     Err(Error::Message(vec!["these answers do not make a valid project file; nothing was written".into()]))
 }

@@ -3,8 +3,11 @@
 //! executing the plan with live progress and a report.
 
 use std::io::IsTerminal;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+
+use futures::FutureExt;
 
 use super::session::{Loaded, Session};
 use super::{Cli, Error, ExitStatus, Outcome};
@@ -42,27 +45,64 @@ where
         }
     }
     let interrupt = Arc::new(Interrupt::default());
-    let watcher = tokio::spawn(watch_ctrl_c(interrupt.clone(), clients.clone(), stack.to_string()));
-    let result = body(interrupt).await;
+    let watcher = tokio::spawn(watch_signals(interrupt.clone(), clients.clone(), stack.to_string()));
+    // A panic (a cbctl bug) must not leave the lock behind either.
+    let result = AssertUnwindSafe(body(interrupt)).catch_unwind().await;
     watcher.abort();
     if let Err(e) = lock::release(clients, stack).await {
         eprintln!("warning: could not release the lock of stack `{stack}`: {e}");
         eprintln!("  hint: run `cbctl force-unlock` once you have checked no other run is active");
     }
-    result
+    result.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
-async fn watch_ctrl_c(interrupt: Arc<Interrupt>, clients: Clients, stack: String) {
-    let mut presses = 0;
-    while tokio::signal::ctrl_c().await.is_ok() {
-        presses += 1;
-        if !interrupt.executing.load(Ordering::SeqCst) || presses > 1 {
+/// Ctrl-C, and SIGTERM or SIGHUP (how CI cancels a job, how a closed terminal ends it),
+/// all mean "stop": before any change started, release the lock and exit; during apply,
+/// start no new change, let the calls in flight finish and report. A second signal
+/// aborts at once, still releasing the lock.
+async fn watch_signals(interrupt: Arc<Interrupt>, clients: Clients, stack: String) {
+    let mut stops = StopSignals::new();
+    let mut signals = 0;
+    while let Some(name) = stops.next().await {
+        signals += 1;
+        if !interrupt.executing.load(Ordering::SeqCst) || signals > 1 {
             let _ = lock::release(&clients, &stack).await;
-            eprintln!("\nInterrupted.");
+            eprintln!("\nInterrupted ({name}); the lock is released.");
             std::process::exit(1);
         }
         interrupt.stop.store(true, Ordering::SeqCst);
-        eprintln!("\nInterrupt: no new change starts; waiting for the calls in flight (Ctrl-C again to abort now).");
+        eprintln!("\nInterrupt ({name}): no new change starts; waiting for the calls in flight (interrupt again to abort now).");
+    }
+}
+
+/// The signals that ask a run to stop, registered once for the whole run.
+struct StopSignals {
+    #[cfg(unix)]
+    unix: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl StopSignals {
+    fn new() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            StopSignals { unix: signal(SignalKind::terminate()).ok().zip(signal(SignalKind::hangup()).ok()) }
+        }
+        #[cfg(not(unix))]
+        StopSignals {}
+    }
+
+    /// The next stop signal's name; None when signals cannot be watched.
+    async fn next(&mut self) -> Option<&'static str> {
+        #[cfg(unix)]
+        if let Some((term, hup)) = &mut self.unix {
+            return tokio::select! {
+                r = tokio::signal::ctrl_c() => r.ok().map(|()| "Ctrl-C"),
+                _ = term.recv() => Some("SIGTERM"),
+                _ = hup.recv() => Some("SIGHUP"),
+            };
+        }
+        tokio::signal::ctrl_c().await.ok().map(|()| "Ctrl-C")
     }
 }
 
@@ -98,6 +138,36 @@ pub fn refuse_protected(loaded: &Loaded, plan: &Plan, command: &str) -> Result<(
     lines.extend(hits.iter().map(|h| format!("  - {h}")));
     lines.push(format!("  hint: remove `prevent_destroy = true` from them in {} first, if you really mean it", loaded.path));
     Err(Error::Message(lines))
+}
+
+/// A command that makes exactly one change to one resource (`import`, `release`).
+pub struct OneChange {
+    pub command: &'static str,
+    /// The report's word: "Import".
+    pub report: &'static str,
+    /// What the change does, shown above it, from the address and the stack's name.
+    pub intro: fn(&str, &str) -> String,
+    pub question: String,
+    /// The change, chosen from the session, or why there is none.
+    pub pick: fn(&Session, &str) -> Result<crate::engine::plan::Change, Error>,
+}
+
+/// Plans under the lock, shows the one change `one.pick` chooses, asks, and executes it.
+pub async fn one_change(cli: &Cli, address: &str, auto_approve: bool, one: OneChange) -> Outcome {
+    let loaded = &super::session::load(&cli.global.file)?;
+    let clients = super::session::connect(loaded, cli).await?;
+    let session_clients = clients.clone();
+    locked(&clients, loaded.stack(), one.command, |interrupt| async move {
+        let mut s = super::session::session(loaded, cli, session_clients, false).await?;
+        let change = (one.pick)(&s, address)?;
+        s.plan.changes = vec![change];
+        s.plan.conflicts.clear();
+        println!("{}\n", (one.intro)(address, &s.plan.stack));
+        print!("{}", ui::plan::plan_text(&s.plan, super::session::out_style(cli)));
+        confirm(auto_approve, one.command, &one.question, "yes")?;
+        finish(&s, one.report, &interrupt, cli).await
+    })
+    .await
 }
 
 /// Executes the session's plan with live progress, then reports.

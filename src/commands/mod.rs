@@ -13,6 +13,7 @@ mod locked;
 mod offline;
 mod permissions;
 mod plan;
+mod release;
 mod session;
 mod validate;
 
@@ -93,14 +94,24 @@ pub fn run() -> i32 {
     exit(runtime.block_on(dispatch(cli)))
 }
 
-/// The one place an outcome becomes an exit code, errors printed on the way.
+/// The one place an outcome becomes an exit code, errors printed on the way. Output cut
+/// short (a closed or full stream) fails a run that otherwise succeeded.
 fn exit(outcome: Outcome) -> i32 {
-    match outcome {
+    let code = match outcome {
         Ok(status) => status.code(),
         Err(e) => {
             print_error(&e);
             ExitStatus::Failure.code()
         }
+    };
+    match crate::output::lost() {
+        Some(stream) if code != ExitStatus::Failure.code() => {
+            let line = format!("error: {stream} was closed or full, so some output was lost\n");
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), line.as_bytes());
+            ExitStatus::Failure.code()
+        }
+        _ => code,
     }
 }
 
@@ -124,6 +135,7 @@ async fn dispatch(cli: Cli) -> Outcome {
         Command::Apply { planfile, auto_approve } => apply::run(cli, planfile.as_deref(), *auto_approve).await,
         Command::Destroy { auto_approve } => destroy::run(cli, *auto_approve).await,
         Command::Import { address, auto_approve } => import::run(cli, address, *auto_approve).await,
+        Command::Release { address, auto_approve } => release::run(cli, address, *auto_approve).await,
         Command::ForceUnlock { auto_approve } => force_unlock::run(cli, *auto_approve).await,
     }
 }

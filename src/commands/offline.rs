@@ -16,7 +16,7 @@ use crate::ui::diagnostic::SourceFile;
 /// references exists; local files relative to `base`), plan against an empty account
 /// and render. Returns the rendered errors.
 pub fn check_offline(text: &str, base: &Path) -> Result<(), Vec<String>> {
-    let src = SourceFile { path: "cbctl.toml", text };
+    let src = SourceFile::new("cbctl.toml", text);
     let file = crate::file::parse(text).map_err(|d| vec![src.render(&d)])?;
     let diags = crate::file::validate(&file);
     if !diags.is_empty() {
@@ -29,6 +29,6 @@ pub fn check_offline(text: &str, base: &Path) -> Result<(), Vec<String>> {
     let plan = plan(file.stack.name.get_ref(), &desired.resources, &Observed::default());
     let _ = ui::plan::plan_text(&plan, ui::Style { color: false });
     let _ = ui::plan::plan_json(&plan);
-    let _ = operator_policy(&file, &target);
+    let _ = operator_policy(&file, base, &target);
     Ok(())
 }

@@ -13,7 +13,7 @@ pub async fn run(cli: &Cli, role: Option<&str>) -> Outcome {
     let loaded = load(&cli.global.file)?;
     let clients = connect(&loaded, cli).await?;
     let doc = match role {
-        None => operator_policy(&loaded.file, clients.target()),
+        None => operator_policy(&loaded.file, loaded.base(), clients.target()),
         Some(address) => role_policy(&loaded, &clients, address).await?,
     };
     println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());

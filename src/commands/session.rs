@@ -38,9 +38,13 @@ impl Loaded {
     }
 }
 
+/// The most bytes of a project file cbctl reads: a stack of a hundred projects and
+/// pipelines is tens of KiB; `-f /dev/zero` or a misnamed 1 GiB file is refused unread.
+pub const PROJECT_FILE_LIMIT: u64 = 1 << 20;
+
 pub fn load(path: &Path) -> Result<Loaded, Error> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path)
+    let text = crate::file::read::read_regular(path, PROJECT_FILE_LIMIT, "a project file")
         .map_err(|e| Error::hinted(format!("cannot read the project file {shown}: {e}"), "write a cbctl.toml (see the README) or pass -f PATH"))?;
     let file = match crate::file::parse(&text) {
         Ok(f) => f,
@@ -71,6 +75,17 @@ pub async fn connect(loaded: &Loaded, cli: &Cli) -> Result<Clients, Error> {
         notice: ui::progress::notice,
     })
     .await?)
+}
+
+/// Refuses a plan that deletes what the file still references (plan and apply; release
+/// is the way out, so it does not refuse).
+pub fn refuse_deleting_references(loaded: &Loaded, plan: &Plan) -> Result<(), Error> {
+    let kept = crate::engine::kept::deleted_references(&loaded.file, plan);
+    if kept.is_empty() {
+        Ok(())
+    } else {
+        Err(loaded.fail(kept))
+    }
 }
 
 /// Everything plan, apply, destroy and import share: clients, observed world, plan.

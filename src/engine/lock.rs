@@ -5,13 +5,14 @@
 //! `cbctl:stack` tag, so no plan ever sees it as a resource of the stack.
 //!
 //! A holder that died on this very machine (its process is gone) is recognised and its
-//! lock taken over; anything else needs an explicit `cbctl force-unlock`.
+//! lock taken over, by exactly one run however many find it (`take_over`); anything
+//! else needs an explicit `cbctl force-unlock`.
 
 use serde::{Deserialize, Serialize};
 
 use super::adapter::Backend;
 use super::error::AwsError;
-use crate::model::names::lock_parameter as name;
+use crate::model::names::{lock_parameter as name, lock_takeover_marker};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Holder {
@@ -88,20 +89,39 @@ pub async fn acquire(c: &dyn Backend, stack: &str, command: &str) -> Result<Acqu
     let me = Holder::me(command);
     let value = serde_json::to_string(&me).unwrap_or_default();
     let mut took_over = None;
-    for _ in 0..2 {
+    for _ in 0..3 {
         if c.put_if_absent(&name(stack), &value, "cbctl lock: one apply or destroy at a time for this stack").await? {
             return Ok(Acquire::Acquired { took_over });
         }
         let Some(raw) = c.read_parameter(&name(stack)).await? else { continue };
         let holder = Holder::parse(&raw);
-        if holder.is_dead_here() {
-            c.delete_parameter(&name(stack)).await?;
-            took_over = Some(holder);
-            continue;
+        if !holder.is_dead_here() {
+            return Ok(Acquire::Held(holder));
         }
-        return Ok(Acquire::Held(holder));
+        if !take_over(c, stack, &raw, &value).await? {
+            return Ok(Acquire::Held(holder));
+        }
+        took_over = Some(holder);
     }
     Ok(Acquire::Held(Holder::me("(unknown)")))
+}
+
+/// Removes the lock of a dead holder (its value `raw`) so that this run can take it, if
+/// this run is the one that may: several runs can find the same dead holder, and SSM has
+/// no compare-and-delete, so they race to create the holder's takeover marker. The one
+/// that creates it checks the lock still names the dead holder, deletes it, and removes
+/// the marker; the others are told the stack is locked. False when another run won.
+async fn take_over(c: &dyn Backend, stack: &str, raw: &str, me: &str) -> Result<bool, AwsError> {
+    let marker = lock_takeover_marker(stack, raw);
+    if !c.put_if_absent(&marker, me, "cbctl lock takeover: at most one run removes a dead holder's lock").await? {
+        return Ok(false);
+    }
+    let still_dead = c.read_parameter(&name(stack)).await?.as_deref() == Some(raw);
+    if still_dead {
+        c.delete_parameter(&name(stack)).await?;
+    }
+    c.delete_parameter(&marker).await?;
+    Ok(still_dead)
 }
 
 pub async fn release(c: &dyn Backend, stack: &str) -> Result<(), AwsError> {
@@ -115,6 +135,83 @@ pub async fn holder(c: &dyn Backend, stack: &str) -> Result<Option<Holder>, AwsE
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
+
+    use super::super::adapter::{Adapter, BoxFuture};
+    use super::*;
+    use crate::model::Kind;
+
+    /// SSM parameters in memory; every run's first read of the lock waits at a barrier
+    /// until all runs have read it, the interleaving in which two runs both see the same
+    /// dead holder.
+    struct Parameters {
+        values: Mutex<BTreeMap<String, String>>,
+        first_reads: tokio::sync::Barrier,
+        read_once: Mutex<std::collections::BTreeSet<String>>,
+    }
+
+    impl Backend for Parameters {
+        fn adapter(&self, _: Kind) -> Box<dyn Adapter + '_> {
+            unreachable!("the lock uses parameters only")
+        }
+        fn connection_statuses(&self, _: Vec<String>) -> BoxFuture<'_, Result<BTreeMap<String, String>, AwsError>> {
+            unreachable!("the lock uses parameters only")
+        }
+        fn key_arns(&self, _: Vec<String>) -> BoxFuture<'_, Result<BTreeMap<String, String>, AwsError>> {
+            unreachable!("the lock uses parameters only")
+        }
+        fn put_if_absent<'a>(&'a self, name: &'a str, value: &'a str, _: &'a str) -> BoxFuture<'a, Result<bool, AwsError>> {
+            Box::pin(async move {
+                tokio::task::yield_now().await;
+                let mut values = self.values.lock().unwrap();
+                Ok(!values.contains_key(name) && values.insert(name.to_string(), value.to_string()).is_none())
+            })
+        }
+        fn read_parameter<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Option<String>, AwsError>> {
+            Box::pin(async move {
+                let value = self.values.lock().unwrap().get(name).cloned();
+                let me = format!("{:?}", tokio::task::try_id());
+                if name == super::name("s") && self.read_once.lock().unwrap().insert(me) {
+                    self.first_reads.wait().await;
+                }
+                Ok(value)
+            })
+        }
+        fn delete_parameter<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<(), AwsError>> {
+            Box::pin(async move {
+                tokio::task::yield_now().await;
+                self.values.lock().unwrap().remove(name);
+                Ok(())
+            })
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn of_runs_that_find_the_same_dead_holder_exactly_one_takes_the_lock() {
+        let dead = Holder { pid: u32::MAX - 1, ..Holder::me("apply") };
+        for runs in [2, 3, 5] {
+            let params = std::sync::Arc::new(Parameters {
+                values: Mutex::new(BTreeMap::from([(super::name("s"), serde_json::to_string(&dead).unwrap())])),
+                first_reads: tokio::sync::Barrier::new(runs),
+                read_once: Mutex::new(Default::default()),
+            });
+            let tasks: Vec<_> = (0..runs)
+                .map(|_| {
+                    let p = params.clone();
+                    tokio::spawn(async move { matches!(acquire(p.as_ref(), "s", "apply").await.unwrap(), Acquire::Acquired { .. }) })
+                })
+                .collect();
+            let mut acquired = 0;
+            for t in tasks {
+                acquired += usize::from(t.await.unwrap());
+            }
+            assert_eq!(acquired, 1, "{runs} runs found the dead holder");
+            let left: Vec<String> = params.values.lock().unwrap().keys().cloned().collect();
+            assert_eq!(left, [super::name("s")], "no takeover marker is left behind");
+        }
+    }
+
     #[test]
     fn formats_utc_times() {
         assert_eq!(super::utc(0), "1970-01-01 00:00:00 UTC");

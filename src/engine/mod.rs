@@ -7,6 +7,7 @@
 pub mod adapter;
 pub mod apply;
 pub mod error;
+pub mod kept;
 pub mod lock;
 pub mod observe;
 pub mod permissions;

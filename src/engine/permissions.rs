@@ -2,18 +2,28 @@
 //! very stack, scoped to the stack's names and ARNs (the seeds list such a minimum by hand
 //! for the console). Rendered from `policies/operator.json`; a statement whose resource
 //! list comes out empty is left out.
+//!
+//! What the file declares is named exactly (never a name prefix: stack `app` must not
+//! reach stack `app-prod`). What the stack owns but the file no longer declares still has
+//! to be read, released and deleted: those actions are scoped by the `cbctl:stack` tag
+//! (`aws:ResourceTag`), which every one of them supports on its resource type.
+
+use std::path::Path;
 
 use serde_json::Value as Json;
 
 use super::policy::{normalize, render, sorted, Vars};
+use super::resolve::declared_names;
 use crate::file::{references, ProjectFile};
 use crate::model::names::{artifact_bucket_name, log_group_arn, parameter_arn, pipeline_arn, project_log_group, role_path};
-use crate::model::{ParameterType, Target};
+use crate::model::{Kind, ParameterType, Target};
 
 const OPERATOR: &str = include_str!("../../policies/operator.json");
 
-pub fn operator_policy(file: &ProjectFile, t: &Target) -> Json {
+pub fn operator_policy(file: &ProjectFile, base: &Path, t: &Target) -> Json {
     let stack = file.stack.name.get_ref();
+    let declared = declared_names(file, base, t);
+    let rule_arns = declared.get(&Kind::Rule).into_iter().flatten().map(|r| t.arn("events", &format!("rule/{r}"))).collect();
     let arn = |service: &str, rest: &str| format!("arn:{}:{service}:{}:{}:{rest}", t.partition, t.region, t.account);
     let mut pass_roles = vec![format!("arn:{}:iam::{}:role{}*", t.partition, t.account, role_path(stack))];
     pass_roles.extend(file.projects.values().filter_map(|p| p.role.as_ref().map(|r| r.arn.get_ref().clone())));
@@ -58,6 +68,7 @@ pub fn operator_policy(file: &ProjectFile, t: &Target) -> Json {
         .list("kms_keys", sorted(kms_keys))
         .list("repository_arns", sorted(file.repositories.keys().map(|k| arn("codecommit", k.get_ref())).collect()))
         .list("project_arns", sorted(file.projects.keys().map(|k| arn("codebuild", &format!("project/{}", k.get_ref()))).collect()))
+        .list("rule_arns", sorted(rule_arns))
         .list("pipeline_arns", sorted(file.pipelines.keys().map(|k| pipeline_arn(t, k.get_ref())).collect()))
         .list("own_bucket_objects", own_buckets.iter().map(|b| format!("{b}/*")).collect())
         .list("own_buckets", own_buckets)
@@ -97,7 +108,7 @@ actions = [{ name = "Build", provider = "CodeBuild", project = "b", input = "src
         )
         .unwrap();
         let t = Target { account: "123456789012".into(), region: "eu-west-1".into(), partition: "aws".into() };
-        let doc = operator_policy(&file, &t);
+        let doc = operator_policy(&file, Path::new("."), &t);
         let by_sid = |sid: &str| doc["Statement"].as_array().unwrap().iter().find(|s| s["Sid"] == sid).cloned();
         let pass = by_sid("PassStackRolesToCiServices").unwrap();
         assert_eq!(pass["Resource"], "arn:aws:iam::123456789012:role/cbctl/s/*");
@@ -109,5 +120,85 @@ actions = [{ name = "Build", provider = "CodeBuild", project = "b", input = "src
         assert!(by_sid("UseConnections").is_none());
         let bucket = by_sid("StackArtifactBucket").unwrap();
         assert!(bucket["Resource"].as_str().unwrap().starts_with("arn:aws:s3:::s-artifacts-"));
+    }
+
+    fn stack_file(stack: &str) -> ProjectFile {
+        crate::file::parse(&format!(
+            r#"
+[stack]
+name = "{stack}"
+[parameters."/{stack}/token"]
+value = "v"
+[repositories.{stack}-code]
+[projects.{stack}-build]
+source = {{ type = "codepipeline" }}
+logs = {{ retention_days = 7 }}
+[pipelines.{stack}-release]
+[[pipelines.{stack}-release.stages]]
+name = "Source"
+actions = [{{ name = "Src", provider = "CodeCommit", repository = "{stack}-code", branch = "main", output = "src" }}]
+[[pipelines.{stack}-release.stages]]
+name = "Build"
+actions = [{{ name = "Build", provider = "CodeBuild", project = "{stack}-build", input = "src" }}]
+"#
+        ))
+        .unwrap()
+    }
+
+    /// `*` and `?` as IAM matches them against an ARN.
+    fn iam_match(pattern: &str, arn: &str) -> bool {
+        match (pattern.chars().next(), arn.chars().next()) {
+            (None, None) => true,
+            (Some('*'), _) => {
+                iam_match(&pattern[1..], arn) || (!arn.is_empty() && iam_match(pattern, &arn[arn.chars().next().unwrap().len_utf8()..]))
+            }
+            (Some(p), Some(a)) if p == '?' || p == a => iam_match(&pattern[p.len_utf8()..], &arn[a.len_utf8()..]),
+            _ => false,
+        }
+    }
+
+    #[test]
+    fn the_policy_of_stack_app_reaches_nothing_of_stack_app_prod_but_through_its_tag() {
+        use crate::model::names::{log_group_arn, parameter_arn, project_arn, repository_arn, role_arn};
+        let t = Target { account: "123456789012".into(), region: "eu-west-1".into(), partition: "aws".into() };
+        let base = Path::new(".");
+        let app = operator_policy(&stack_file("app"), base, &t);
+        let mut prod: Vec<String> = Vec::new();
+        for (kind, names) in declared_names(&stack_file("app-prod"), base, &t) {
+            prod.extend(names.iter().map(|n| match kind {
+                Kind::Role => role_arn(&t, "app-prod", n),
+                Kind::Parameter => parameter_arn(&t, n),
+                Kind::Repository => repository_arn(&t, n),
+                Kind::Bucket => format!("arn:aws:s3:::{n}"),
+                Kind::Project => project_arn(&t, n),
+                Kind::Pipeline => pipeline_arn(&t, n),
+                Kind::Rule => t.arn("events", &format!("rule/{n}")),
+                Kind::LogGroup => log_group_arn(&t, n),
+            }));
+        }
+        assert!(prod.len() >= 9, "{prod:?}");
+        assert!(prod.iter().any(|a| a.contains(":rule/app-prod-")), "{prod:?}");
+        for st in app["Statement"].as_array().unwrap() {
+            let by_tag = st["Condition"]["StringEquals"]["aws:ResourceTag/cbctl:stack"] == "app";
+            let actions: Vec<&str> = match &st["Action"] {
+                Json::String(a) => vec![a.as_str()],
+                Json::Array(a) => a.iter().filter_map(Json::as_str).collect(),
+                _ => vec![],
+            };
+            let read_only = actions.iter().all(|a| [":List", ":Describe", ":Get", ":BatchGet"].iter().any(|p| a.contains(p)));
+            let resources: Vec<&str> = match &st["Resource"] {
+                Json::String(r) => vec![r.as_str()],
+                Json::Array(rs) => rs.iter().filter_map(Json::as_str).collect(),
+                _ => vec![],
+            };
+            for arn in &prod {
+                let reached = resources.iter().any(|r| iam_match(r, arn));
+                assert!(!reached || by_tag || read_only, "{} of stack app reaches {arn}", st["Sid"]);
+            }
+        }
+        let owned = app["Statement"].as_array().unwrap().iter().find(|s| s["Sid"] == "ReadReleaseAndDeleteWhatTheStackOwns").unwrap();
+        assert!(owned["Action"].as_array().unwrap().contains(&Json::from("ssm:DeleteParameter")));
+        let gone = parameter_arn(&t, "/gone/from/the/file");
+        assert!(owned["Resource"].as_array().unwrap().iter().any(|r| iam_match(r.as_str().unwrap(), &gone)), "{owned}");
     }
 }

@@ -110,6 +110,7 @@ impl Plan {
     }
 }
 
+/// The attributes that differ. When either side of one is secret, both are shown masked.
 pub fn diff(desired: &Resource, observed: &Resource) -> Vec<AttrDiff> {
     let after = desired.attributes();
     let before = observed.attributes();
@@ -118,9 +119,18 @@ pub fn diff(desired: &Resource, observed: &Resource) -> Vec<AttrDiff> {
     names.dedup();
     names
         .into_iter()
-        .filter(|n| after.get(*n) != before.get(*n))
-        .map(|n| AttrDiff { name: n.clone(), before: before.get(n).cloned(), after: after.get(n).cloned() })
+        .filter(|n| !matches!((after.get(*n), before.get(*n)), (Some(a), Some(b)) if a.same(b)) && after.get(*n) != before.get(*n))
+        .map(|n| masked(AttrDiff { name: n.clone(), before: before.get(n).cloned(), after: after.get(n).cloned() }))
         .collect()
+}
+
+fn masked(d: AttrDiff) -> AttrDiff {
+    let secret = |v: &Option<Value>| matches!(v, Some(Value::Sensitive(_)));
+    if secret(&d.before) || secret(&d.after) {
+        AttrDiff { name: d.name, before: d.before.map(Value::masked), after: d.after.map(Value::masked) }
+    } else {
+        d
+    }
 }
 
 /// Every attribute of `desired` as an addition (the diff of a create).
@@ -255,8 +265,24 @@ mod tests {
         assert!(!format!("{:?}", p.changes).contains("new"));
         let p = plan("s", &[secret("same")], &Observed::new(vec![secret("same")]));
         assert!(p.is_empty());
-        let p = plan("s", &[secret("x")], &Observed::new(vec![param("/p", "x", "s")]));
+        let p = plan("s", &[secret("x")], &Observed::new(vec![param("/p", "old-plain-value", "s")]));
         assert_eq!(p.changes[0].action, Action::Replace);
+        let value = p.changes[0].diffs.iter().find(|d| d.name == "value").unwrap();
+        assert!(matches!((&value.before, &value.after), (Some(Value::Sensitive(_)), Some(Value::Sensitive(_)))), "both sides masked: {value:?}");
+    }
+
+    #[test]
+    fn a_value_from_the_environment_is_masked_and_equals_the_same_text() {
+        let from_env = |v: &str| {
+            let mut r = param("/p", "", "s");
+            if let Resource::Parameter(p) = &mut r {
+                p.value = ParameterValue::Secret(Sensitive::new(v.into()));
+            }
+            r
+        };
+        assert!(plan("s", &[from_env("same")], &Observed::new(vec![param("/p", "same", "s")])).is_empty());
+        let p = plan("s", &[from_env("new-secret")], &Observed::new(vec![param("/p", "old-secret", "s")]));
+        assert!(!format!("{:?}", p.changes[0].diffs).contains("secret"), "{:?}", p.changes[0].diffs);
     }
 
     #[test]

@@ -1,144 +1,110 @@
 //! Saved plans: `cbctl plan --out FILE` and `cbctl apply FILE`.
 //!
-//! Like Terraform, apply runs exactly the saved changes and refuses a plan whose world has
-//! moved. cbctl has no state, so the plan records a keyed fingerprint of every resource
-//! it will touch as it saw it, and apply compares it with a fingerprint of what AWS holds
-//! now. The file never holds a secret: a SecureString value is carried as a keyed
-//! fingerprint with the name of its source; apply reads the value again and checks it.
-//! The fingerprint key is random per plan (HMAC-SHA256), so fingerprints cannot be
-//! matched against a table of common values.
+//! A saved plan promises that apply does exactly what was reviewed, or nothing. cbctl has
+//! no state to pin a plan to, and a plan file can be edited by anyone who can write it, so
+//! apply trusts nothing in the file: it plans again from the project file and live AWS,
+//! with every ownership and conflict check, and runs only if that plan is the saved one,
+//! change for change (what each change makes exist, and each attribute it changes from
+//! what to what). An edited
+//! plan, a project file changed since, or AWS changed since are all refused, and nothing
+//! runs.
+//!
+//! The file holds no secret and nothing computed from one (no hash, no fingerprint), so
+//! it gives no way to check a guess: secret values are shown as placeholders, and apply
+//! reads them again from their sources.
 
-use std::path::{Path, PathBuf};
-
-use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
+use serde_json::Value as Json;
 
-use super::plan::{Action, Change, Observed, Plan};
-use super::resolve::EnvLookup;
-use crate::file::ProjectFile;
-use crate::model::{address, Kind, ParameterType, ParameterValue, Resource, Sensitive, Target, Value};
+use super::plan::{Action, Change, Plan};
+use crate::model::{address, Kind, Resource, Target, Value};
 
-pub const FORMAT_VERSION: u32 = 1;
+/// Format 1 carried keyed fingerprints and its key; format 2 carries neither.
+pub const FORMAT_VERSION: u32 = 2;
 
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SavedPlan {
     pub format_version: u32,
     pub cbctl_version: String,
     pub stack: String,
     pub account: String,
     pub region: String,
-    /// HMAC key of this plan's fingerprints (hex).
-    key: String,
     pub changes: Vec<SavedChange>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SavedChange {
     pub kind: Kind,
     pub name: String,
     pub action: Action,
-    /// What apply makes exist; secret values are placeholders.
-    pub desired: Option<Resource>,
-    /// Fingerprint of the resource as the plan saw it; None when it did not exist.
-    pub saw: Option<String>,
-    /// Where a SecureString value comes from, and its fingerprint.
-    pub secret: Option<SecretSource>,
+    /// What apply makes exist, as shown (secret values are placeholders).
+    pub desired: Option<Json>,
+    /// The attributes that change, from what the plan found in AWS, as shown.
+    pub diffs: Vec<SavedDiff>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SecretSource {
-    pub env: Option<String>,
-    pub file: Option<PathBuf>,
-    pub fingerprint: String,
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedDiff {
+    pub name: String,
+    pub before: Option<Json>,
+    pub after: Option<Json>,
 }
 
 impl SavedChange {
+    fn of(c: &Change) -> SavedChange {
+        let diffs = c
+            .diffs
+            .iter()
+            .map(|d| SavedDiff { name: d.name.clone(), before: d.before.as_ref().map(Value::to_json), after: d.after.as_ref().map(Value::to_json) })
+            .collect();
+        SavedChange { kind: c.kind, name: c.name.clone(), action: c.action, desired: shown(&c.desired), diffs }
+    }
+
     pub fn address(&self) -> String {
         address(self.kind, &self.name)
     }
 }
 
-fn mac(key: &[u8], data: &[u8]) -> String {
-    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
-    m.update(data);
-    hex::encode(m.finalize().into_bytes())
-}
-
-/// A keyed fingerprint of everything the planner compares, secret values included.
-pub fn fingerprint(key: &[u8], r: &Resource) -> String {
-    let mut canonical = format!("{}\n", r.kind().as_str());
-    for (name, v) in r.attributes() {
-        let repr = match &v {
-            Value::Text(s) => format!("t:{s}"),
-            Value::Bool(b) => format!("b:{b}"),
-            Value::Int(i) => format!("i:{i}"),
-            Value::List(l) => format!("l:{}", serde_json::to_string(l).unwrap_or_default()),
-            Value::Document(d) => format!("d:{d}"),
-            Value::Sensitive(s) => format!("s:{}", s.expose()),
-            Value::Reference(k, t) => format!("r:{k}:{t}"),
-        };
-        canonical.push_str(&format!("{name}\0{repr}\n"));
-    }
-    mac(key, canonical.as_bytes())
-}
-
-fn find<'a>(observed: &'a Observed, kind: Kind, name: &str) -> Option<&'a Resource> {
-    observed.resources.iter().map(|o| &o.resource).find(|r| r.kind() == kind && r.name() == name)
+/// A resource as a plan file may hold it: serialised, so secrets are placeholders.
+fn shown(r: &Option<Resource>) -> Option<Json> {
+    r.as_ref().map(|r| serde_json::to_value(r).unwrap_or(Json::Null))
 }
 
 impl SavedPlan {
-    pub fn new(plan: &Plan, observed: &Observed, target: &Target, file: &ProjectFile, base: &Path) -> SavedPlan {
-        let mut key = [0u8; 32];
-        getrandom::fill(&mut key).expect("the operating system provides random bytes");
-        let changes = plan
-            .changes
-            .iter()
-            .map(|c| {
-                let secret = match &c.desired {
-                    Some(Resource::Parameter(p)) if p.kind == ParameterType::SecureString => {
-                        let spec = file.parameters.iter().find(|(k, _)| k.get_ref() == &p.name).map(|(_, s)| s);
-                        let value = match &p.value {
-                            ParameterValue::Secret(s) => s.expose().to_string(),
-                            ParameterValue::Plain(v) => v.clone(),
-                        };
-                        Some(SecretSource {
-                            env: spec.and_then(|s| s.value_from_env.as_ref().map(|e| e.get_ref().clone())),
-                            file: spec.and_then(|s| s.value_from_file.as_ref().map(|f| absolute(&base.join(f.get_ref())))),
-                            fingerprint: mac(&key, value.as_bytes()),
-                        })
-                    }
-                    _ => None,
-                };
-                SavedChange {
-                    kind: c.kind,
-                    name: c.name.clone(),
-                    action: c.action,
-                    desired: c.desired.clone(),
-                    saw: find(observed, c.kind, &c.name).map(|r| fingerprint(&key, r)),
-                    secret,
-                }
-            })
-            .collect();
+    pub fn new(plan: &Plan, target: &Target) -> SavedPlan {
         SavedPlan {
             format_version: FORMAT_VERSION,
             cbctl_version: env!("CARGO_PKG_VERSION").into(),
             stack: plan.stack.clone(),
             account: target.account.clone(),
             region: target.region.clone(),
-            key: hex::encode(key),
-            changes,
+            changes: plan.changes.iter().map(SavedChange::of).collect(),
         }
     }
 
-    pub fn key(&self) -> Vec<u8> {
-        hex::decode(&self.key).unwrap_or_default()
+    /// Reads a plan file's text; the reason it is not one cbctl can apply otherwise.
+    pub fn parse(text: &str, stack: &str) -> Result<SavedPlan, String> {
+        #[derive(Deserialize)]
+        struct Version {
+            format_version: u32,
+        }
+        let version = serde_json::from_str::<Version>(text).map_err(|e| format!("it is not a cbctl plan file: {e}"))?;
+        if version.format_version != FORMAT_VERSION {
+            return Err(format!("it has plan format {}, and this cbctl reads format {FORMAT_VERSION}", version.format_version));
+        }
+        let saved: SavedPlan = serde_json::from_str(text).map_err(|e| format!("it is not a cbctl plan file: {e}"))?;
+        if saved.stack != stack {
+            return Err(format!("it is a plan for stack `{}`, and the project file is stack `{stack}`", saved.stack));
+        }
+        Ok(saved)
     }
 
-    /// The plan to execute now, or why it cannot be: every resource it touches must be as
-    /// the plan saw it, and every secret value as the plan planned it.
-    pub fn to_plan(&self, observed: &Observed, target: &Target, env: EnvLookup) -> Result<Plan, Vec<String>> {
-        let key = self.key();
+    /// Why `now` (planned again from the project file and live AWS) is not this plan;
+    /// empty when apply may run it.
+    pub fn differences(&self, now: &Plan, target: &Target) -> Vec<String> {
         let mut problems = Vec::new();
         if target.account != self.account || target.region != self.region {
             problems.push(format!(
@@ -146,58 +112,51 @@ impl SavedPlan {
                 self.account, self.region, target.account, target.region
             ));
         }
-        let mut changes = Vec::new();
-        for c in &self.changes {
-            let now = find(observed, c.kind, &c.name);
-            let now_fp = now.map(|r| fingerprint(&key, r));
-            if now_fp != c.saw {
-                problems.push(match (&c.saw, now) {
-                    (None, Some(_)) => format!("{} was created since the plan was made", c.address()),
-                    (Some(_), None) => format!("{} was deleted since the plan was made", c.address()),
-                    _ => format!("{} changed in AWS since the plan was made", c.address()),
-                });
-                continue;
+        let current: Vec<SavedChange> = now.changes.iter().map(SavedChange::of).collect();
+        for saved in &self.changes {
+            match current.iter().find(|c| c.kind == saved.kind && c.name == saved.name) {
+                None => problems.push(format!("{}: the plan would {} it, and now it needs no change", saved.address(), verb(saved.action))),
+                Some(c) => problems.extend(difference(saved, c)),
             }
-            let mut desired = c.desired.clone();
-            if let (Some(Resource::Parameter(p)), Some(src)) = (&mut desired, &c.secret) {
-                let value = match (&src.env, &src.file) {
-                    (Some(var), _) => env(var),
-                    (None, Some(path)) => std::fs::read_to_string(path).ok().map(|v| v.trim_end_matches(['\n', '\r']).to_string()),
-                    _ => None,
-                };
-                match value {
-                    Some(v) if mac(&key, v.as_bytes()) == src.fingerprint => p.value = ParameterValue::Secret(Sensitive::new(v)),
-                    Some(_) => problems.push(format!("the value of {} is not the one the plan was made with", c.address())),
-                    None => problems.push(format!(
-                        "the value of {} cannot be read: {}",
-                        c.address(),
-                        src.env.as_ref().map_or_else(|| "its file is missing".to_string(), |e| format!("environment variable {e} is not set"))
-                    )),
-                }
-            }
-            let diffs = match (&desired, now) {
-                (Some(d), Some(o)) => super::plan::diff(d, o),
-                (Some(d), None) => super::plan::diff_from_nothing(d),
-                (None, _) => vec![],
-            };
-            changes.push(Change { kind: c.kind, name: c.name.clone(), action: c.action, diffs, desired, observed: now.cloned() });
         }
-        if problems.is_empty() {
-            Ok(Plan { stack: self.stack.clone(), changes, conflicts: vec![], warnings: vec![] })
-        } else {
-            Err(problems)
+        for c in current.iter().filter(|c| !self.changes.iter().any(|s| s.kind == c.kind && s.name == c.name)) {
+            problems.push(format!("{}: it now needs to {}, which is not in the plan", c.address(), verb(c.action)));
         }
+        if problems.is_empty() && self.changes.len() != current.len() {
+            problems.push(format!("the plan lists {} changes, and there are {} now", self.changes.len(), current.len()));
+        }
+        problems
     }
 }
 
-fn absolute(p: &Path) -> PathBuf {
-    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+/// How one saved change differs from the same resource's change now, if it does.
+fn difference(saved: &SavedChange, now: &SavedChange) -> Option<String> {
+    let at = saved.address();
+    Some(match (saved.action, now.action) {
+        (Action::Create, b) if b != Action::Create => format!("{at} was created since the plan was made"),
+        (a, Action::Create) if a != Action::Create => format!("{at} was deleted since the plan was made"),
+        (a, b) if a != b => format!("{at}: the plan would {} it, and now it needs to {}", verb(a), verb(b)),
+        _ if saved.desired != now.desired => format!("{at}: the project file now asks for something other than the plan"),
+        _ if saved.diffs != now.diffs => format!("{at} changed in AWS since the plan was made"),
+        _ => return None,
+    })
+}
+
+fn verb(action: Action) -> &'static str {
+    match action {
+        Action::Create => "create",
+        Action::Update => "update",
+        Action::Replace => "replace",
+        Action::Delete => "delete",
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Parameter, Tags};
+    use crate::engine::plan::{plan, Observed};
+    use crate::model::names::STACK_TAG;
+    use crate::model::{Parameter, ParameterType, ParameterValue, Sensitive};
 
     fn param(v: &str, secure: bool) -> Resource {
         Resource::Parameter(Parameter {
@@ -206,23 +165,54 @@ mod tests {
             value: if secure { ParameterValue::Secret(Sensitive::new(v.into())) } else { ParameterValue::Plain(v.into()) },
             description: None,
             key_id: None,
-            tags: Tags::new(),
+            tags: [(STACK_TAG.to_string(), "s".to_string())].into(),
         })
     }
 
-    #[test]
-    fn fingerprints_see_secret_changes_without_holding_them() {
-        let key = b"k";
-        assert_eq!(fingerprint(key, &param("a", true)), fingerprint(key, &param("a", true)));
-        assert_ne!(fingerprint(key, &param("a", true)), fingerprint(key, &param("b", true)));
-        assert_ne!(fingerprint(key, &param("a", true)), fingerprint(b"other", &param("a", true)));
-        assert!(!fingerprint(key, &param("hunter2", true)).contains("hunter2"));
+    fn target() -> Target {
+        Target { account: "123456789012".into(), region: "eu-west-1".into(), partition: "aws".into() }
+    }
+
+    fn saved(desired: &[Resource], observed: Vec<Resource>) -> SavedPlan {
+        SavedPlan::new(&plan("s", desired, &Observed::new(observed)), &target())
     }
 
     #[test]
-    fn a_serialised_secret_is_a_placeholder() {
-        let text = serde_json::to_string(&param("hunter2", true)).unwrap();
-        assert!(!text.contains("hunter2"), "{text}");
-        assert!(text.contains("(sensitive value)"));
+    fn a_plan_file_holds_nothing_derived_from_a_secret() {
+        let a = serde_json::to_string(&saved(&[param("hunter2", true)], vec![])).unwrap();
+        let b = serde_json::to_string(&saved(&[param("other", true)], vec![])).unwrap();
+        assert!(!a.contains("hunter2"), "{a}");
+        assert_eq!(a, b, "two secrets give the same plan file");
+    }
+
+    #[test]
+    fn the_same_plan_again_has_no_differences() {
+        let s = saved(&[param("two", false)], vec![param("one", false)]);
+        let now = plan("s", &[param("two", false)], &Observed::new(vec![param("one", false)]));
+        assert!(s.differences(&now, &target()).is_empty());
+    }
+
+    #[test]
+    fn aws_changed_since_or_an_edited_change_is_named() {
+        let s = saved(&[param("two", false)], vec![param("one", false)]);
+        let moved = plan("s", &[param("two", false)], &Observed::new(vec![param("hand-edit", false)]));
+        assert_eq!(s.differences(&moved, &target()), ["parameter./p changed in AWS since the plan was made"]);
+        let mut edited = saved(&[param("two", false)], vec![param("one", false)]);
+        edited.changes[0].desired = shown(&Some(param("evil", false)));
+        let now = plan("s", &[param("two", false)], &Observed::new(vec![param("one", false)]));
+        assert_eq!(edited.differences(&now, &target()), ["parameter./p: the project file now asks for something other than the plan"]);
+        edited.changes = vec![edited.changes[0].clone(), edited.changes[0].clone()];
+        edited.changes[0].desired = shown(&Some(param("two", false)));
+        edited.changes[1].desired = shown(&Some(param("two", false)));
+        assert_eq!(edited.differences(&now, &target()), ["the plan lists 2 changes, and there are 1 now"]);
+        edited.changes.clear();
+        assert_eq!(edited.differences(&now, &target()), ["parameter./p: it now needs to update, which is not in the plan"]);
+    }
+
+    #[test]
+    fn another_account_is_named() {
+        let s = saved(&[], vec![]);
+        let elsewhere = Target { account: "999999999999".into(), ..target() };
+        assert_eq!(s.differences(&plan("s", &[], &Observed::default()), &elsewhere).len(), 1);
     }
 }

@@ -9,6 +9,7 @@ pub mod diagnostic;
 pub mod parameter;
 pub mod pipeline;
 pub mod project;
+pub mod read;
 pub mod references;
 pub mod repository;
 pub mod rules;
@@ -93,6 +94,22 @@ fn unknown_and_expected(message: &str) -> Option<(String, Vec<String>)> {
     let (word, rest) = rest.split_once('`')?;
     let expected = rest.split('`').skip(1).step_by(2).map(str::to_string).collect::<Vec<_>>();
     Some((word.to_string(), expected))
+}
+
+/// The secrets the file writes in the clear (a SecureString's literal `value`, which
+/// validate refuses): diagnostics never quote a line holding one. Read without the typed
+/// parse, so a file with other mistakes (an unknown key beside the secret) is covered.
+pub fn secret_literals(text: &str) -> Vec<String> {
+    let Ok(table) = toml::from_str::<toml::Table>(text) else { return Vec::new() };
+    let Some(parameters) = table.get("parameters").and_then(toml::Value::as_table) else { return Vec::new() };
+    parameters
+        .values()
+        .filter_map(toml::Value::as_table)
+        .filter(|p| p.get("type").and_then(toml::Value::as_str) == Some("SecureString"))
+        .filter_map(|p| p.get("value").and_then(toml::Value::as_str))
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// Addresses (`kind.name`) the file protects with `prevent_destroy = true`.

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::diagnostic::Diagnostic;
-use super::rules::{check_parameter_name, check_tags, span};
+use super::rules::{check_one_resource, check_parameter_name, check_tags, span};
 use super::{ProjectFile, Tags};
 use crate::model::names::LOCK_PREFIX;
 use crate::model::ParameterType;
@@ -73,6 +73,8 @@ pub fn check(file: &ProjectFile, name: &Spanned<String>, spec: &ParameterSpec, o
         if spec.kind() != ParameterType::SecureString {
             out.push(Diagnostic::at(span(k), "`key_id` applies only to SecureString parameters"));
         }
+        // kms:Decrypt on it is granted to the projects that read the parameter.
+        check_one_resource("KMS key", k.get_ref(), span(k), out);
     }
     if let Some(d) = &spec.description {
         if d.get_ref().chars().count() > 1024 {
@@ -99,3 +101,22 @@ pub fn parameter_value_problem(value: &str, at: std::ops::Range<usize>) -> Optio
 
 /// The largest value, in bytes, of a standard-tier SSM parameter.
 pub const PARAMETER_VALUE_LIMIT: usize = 4096;
+
+#[cfg(test)]
+mod tests {
+    fn problems(key_id: &str) -> Vec<String> {
+        let text = format!("[stack]\nname = \"s\"\n[parameters.\"/p\"]\ntype = \"SecureString\"\nvalue_from_env = \"P\"\nkey_id = \"{key_id}\"\n");
+        crate::file::validate(&crate::file::parse(&text).unwrap()).into_iter().map(|d| d.message).collect()
+    }
+
+    #[test]
+    fn key_id_names_one_key() {
+        assert!(problems("alias/ci").is_empty());
+        assert!(problems("arn:aws:kms:us-east-1:1:key/1234abcd-12ab-34cd-56ef-1234567890ab").is_empty());
+        assert_eq!(problems("*"), vec!["KMS key `*` contains `*`, which IAM reads as a wildcard"]);
+        assert_eq!(
+            problems("arn:aws:kms:us-east-1:1:key/?"),
+            vec!["KMS key `arn:aws:kms:us-east-1:1:key/?` contains `?`, which IAM reads as a wildcard"]
+        );
+    }
+}

@@ -8,10 +8,10 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::diagnostic::Diagnostic;
-use super::rules::{check_parameter_name, check_tags, range, span};
+use super::rules::{check_codebuild_tag_lengths, check_one_resource, check_parameter_name, check_tags, range, span};
 use super::{ProjectFile, Tags};
 use crate::model::log_group::RETENTION_DAYS;
-use crate::model::names::{codebuild_role_name, MAX_ROLE_NAME};
+use crate::model::names::{codebuild_role_name, secret_of, MAX_ROLE_NAME};
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -184,6 +184,8 @@ pub fn check(file: &ProjectFile, name: &Spanned<String>, spec: &ProjectSpec, out
         if parts.len() != 6 || parts[0] != "arn" || parts[2] != "iam" || !parts[5].starts_with("role/") {
             out.push(Diagnostic::at(span(&role.arn), "`role.arn` must be an IAM role ARN").with_hint("arn:aws:iam::123456789012:role/name"));
         }
+        // The operator's iam:PassRole names it.
+        check_one_resource("role ARN", role.arn.get_ref(), span(&role.arn), out);
     }
     if let Some(d) = &spec.description {
         if d.get_ref().chars().count() > 255 {
@@ -202,18 +204,28 @@ pub fn check(file: &ProjectFile, name: &Spanned<String>, spec: &ProjectSpec, out
                     .with_hint("use letters, digits and `_`; names starting with CODEBUILD_ are reserved"),
             );
         }
-        if let VariableSpec::Reference(r) = value.get_ref() {
-            match (&r.parameter, &r.secrets_manager) {
-                (Some(_), None) | (None, Some(_)) => {}
-                _ => out.push(Diagnostic::at(span(value), "a variable reference names exactly one of `parameter` or `secrets_manager`")),
-            }
-            if let Some(p) = &r.parameter {
-                check_parameter_name(p, span(value), out);
-            }
-        }
+        check_variable(value.get_ref(), span(value), out);
     }
     check_tags(&spec.tags, file.stack.tags.len(), out);
+    check_codebuild_tag_lengths(&spec.tags, out);
     check_logs(spec, out);
+}
+
+/// A variable read from Parameter Store or Secrets Manager (of a project, or of a
+/// pipeline's CodeBuild action): one source, named so that the role granted to read it
+/// can name exactly that parameter or secret.
+pub fn check_variable(value: &VariableSpec, at: Range<usize>, out: &mut Vec<Diagnostic>) {
+    let VariableSpec::Reference(r) = value else { return };
+    match (&r.parameter, &r.secrets_manager) {
+        (Some(_), None) | (None, Some(_)) => {}
+        _ => out.push(Diagnostic::at(at.clone(), "a variable reference names exactly one of `parameter` or `secrets_manager`")),
+    }
+    if let Some(p) = &r.parameter {
+        check_parameter_name(p, at.clone(), out);
+    }
+    if let Some(s) = &r.secrets_manager {
+        check_one_resource("Secrets Manager secret", &secret_of(s), at, out);
+    }
 }
 
 fn check_logs(spec: &ProjectSpec, out: &mut Vec<Diagnostic>) {
@@ -242,8 +254,9 @@ fn check_source(project: &str, spec: &ProjectSpec, out: &mut Vec<Diagnostic>) {
     }
     match kind {
         SourceType::Codecommit => {
-            if src.repository.is_none() {
-                need("repository", out);
+            match &src.repository {
+                None => need("repository", out),
+                Some(r) => check_one_resource("CodeCommit repository", r.get_ref(), span(r), out),
             }
             if let Some(l) = &src.location {
                 not_for("location", span(l), out);
@@ -259,7 +272,7 @@ fn check_source(project: &str, spec: &ProjectSpec, out: &mut Vec<Diagnostic>) {
                 Some(l) if !l.get_ref().contains('/') || l.get_ref().starts_with('/') || l.get_ref().starts_with("s3://") => {
                     out.push(Diagnostic::at(span(l), "an S3 source location is `bucket/path/to/source.zip`"));
                 }
-                _ => {}
+                Some(l) => check_one_resource("S3 source location", l.get_ref(), span(l), out),
             }
             for (f, v) in [("repository", &src.repository), ("branch", &src.branch), ("connection", &src.connection)] {
                 if let Some(v) = v {
@@ -285,8 +298,9 @@ fn check_source(project: &str, spec: &ProjectSpec, out: &mut Vec<Diagnostic>) {
     if let Some(d) = &src.git_clone_depth {
         if !matches!(kind, SourceType::Codecommit | SourceType::Github) {
             not_for("git_clone_depth", span(d), out);
-        } else if *d.get_ref() < 0 {
-            out.push(Diagnostic::at(span(d), "`git_clone_depth` must be 0 (full clone) or more"));
+        } else {
+            // 0 is a full clone; CodeBuild stores a 32-bit integer (`GitCloneDepth`, min 0).
+            range(&src.git_clone_depth, 0, i32::MAX.into(), "git_clone_depth", out);
         }
     }
 }
@@ -316,6 +330,7 @@ fn check_github_source(src: &SourceSpec, here: &Range<usize>, out: &mut Vec<Diag
                     .with_hint("arn:aws:codeconnections:REGION:ACCOUNT:connection/ID"),
             );
         }
+        check_one_resource("connection", c.get_ref(), span(c), out);
     }
 }
 
@@ -326,5 +341,62 @@ fn type_name(k: SourceType) -> &'static str {
         SourceType::S3 => "s3",
         SourceType::None => "none",
         SourceType::Codepipeline => "codepipeline",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    fn problems(project: &str) -> Vec<String> {
+        let file = crate::file::parse(&format!("[stack]\nname = \"s\"\n[projects.app]\nbuildspec = \"version: 0.2\"\n{project}")).unwrap();
+        crate::file::validate(&file).into_iter().map(|d| d.message).collect()
+    }
+
+    #[test]
+    fn references_that_reach_the_role_policy_name_one_resource() {
+        let var = |v: &str| problems(&format!("source = {{ type = \"codepipeline\" }}\nenvironment.variables = {{ S = {v} }}\n"));
+        assert_eq!(var(r#"{ secrets_manager = "*" }"#), vec!["Secrets Manager secret `*` contains `*`, which IAM reads as a wildcard"]);
+        assert_eq!(
+            var(r#"{ secrets_manager = "arn:aws:secretsmanager:us-east-1:1:secret:db-??????" }"#),
+            vec!["Secrets Manager secret `arn:aws:secretsmanager:us-east-1:1:secret:db-??????` contains `?`, which IAM reads as a wildcard"]
+        );
+        assert_eq!(var(r#"{ secrets_manager = "db/${aws:username}" }"#).len(), 1, "a policy variable names a different secret per caller");
+        // Only what reaches the policy counts: the JSON key of a secret is not a resource.
+        assert!(var(r#"{ secrets_manager = "db:pass*word::" }"#).is_empty());
+        assert!(var(r#"{ secrets_manager = "arn:aws:secretsmanager:us-east-1:1:secret:db-AbCdEf:pass*::" }"#).is_empty());
+        assert_eq!(
+            problems("source = { type = \"s3\", location = \"*/*\" }\n"),
+            vec!["S3 source location `*/*` contains `*`, which IAM reads as a wildcard"]
+        );
+        assert_eq!(
+            problems("source = { type = \"codecommit\", repository = \"my*\" }\n"),
+            vec!["CodeCommit repository `my*` contains `*`, which IAM reads as a wildcard"]
+        );
+        assert_eq!(
+            problems("source = { type = \"github\", location = \"https://github.com/o/r.git\", connection = \"arn:aws:codeconnections:us-east-1:1:connection/*\" }\n"),
+            vec!["connection `arn:aws:codeconnections:us-east-1:1:connection/*` contains `*`, which IAM reads as a wildcard"]
+        );
+        assert_eq!(
+            problems("source = { type = \"codepipeline\" }\nrole = { arn = \"arn:aws:iam::1:role/ci-?\" }\n"),
+            vec!["role ARN `arn:aws:iam::1:role/ci-?` contains `?`, which IAM reads as a wildcard"]
+        );
+    }
+
+    #[test]
+    fn git_clone_depth_fits_codebuild_s_32_bit_integer() {
+        let depth = |d: &str| problems(&format!("source = {{ type = \"codecommit\", repository = \"r\", git_clone_depth = {d} }}\n"));
+        assert!(depth("0").is_empty());
+        assert!(depth("2147483647").is_empty());
+        for bad in ["4294967297", "2147483648", "-1"] {
+            assert_eq!(depth(bad), vec!["`git_clone_depth` must be between 0 and 2147483647"], "{bad}");
+        }
+    }
+
+    #[test]
+    fn codebuild_takes_shorter_tags_than_other_services() {
+        let long = |n: usize| "k".repeat(n);
+        let tags = |k: &str, v: &str| problems(&format!("source = {{ type = \"codepipeline\" }}\ntags = {{ {k} = \"{v}\" }}\n"));
+        assert!(tags(&long(127), &"v".repeat(255)).is_empty());
+        assert_eq!(tags(&long(128), "v"), vec!["CodeBuild allows tag keys of up to 127 characters"]);
+        assert_eq!(tags("k", &"v".repeat(256)), vec!["CodeBuild allows tag values of up to 255 characters"]);
     }
 }

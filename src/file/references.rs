@@ -26,6 +26,8 @@ pub struct References {
     pub projects: Vec<Reference>,
     /// Existing artifact buckets pipelines name (`artifact_bucket`).
     pub buckets: Vec<Reference>,
+    /// Existing roles projects and pipelines name (`role.arn`), by role name.
+    pub roles: Vec<Reference>,
     /// Every CodeConnections connection the sources use, once each, sorted.
     pub connections: Vec<String>,
 }
@@ -90,8 +92,15 @@ pub fn references(file: &ProjectFile) -> References {
     }
     refs.buckets =
         file.pipelines.values().filter_map(|p| p.artifact_bucket.as_ref()).map(|b| Reference { name: b.get_ref().clone(), span: span(b) }).collect();
+    refs.roles = roles(file);
     refs.connections = connections(file);
     refs
+}
+
+/// The roles given by `role.arn`, named as IAM names them (the ARN's last segment).
+fn roles(file: &ProjectFile) -> Vec<Reference> {
+    let given = file.projects.values().filter_map(|p| p.role.as_ref()).chain(file.pipelines.values().filter_map(|p| p.role.as_ref()));
+    given.map(|r| Reference { name: r.arn.get_ref().rsplit('/').next().unwrap_or_default().to_string(), span: span(&r.arn) }).collect()
 }
 
 /// Every CodeConnections connection the file's sources use: project sources and

@@ -1,5 +1,6 @@
 //! The rules every kind of table shares: tag limits, number ranges, SSM parameter
-//! names (declared or referenced), and where a value was written.
+//! names (declared or referenced), names and ARNs that become a policy's `Resource`,
+//! and where a value was written.
 
 use std::ops::Range;
 
@@ -67,15 +68,125 @@ pub fn check_tags(tags: &Tags, inherited: usize, out: &mut Vec<Diagnostic>) {
         if v.get_ref().chars().count() > 256 {
             out.push(Diagnostic::at(span(v), "tag values are limited to 256 characters"));
         }
-        // The character set every tagging API here accepts (IAM, SSM, CodeBuild, ...).
-        let tag_char = |c: char| c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c);
         for (what, s) in [("key", k), ("value", v)] {
-            if let Some(bad) = s.get_ref().chars().find(|c| !tag_char(*c)) {
+            if let Some(bad) = s.get_ref().chars().find(|c| !is_tag_char(*c)) {
                 out.push(
-                    Diagnostic::at(span(s), format!("tag {what}s may not contain `{bad}`"))
+                    Diagnostic::at(span(s), format!("tag {what}s may not contain {}", shown(bad)))
                         .with_hint("AWS tags allow letters, digits, spaces and `_ . : / = + - @`"),
                 );
             }
         }
+    }
+}
+
+/// The characters AWS takes in tags: `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`, the `TagKey` and
+/// `TagValue` pattern of IAM, SSM, CodeBuild and CloudWatch Logs (API references; the
+/// other services cbctl tags state no pattern). Rust's `is_alphanumeric` and
+/// `is_whitespace` are wider (control characters such as tab and newline, combining vowel
+/// signs), hence the general category.
+fn is_tag_char(c: char) -> bool {
+    use unicode_general_category::{get_general_category, GeneralCategory as G};
+    "_.:/=+-@".contains(c)
+        || matches!(
+            get_general_category(c),
+            G::UppercaseLetter
+                | G::LowercaseLetter
+                | G::TitlecaseLetter
+                | G::ModifierLetter
+                | G::OtherLetter
+                | G::SpaceSeparator
+                | G::LineSeparator
+                | G::ParagraphSeparator
+                | G::DecimalNumber
+                | G::LetterNumber
+                | G::OtherNumber
+        )
+}
+
+/// A character a tag may not hold, as an error message can show it: punctuation and
+/// symbols as themselves, anything else (control characters, marks, invisible formatting)
+/// by code point, so the terminal neither acts on it nor shows nothing.
+fn shown(c: char) -> String {
+    use unicode_general_category::{get_general_category, GeneralCategory as G};
+    match get_general_category(c) {
+        G::ConnectorPunctuation
+        | G::DashPunctuation
+        | G::OpenPunctuation
+        | G::ClosePunctuation
+        | G::InitialPunctuation
+        | G::FinalPunctuation
+        | G::OtherPunctuation
+        | G::MathSymbol
+        | G::CurrencySymbol
+        | G::ModifierSymbol
+        | G::OtherSymbol => format!("`{c}`"),
+        _ => format!("U+{:04X}", c as u32),
+    }
+}
+
+/// CodeBuild keeps tags shorter than the other services (keys up to 127 characters,
+/// values up to 255: CodeBuild API reference, `Tag`); a project gets its own tags and the
+/// stack's.
+pub fn check_codebuild_tag_lengths(tags: &Tags, out: &mut Vec<Diagnostic>) {
+    // Longer ones than every service takes are reported by `check_tags`.
+    for (k, v) in tags {
+        if k.get_ref().chars().count() == 128 {
+            out.push(Diagnostic::at(span(k), "CodeBuild allows tag keys of up to 127 characters"));
+        }
+        if v.get_ref().chars().count() == 256 {
+            out.push(Diagnostic::at(span(v), "CodeBuild allows tag values of up to 255 characters"));
+        }
+    }
+}
+
+/// A name or ARN that becomes the `Resource` of a generated policy must name exactly one
+/// resource: IAM reads `*` and `?` there as wildcards and `${...}` as a policy variable,
+/// so either would widen a least-privilege role to every match. `what` says what the
+/// value names ("KMS key").
+pub fn check_one_resource(what: &str, value: &str, at: Range<usize>, out: &mut Vec<Diagnostic>) {
+    let (found, reads_as) = if let Some(c) = value.chars().find(|c| matches!(c, '*' | '?')) {
+        (c.to_string(), "a wildcard")
+    } else if value.contains("${") {
+        ("${".to_string(), "a policy variable")
+    } else {
+        return;
+    };
+    out.push(
+        Diagnostic::at(at, format!("{what} `{value}` contains `{found}`, which IAM reads as {reads_as}"))
+            .with_hint("name exactly one resource: cbctl grants its roles what the file names, and a pattern would grant every match"),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    fn tag_problems(tags: &str) -> Vec<String> {
+        let file = crate::file::parse(&format!("[stack]\nname = \"s\"\ntags = {tags}\n")).unwrap();
+        let mut out = Vec::new();
+        super::check_tags(&file.stack.tags, 0, &mut out);
+        out.into_iter().map(|d| d.message).collect()
+    }
+
+    #[test]
+    fn tags_take_letters_numbers_and_separators_of_any_script() {
+        assert!(tag_problems(r#"{ "ünïcode" = "välue", "日本" = "٣ ½", nbsp = "a b", "a:b/c=d+e-f@g_h.i" = "", "x" = "ok" }"#).is_empty());
+    }
+
+    #[test]
+    fn control_characters_and_marks_outside_the_aws_pattern_are_named_by_code_point() {
+        assert_eq!(tag_problems(r#"{ team = "web\u0007ops" }"#), vec!["tag values may not contain U+0007"]);
+        assert_eq!(tag_problems(r#"{ "ke\ty" = "v" }"#), vec!["tag keys may not contain U+0009"]);
+        assert_eq!(tag_problems(r#"{ k = "line\nbreak" }"#), vec!["tag values may not contain U+000A"]);
+        assert_eq!(tag_problems(r#"{ k = "zero\u200Bwidth" }"#), vec!["tag values may not contain U+200B"]);
+        // A spacing mark is Alphabetic to Rust but not a letter (\p{L}) to AWS.
+        assert_eq!(tag_problems(r#"{ k = "हि" }"#), vec!["tag values may not contain U+093F"]);
+        assert_eq!(tag_problems(r#"{ k = "a&b" }"#), vec!["tag values may not contain `&`"]);
+    }
+
+    #[test]
+    fn tag_lengths_and_the_reserved_prefix() {
+        assert_eq!(tag_problems(r#"{ "" = "v" }"#), vec!["tag keys must be 1 to 128 characters"]);
+        assert!(tag_problems(&format!("{{ {} = \"{}\" }}", "k".repeat(128), "v".repeat(256))).is_empty());
+        assert_eq!(tag_problems(&format!("{{ k = \"{}\" }}", "v".repeat(257))), vec!["tag values are limited to 256 characters"]);
+        assert_eq!(tag_problems(r#"{ "AWS:x" = "v" }"#), vec!["tag keys starting with `aws:` are reserved by AWS"]);
     }
 }

@@ -23,6 +23,9 @@ impl Model for Bucket {
     fn tags(&self) -> &Tags {
         &self.tags
     }
+    fn tags_mut(&mut self) -> &mut Tags {
+        &mut self.tags
+    }
     fn attributes(&self) -> Attributes {
         let mut m = AttributeMap::new()
             .bool("versioning", self.versioning)

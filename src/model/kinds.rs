@@ -53,6 +53,12 @@ macro_rules! kinds {
                     $(Resource::$variant(r) => r),*
                 }
             }
+
+            fn model_mut(&mut self) -> &mut dyn Model {
+                match self {
+                    $(Resource::$variant(r) => r),*
+                }
+            }
         }
 
         $(impl From<$ty> for Resource {
@@ -81,6 +87,10 @@ impl Resource {
 
     pub fn tags(&self) -> &Tags {
         self.model().tags()
+    }
+
+    pub fn tags_mut(&mut self) -> &mut Tags {
+        self.model_mut().tags_mut()
     }
 
     pub fn attributes(&self) -> Attributes {

@@ -22,6 +22,9 @@ impl Model for LogGroup {
     fn tags(&self) -> &Tags {
         &self.tags
     }
+    fn tags_mut(&mut self) -> &mut Tags {
+        &mut self.tags
+    }
     fn attributes(&self) -> Attributes {
         AttributeMap::new().opt_int("retention_days", self.retention_days).tags(&self.tags).build()
     }

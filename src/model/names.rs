@@ -28,6 +28,18 @@ pub fn lock_parameter(stack: &str) -> String {
     format!("{LOCK_PREFIX}{stack}")
 }
 
+/// The marker whose creation (overwrite disabled) lets exactly one run take over the lock
+/// of a holder that died: one per dead holder (`holder` is the lock's value). A stack
+/// name has no `.`, so no other stack's lock or marker has this name.
+pub fn lock_takeover_marker(stack: &str, holder: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in holder.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{}.takeover.{h:016x}", lock_parameter(stack))
+}
+
 /// The IAM path of every role a stack generates.
 pub fn role_path(stack: &str) -> String {
     format!("/cbctl/{stack}/")
@@ -87,11 +99,22 @@ pub fn log_group_arn(t: &Target, name: &str) -> String {
 /// The ARN pattern of a Secrets Manager secret given as `name[:json-key:stage:version]`
 /// or as a full ARN. Secrets Manager appends `-` and six random characters to a name.
 pub fn secret_arn(t: &Target, id: &str) -> String {
+    let secret = secret_of(id);
+    if id.starts_with("arn:") {
+        secret
+    } else {
+        t.arn("secretsmanager", &format!("secret:{secret}-??????"))
+    }
+}
+
+/// The part of a `secrets_manager` reference that names the secret, which `secret_arn`
+/// grants: a full ARN's first seven fields, or the name before the first `:` (the rest
+/// selects a JSON key, stage or version).
+pub fn secret_of(id: &str) -> String {
     if id.starts_with("arn:") {
         id.split(':').take(7).collect::<Vec<_>>().join(":")
     } else {
-        let name = id.split(':').next().unwrap_or(id);
-        t.arn("secretsmanager", &format!("secret:{name}-??????"))
+        id.split(':').next().unwrap_or(id).to_string()
     }
 }
 

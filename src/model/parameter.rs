@@ -20,10 +20,17 @@ impl ParameterType {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ParameterValue {
     Plain(String),
     Secret(Sensitive),
+}
+
+/// Equal when AWS would hold the same value, shown or not.
+impl PartialEq for ParameterValue {
+    fn eq(&self, other: &Self) -> bool {
+        self.expose() == other.expose()
+    }
 }
 
 impl ParameterValue {
@@ -52,6 +59,9 @@ impl Model for Parameter {
     }
     fn tags(&self) -> &Tags {
         &self.tags
+    }
+    fn tags_mut(&mut self) -> &mut Tags {
+        &mut self.tags
     }
     fn replace_on(&self) -> &'static [&'static str] {
         &["type"]

@@ -83,6 +83,9 @@ impl Model for Pipeline {
     fn tags(&self) -> &Tags {
         &self.tags
     }
+    fn tags_mut(&mut self) -> &mut Tags {
+        &mut self.tags
+    }
     fn attributes(&self) -> Attributes {
         let json = |v: serde_json::Result<serde_json::Value>| v.unwrap_or_default();
         let mut m = AttributeMap::new()

@@ -16,6 +16,9 @@ impl Model for Repository {
     fn tags(&self) -> &Tags {
         &self.tags
     }
+    fn tags_mut(&mut self) -> &mut Tags {
+        &mut self.tags
+    }
     fn attributes(&self) -> Attributes {
         AttributeMap::new().opt_text("description", &self.description).tags(&self.tags).build()
     }

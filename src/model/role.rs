@@ -27,6 +27,9 @@ impl Model for Role {
     fn tags(&self) -> &Tags {
         &self.tags
     }
+    fn tags_mut(&mut self) -> &mut Tags {
+        &mut self.tags
+    }
     fn replace_on(&self) -> &'static [&'static str] {
         &["path"]
     }

@@ -22,6 +22,9 @@ impl Model for Rule {
     fn tags(&self) -> &Tags {
         &self.tags
     }
+    fn tags_mut(&mut self) -> &mut Tags {
+        &mut self.tags
+    }
     fn attributes(&self) -> Attributes {
         let mut m = AttributeMap::new()
             .opt_text("description", &self.description)

@@ -60,6 +60,40 @@ pub enum Value {
     Reference(&'static str, String),
 }
 
+impl Value {
+    /// Equal as AWS holds them: a secret equals the same text in the clear (a value from
+    /// the environment against what a String parameter holds).
+    pub fn same(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Sensitive(a), Value::Text(b)) | (Value::Text(b), Value::Sensitive(a)) => a.expose() == b,
+            _ => self == other,
+        }
+    }
+
+    /// This value as a secret: when one side of a change must not be shown, neither may
+    /// the other (it is often the same secret, or a guess at it).
+    pub fn masked(self) -> Value {
+        match self {
+            Value::Sensitive(_) => self,
+            Value::Text(s) => Value::Sensitive(Sensitive::new(s)),
+            other => Value::Sensitive(Sensitive::new(format!("{other:?}"))),
+        }
+    }
+
+    /// The value as JSON output shows it; a secret is `{"sensitive": true}`.
+    pub fn to_json(&self) -> Json {
+        match self {
+            Value::Text(s) => Json::from(s.as_str()),
+            Value::Bool(b) => Json::from(*b),
+            Value::Int(i) => Json::from(*i),
+            Value::List(l) => Json::from(l.clone()),
+            Value::Document(d) => d.clone(),
+            Value::Sensitive(_) => serde_json::json!({ "sensitive": true }),
+            Value::Reference(kind, target) => serde_json::json!({ *kind: target }),
+        }
+    }
+}
+
 pub type Attributes = BTreeMap<String, Value>;
 
 /// Builds an attribute map; optional values and empty lists are left out, as absent.
@@ -124,6 +158,7 @@ impl AttributeMap {
 pub trait Model {
     fn name(&self) -> &str;
     fn tags(&self) -> &Tags;
+    fn tags_mut(&mut self) -> &mut Tags;
     /// A flat map of named values: the planner diffs it, the renderers show it.
     fn attributes(&self) -> Attributes;
     /// Attributes whose change AWS cannot apply in place.

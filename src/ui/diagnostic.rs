@@ -9,9 +9,19 @@ use crate::file::diagnostic::Diagnostic;
 pub struct SourceFile<'a> {
     pub path: &'a str,
     pub text: &'a str,
+    /// Secrets written in the file: a line holding one is never quoted.
+    hidden: Vec<String>,
 }
 
-impl SourceFile<'_> {
+impl<'a> SourceFile<'a> {
+    pub fn new(path: &'a str, text: &'a str) -> Self {
+        SourceFile { path, text, hidden: crate::file::secret_literals(text) }
+    }
+
+    fn holds_secret(&self, line: &str) -> bool {
+        self.hidden.iter().any(|secret| line.contains(secret.as_str()))
+    }
+
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
@@ -34,6 +44,12 @@ impl SourceFile<'_> {
         let _ = writeln!(out, "error: {}", d.message);
         let _ = writeln!(out, "  --> {}:{}:{}", self.path, line, col);
         let text_line = self.text.lines().nth(line - 1).unwrap_or("");
+        if self.holds_secret(text_line) {
+            if let Some(h) = &d.hint {
+                let _ = writeln!(out, "  = hint: {h}");
+            }
+            return out;
+        }
         let gutter = line.to_string().len();
         let _ = writeln!(out, "{:gutter$} |", "");
         let _ = writeln!(out, "{line} | {text_line}");
@@ -52,7 +68,7 @@ impl SourceFile<'_> {
 
 /// Every diagnostic against its file, then how many there were when more than one.
 pub fn print(path: &str, text: &str, diagnostics: &[Diagnostic]) {
-    let source = SourceFile { path, text };
+    let source = SourceFile::new(path, text);
     for d in diagnostics {
         eprint!("{}", source.render(d));
     }
@@ -67,9 +83,18 @@ mod tests {
 
     #[test]
     fn renders_file_line_column_and_underline() {
-        let src = SourceFile { path: "cbctl.toml", text: "[stack]\nname = \"x\"\nnmae = 1\n" };
+        let src = SourceFile::new("cbctl.toml", "[stack]\nname = \"x\"\nnmae = 1\n");
         let d = Diagnostic::at(19..23, "unknown key `nmae`").with_hint("did you mean `name`?");
         let out = src.render(&d);
         assert_eq!(out, "error: unknown key `nmae`\n  --> cbctl.toml:3:1\n  |\n3 | nmae = 1\n  | ^^^^\n  = hint: did you mean `name`?\n");
+    }
+
+    #[test]
+    fn never_quotes_a_line_that_holds_a_secret() {
+        let text = "[stack]\nname = \"x\"\n[parameters]\n\"/p\" = { type = \"SecureString\", value = \"hunter2\", typo = 1 }\n";
+        let src = SourceFile::new("cbctl.toml", text);
+        let at = text.find("typo").unwrap();
+        let out = src.render(&Diagnostic::at(at..at + 4, "unknown key `typo`"));
+        assert_eq!(out, "error: unknown key `typo`\n  --> cbctl.toml:4:52\n");
     }
 }

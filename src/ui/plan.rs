@@ -13,15 +13,7 @@ use crate::model::Value;
 pub const SENSITIVE: &str = "(sensitive value)";
 
 fn value_json(v: &Value) -> Json {
-    match v {
-        Value::Text(s) => json!(s),
-        Value::Bool(b) => json!(b),
-        Value::Int(i) => json!(i),
-        Value::List(l) => json!(l),
-        Value::Document(d) => d.clone(),
-        Value::Sensitive(_) => json!({ "sensitive": true }),
-        Value::Reference(kind, target) => json!({ *kind: target }),
-    }
+    v.to_json()
 }
 
 /// The single-line or multi-line display form of a value.

@@ -276,7 +276,6 @@ actions = [{ name = "Ok", provider = "Manual", topic = "arn:aws:sns:us-east-1:12
     s.ok(&["apply", "--auto-approve"], 0);
     // However SSM reports the key (alias, id or ARN), the re-plan is clean.
     s.ok(&["plan", "--detailed-exitcode"], 0);
-    let linter = concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/parliament");
     for role in
         ["lint-codebuild-from-s3", "lint-codebuild-from-github", "lint-codebuild-from-codecommit", "lint-codepipeline-pipe", "lint-events-pipe"]
     {
@@ -291,17 +290,8 @@ actions = [{ name = "Ok", provider = "Manual", topic = "arn:aws:sns:us-east-1:12
         };
         assert_eq!(trust["Statement"][0]["Principal"]["Service"], service, "{role} trusts only its service");
         assert!(!doc.to_string().contains("\"Resource\":\"*\""), "{doc}");
-        // parliament reads the policy from stdin when stdin is not a terminal.
-        let mut child = std::process::Command::new(linter)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("run parliament");
-        std::io::Write::write_all(&mut child.stdin.take().unwrap(), doc.to_string().as_bytes()).unwrap();
-        let out = child.wait_with_output().unwrap();
-        let findings = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success() && findings.trim().is_empty(), "parliament findings for {role}:\n{findings}\n{doc:#}");
+        let findings = crate::harness::parliament_findings(&doc);
+        assert!(findings.is_empty(), "parliament findings for {role}:\n{}\n{doc:#}", findings.join("\n"));
         if role == "lint-codebuild-from-s3" {
             let kms = doc["Statement"].as_array().unwrap().iter().find(|s| s["Action"] == "kms:Decrypt").expect("kms:Decrypt for the customer key");
             assert_eq!(kms["Resource"], key.as_str(), "the alias is resolved to its key");

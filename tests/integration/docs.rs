@@ -181,7 +181,7 @@ fn on_a_terminal_apply_shows_live_lines_and_ctrl_c_at_the_prompt_changes_nothing
     // Ctrl-C (the terminal's interrupt character) at the confirmation prompt.
     let (code, screen) = in_terminal(&s, s.dir.path(), &format!("{bin} apply"), &[("Enter a value:", "\u{3}")], None);
     assert!(screen.contains("Enter a value:"), "{screen}");
-    assert!(screen.contains("Interrupted."), "{screen}");
+    assert!(screen.contains("Interrupted (Ctrl-C); the lock is released."), "{screen}");
     assert_eq!(code, 1, "{screen}");
     assert_eq!(s.block_on(aws.parameter("/live/a")), None, "nothing changed");
     assert_eq!(s.block_on(aws.parameter("/cbctl/locks/live")), None, "the lock was released");

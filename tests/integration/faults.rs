@@ -161,6 +161,16 @@ fn two_applies_at_once_exactly_one_proceeds() {
 
 #[test]
 fn ctrl_c_during_apply_stops_new_changes_and_releases_the_lock() {
+    interrupted_apply("INT", "Ctrl-C");
+}
+
+/// SIGTERM is how CI cancels a job: the same orderly stop, report and released lock.
+#[test]
+fn sigterm_during_apply_stops_new_changes_reports_and_releases_the_lock() {
+    interrupted_apply("TERM", "SIGTERM");
+}
+
+fn interrupted_apply(signal: &str, name: &str) {
     let s = stack(&[("CBCTL_EMU_ROLE_DELAY_SECONDS", "3")]);
     let mut child = s.command(&["apply", "--auto-approve"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
     // Press Ctrl-C once the projects are in flight, waiting for their new roles.
@@ -178,15 +188,38 @@ fn ctrl_c_during_apply_stops_new_changes_and_releases_the_lock() {
         all
     });
     rx.recv_timeout(Duration::from_secs(30)).expect("apply reached the projects");
-    let _ = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+    let _ = std::process::Command::new("kill").args([format!("-{signal}"), child.id().to_string()]).status();
     let status = child.wait().unwrap();
     let stderr = collector.join().unwrap();
     assert_eq!(status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("Interrupt: no new change starts"), "{stderr}");
+    assert!(stderr.contains(&format!("Interrupt ({name}): no new change starts")), "{stderr}");
     assert!(stderr.contains("Apply interrupted.") && stderr.contains("Not started:"), "{stderr}");
     assert!(stderr.contains("pipeline.ship"), "the pipeline never started: {stderr}");
     let aws = s.aws();
     assert!(s.block_on(aws.parameter("/cbctl/locks/faulty")).is_none(), "lock released");
     s.ok(&["apply", "--auto-approve"], 0);
     assert_converged(&s, &reference());
+}
+
+/// `cbctl apply | head -1`, or output to a full disk: the apply still finishes, reports
+/// and releases the lock, never panics, and exits 1 saying the output was cut short.
+#[test]
+fn a_closed_or_full_standard_output_never_panics_nor_keeps_the_lock() {
+    let s = stack(&[]);
+    let aws = s.aws();
+    let mut child = s.command(&["apply", "--auto-approve"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    drop(child.stdout.take()); // the reader is gone before cbctl writes a line
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.contains("error: standard output was closed or full, so some output was lost"), "{stderr}");
+    assert!(s.block_on(aws.parameter("/cbctl/locks/faulty")).is_none(), "lock released");
+    assert_converged(&s, &reference());
+
+    let full = std::fs::File::create("/dev/full").unwrap();
+    let out = s.command(&["plan"]).stdout(full).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked") && stderr.contains("standard output was closed or full"), "{stderr}");
 }

@@ -354,6 +354,28 @@ impl Aws {
 /// the text to appear (each time further on), then type the input. Returns the exit code
 /// and the screen.
 /// Asserts that `text` contains each of `expected`, naming the first one missing.
+/// What the IAM linter parliament finds in a policy document, one finding per line
+/// (none when the document is clean). It exits 1 when it finds something; a silent
+/// failure is reported as a finding too.
+pub fn parliament_findings(doc: &serde_json::Value) -> Vec<String> {
+    // parliament reads the policy from stdin when stdin is not a terminal.
+    let mut child = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/parliament"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run parliament");
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), doc.to_string().as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let mut findings: Vec<String> =
+        String::from_utf8_lossy(&out.stdout).lines().chain(String::from_utf8_lossy(&out.stderr).lines()).map(str::to_string).collect();
+    findings.retain(|l| !l.trim().is_empty());
+    if findings.is_empty() && !out.status.success() {
+        findings.push(format!("parliament exited with {} and said nothing", out.status));
+    }
+    findings
+}
+
 pub fn assert_mentions(text: &str, expected: &[&str]) {
     for e in expected {
         assert!(text.contains(e), "missing {e:?} in:\n{text}");

@@ -4,12 +4,17 @@
 //! the emulator's API with the plain AWS SDK, never through cbctl's own reading code.
 
 mod harness;
+mod kept;
 
 mod cycle;
 mod docs;
 mod errors;
 mod faults;
+mod hostile_files;
 mod log_groups;
+mod masking;
 mod pipelines;
 mod refusals;
+mod s3_and_import;
 mod safety;
+mod strict_input;

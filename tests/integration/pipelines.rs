@@ -358,7 +358,18 @@ fn permissions_prints_the_operator_policy_scoped_to_the_stack() {
     assert_eq!(statement(&doc, "StackPipelines")["Resource"], format!("arn:aws:codepipeline:us-east-1:{ACCOUNT}:hello-release"));
     assert_eq!(statement(&doc, "StackRepositories")["Resource"], format!("arn:aws:codecommit:us-east-1:{ACCOUNT}:hello-app"));
     assert_eq!(statement(&doc, "StackRoles")["Resource"], format!("arn:aws:iam::{ACCOUNT}:role/cbctl/hello-release/*"));
-    assert_eq!(statement(&doc, "StackRules")["Resource"], format!("arn:aws:events:us-east-1:{ACCOUNT}:rule/hello-release-*"));
+    // Exact names, never a prefix another stack's names could share.
+    assert_eq!(statement(&doc, "StackRules")["Resource"], format!("arn:aws:events:us-east-1:{ACCOUNT}:rule/hello-release-hello-release-Source"));
+    let owned = statement(&doc, "ReadReleaseAndDeleteWhatTheStackOwns");
+    assert_eq!(owned["Condition"]["StringEquals"]["aws:ResourceTag/cbctl:stack"], "hello-release");
+    // The one accepted finding: the operator writes the artifact bucket's TLS-only policy
+    // (s3:PutBucketPolicy) on the stack's own bucket, which parliament flags as a possible
+    // way to grant itself object access there.
+    let findings: Vec<String> = crate::harness::parliament_findings(&doc)
+        .into_iter()
+        .filter(|l| !l.contains("Possible resource policy privilege escalation on arn:aws:s3:::hello-release-artifacts-"))
+        .collect();
+    assert!(findings.is_empty(), "parliament findings for the operator policy:\n{}", findings.join("\n"));
     // Only list calls, which IAM cannot scope, use "*".
     for st in doc["Statement"].as_array().unwrap() {
         if st["Resource"] == "*" {

@@ -26,23 +26,47 @@ fn stack() -> Stack {
 }
 
 #[test]
-fn a_saved_plan_applies_exactly_and_holds_no_secret() {
+fn a_saved_plan_applies_exactly_and_holds_nothing_derived_from_a_secret() {
     let s = stack();
     let aws = s.aws();
+    // An existing world-readable file and a symbolic link: the plan is written privately
+    // over the first, and never through the second.
+    s.write("release.plan", "old");
+    std::fs::set_permissions(s.path("release.plan"), std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    std::os::unix::fs::symlink(s.path("elsewhere"), s.path("link.plan")).unwrap();
+    let o = s.ok(&["plan", "--out", "link.plan"], 1);
+    assert!(o.stderr.contains("cannot write the plan to link.plan: it is a symbolic link"), "{}", o.stderr);
+    assert!(!s.path("elsewhere").exists(), "nothing was written through the link");
+
     let o = s.ok(&["plan", "--out", "release.plan"], 0);
     assert!(o.stderr.contains("Saved the plan to release.plan"), "{}", o.stderr);
     let text = std::fs::read_to_string(s.path("release.plan")).unwrap();
     assert!(!text.contains(SECRET), "the plan file holds the secret");
-    #[cfg(unix)]
     assert_eq!(std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(s.path("release.plan")).unwrap().permissions()) & 0o777, 0o600);
+    // Another secret gives the very same file: nothing in it lets one check a guess.
+    let other = s.command(&["plan", "--out", "other.plan"]).env("SAFE_SECRET", "a-different-secret").output().unwrap();
+    assert!(other.status.success(), "{other:?}");
+    assert_eq!(text, std::fs::read_to_string(s.path("other.plan")).unwrap());
 
-    // The file changes after the plan: apply FILE still does exactly the saved plan.
-    std::fs::write(s.path("cbctl.toml"), STACK.replace("value = \"one\"", "value = \"two\"")).unwrap();
+    // A comment does not change the plan; apply runs exactly it.
+    std::fs::write(s.path("cbctl.toml"), format!("# reviewed\n{STACK}")).unwrap();
     let o = s.ok(&["apply", "release.plan", "--auto-approve"], 0);
     assert!(o.stdout.contains("+ value = \"one\""), "apply shows the saved plan's changes: {}", o.stdout);
     assert!(o.stdout.contains("Apply complete! 5 added"), "{}", o.stdout);
     assert_eq!(s.block_on(aws.parameter("/safe/plain")).as_deref(), Some("one"));
     assert_eq!(s.block_on(aws.parameter("/safe/secret")).as_deref(), Some(SECRET));
+}
+
+#[test]
+fn a_saved_plan_the_project_file_no_longer_gives_is_refused() {
+    let s = stack();
+    let aws = s.aws();
+    s.ok(&["plan", "--out", "p.plan"], 0);
+    std::fs::write(s.path("cbctl.toml"), STACK.replace("value = \"one\"", "value = \"two\"")).unwrap();
+    let o = s.ok(&["apply", "p.plan", "--auto-approve"], 1);
+    assert!(o.stderr.contains("error: the saved plan is not what the project file and AWS give now; nothing was changed:"), "{}", o.stderr);
+    assert!(o.stderr.contains("parameter./safe/plain: the project file now asks for something other than the plan"), "{}", o.stderr);
+    assert!(s.block_on(aws.parameter("/safe/plain")).is_none(), "nothing was created");
 }
 
 #[test]
@@ -55,21 +79,45 @@ fn a_stale_saved_plan_is_refused_and_nothing_changes() {
     // Someone edits the parameter between plan and apply.
     s.block_on(aws.ssm.put_parameter().name("/safe/plain").value("hand-edit").r#type(ParameterType::String).overwrite(true).send()).unwrap();
     let o = s.ok(&["apply", "p.plan", "--auto-approve"], 1);
-    assert!(o.stderr.contains("error: the saved plan is stale; nothing was changed:"), "{}", o.stderr);
+    assert!(o.stderr.contains("nothing was changed:"), "{}", o.stderr);
     assert!(o.stderr.contains("parameter./safe/plain changed in AWS since the plan was made"), "{}", o.stderr);
     assert_eq!(s.block_on(aws.parameter("/safe/plain")).as_deref(), Some("hand-edit"));
 }
 
+/// Anyone who can write the plan file can edit it: apply must not trust a single change.
 #[test]
-fn a_saved_plan_refuses_a_secret_that_changed_since() {
+fn an_edited_saved_plan_cannot_change_or_take_over_anything() {
     let s = stack();
     let aws = s.aws();
+    s.ok(&["apply", "--auto-approve"], 0);
+    let unowned = "/safe/not-ours";
+    s.block_on(aws.ssm.put_parameter().name(unowned).value("theirs").r#type(ParameterType::String).send()).unwrap();
+    std::fs::write(s.path("cbctl.toml"), STACK.replace("value = \"one\"", "value = \"two\"")).unwrap();
     s.ok(&["plan", "--out", "p.plan"], 0);
-    let s = s.env("SAFE_SECRET", "another-value");
+
+    let mut plan: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(s.path("p.plan")).unwrap()).unwrap();
+    let changes = plan["changes"].as_array_mut().unwrap();
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    let mut takeover = changes[0].clone();
+    changes[0]["desired"]["Parameter"]["value"]["Plain"] = "attacker".into();
+    takeover["name"] = unowned.into();
+    takeover["desired"]["Parameter"]["name"] = unowned.into();
+    changes.push(takeover);
+    std::fs::write(s.path("p.plan"), serde_json::to_string(&plan).unwrap()).unwrap();
+
     let o = s.ok(&["apply", "p.plan", "--auto-approve"], 1);
-    assert!(o.stderr.contains("the value of parameter./safe/secret is not the one the plan was made with"), "{}", o.stderr);
-    assert!(!o.all().contains(SECRET) && !o.all().contains("another-value"));
-    assert!(s.block_on(aws.project_names()).is_empty(), "nothing was created");
+    assert!(o.stderr.contains("parameter./safe/plain: the project file now asks for something other than the plan"), "{}", o.stderr);
+    assert!(o.stderr.contains("parameter./safe/not-ours: the plan would update it, and now it needs no change"), "{}", o.stderr);
+    assert_eq!(s.block_on(aws.parameter("/safe/plain")).as_deref(), Some("one"));
+    assert_eq!(s.block_on(aws.parameter(unowned)).as_deref(), Some("theirs"));
+    let tags = s
+        .block_on(aws.ssm.list_tags_for_resource().resource_type(aws_sdk_ssm::types::ResourceTypeForTagging::Parameter).resource_id(unowned).send())
+        .unwrap();
+    assert!(tags.tag_list().is_empty(), "the parameter it does not own was not tagged");
+
+    std::fs::write(s.path("p.plan"), "{\"format_version\": 1}").unwrap();
+    let o = s.ok(&["apply", "p.plan", "--auto-approve"], 1);
+    assert!(o.stderr.contains("cannot apply p.plan: it has plan format 1, and this cbctl reads format 2"), "{}", o.stderr);
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! `[parameters]` → the SSM parameters the stack owns, with their values read from the
-//! file, the environment or a file (never shown; a SecureString's is `Sensitive`).
+//! file, the environment or a file (a SecureString's, or one from the environment or a
+//! file, is `Sensitive`: never shown).
 
 use std::ops::Range;
 
@@ -9,6 +10,7 @@ use super::keys::canonical_key;
 use super::Context;
 use crate::file::diagnostic::Diagnostic;
 use crate::file::parameter::{parameter_value_problem, ParameterSpec};
+use crate::file::read::read_regular;
 use crate::model::{Parameter, ParameterType, ParameterValue, Resource, Sensitive};
 
 pub fn resolve(cx: &Context, errors: &mut Vec<Diagnostic>) -> Vec<Resource> {
@@ -19,13 +21,19 @@ pub fn resolve(cx: &Context, errors: &mut Vec<Diagnostic>) -> Vec<Resource> {
         out.push(Resource::Parameter(Parameter {
             name: name.get_ref().clone(),
             kind,
-            value: if kind == ParameterType::SecureString { ParameterValue::Secret(Sensitive::new(value)) } else { ParameterValue::Plain(value) },
+            value: if is_sensitive(spec) { ParameterValue::Secret(Sensitive::new(value)) } else { ParameterValue::Plain(value) },
             description: spec.description.as_ref().map(|d| d.get_ref().clone()),
             key_id: spec.key_id.as_ref().map(|d| canonical_key(cx.target, cx.facts, d.get_ref())),
             tags: cx.tags(&spec.tags),
         }));
     }
     out
+}
+
+/// A SecureString's value is never shown, nor is any value read from the environment or
+/// a file: such values are secrets often enough, whatever the parameter's type.
+fn is_sensitive(spec: &ParameterSpec) -> bool {
+    spec.kind() == ParameterType::SecureString || spec.value_from_env.is_some() || spec.value_from_file.is_some()
 }
 
 /// The value from its one source; a problem is reported at that source, never showing it.
@@ -51,7 +59,7 @@ fn value_of(cx: &Context, name: &Spanned<String>, spec: &ParameterSpec, errors: 
         };
     }
     if let Some(path) = &spec.value_from_file {
-        return match std::fs::read_to_string(cx.base.join(path.get_ref())) {
+        return match read_regular(&cx.base.join(path.get_ref()), VALUE_FILE_LIMIT, "a parameter value file") {
             Ok(v) => checked(v.trim_end_matches(['\n', '\r']).to_string(), path.span(), errors),
             Err(e) => {
                 errors.push(Diagnostic::at(path.span(), format!("cannot read `{}`: {e}", path.get_ref())));
@@ -61,3 +69,9 @@ fn value_of(cx: &Context, name: &Spanned<String>, spec: &ParameterSpec, errors: 
     }
     String::new()
 }
+
+/// The most bytes of a `value_from_file` cbctl reads: SSM holds at most 8 KB in an
+/// advanced-tier parameter (4 KB in a standard one, which the value check reports
+/// precisely), so twice that leaves room for line endings and never reads a device or a
+/// misnamed 1 GiB file.
+const VALUE_FILE_LIMIT: u64 = 16 * 1024;

@@ -336,7 +336,7 @@ fn codebuild_action(
         let vars: Vec<serde_json::Value> = a
             .environment_variables
             .iter()
-            .map(|(k, v)| match v {
+            .map(|(k, v)| match v.get_ref() {
                 VariableSpec::Plain(x) => json!({"name": k, "value": x, "type": "PLAINTEXT"}),
                 VariableSpec::Reference(r) => match (&r.parameter, &r.secrets_manager) {
                     (Some(p), _) => {

@@ -7,6 +7,8 @@ use toml::Spanned;
 
 use super::{ActionSpec, ExecutionMode, PipelineSpec, PipelineType, Provider};
 use crate::file::diagnostic::{closest, Diagnostic};
+use crate::file::project::check_variable;
+use crate::file::rules::check_one_resource;
 use crate::file::ProjectFile;
 use crate::model::names::{events_role_name, pipeline_role_name, rule_name, MAX_ROLE_NAME, MAX_RULE_NAME};
 
@@ -62,6 +64,8 @@ fn check_settings(file: &ProjectFile, name: &Spanned<String>, spec: &PipelineSpe
         if !role.arn.get_ref().starts_with("arn:") || !role.arn.get_ref().contains(":role/") {
             out.push(Diagnostic::at(role.arn.span(), "`role.arn` must be an IAM role ARN"));
         }
+        // The operator's iam:PassRole names it.
+        check_one_resource("role ARN", role.arn.get_ref(), role.arn.span(), out);
     }
 }
 
@@ -216,6 +220,29 @@ fn check_events_role(file: &ProjectFile, name: &Spanned<String>, spec: &Pipeline
 fn check_action(file: &ProjectFile, pipeline: &str, a: &ActionSpec, at: std::ops::Range<usize>, out: &mut Vec<Diagnostic>) {
     check_action_keys(a, at.clone(), out);
     check_action_values(file, pipeline, a, at, out);
+    check_action_resources(a, out);
+}
+
+/// What an action names becomes the `Resource` of the pipeline's role (repositories,
+/// connections, source objects, projects, topics) or of its project's role (variables
+/// from Parameter Store and Secrets Manager): each must name exactly one resource.
+fn check_action_resources(a: &ActionSpec, out: &mut Vec<Diagnostic>) {
+    let named = [
+        ("CodeCommit repository", Provider::CodeCommit, &a.repository),
+        ("connection", Provider::CodeStarSourceConnection, &a.connection),
+        ("S3 bucket", Provider::S3, &a.bucket),
+        ("S3 object key", Provider::S3, &a.key),
+        ("CodeBuild project", Provider::CodeBuild, &a.project),
+        ("SNS topic", Provider::Manual, &a.topic),
+    ];
+    for (what, provider, value) in named {
+        if let Some(v) = value.as_ref().filter(|_| *a.provider.get_ref() == provider) {
+            check_one_resource(what, v.get_ref(), v.span(), out);
+        }
+    }
+    for value in a.environment_variables.values() {
+        check_variable(value.get_ref(), value.span(), out);
+    }
 }
 
 /// The keys a provider takes, and the ones it needs.
@@ -354,5 +381,52 @@ mod tests {
         assert!(m.contains(&"`project` does not apply to a Manual action".to_string()), "{m:?}");
         assert!(m.contains(&"a Manual approval takes no input".to_string()), "{m:?}");
         assert!(messages(r#"{ name = "M", provider = "Manual", comment = "ok?" }"#).is_empty());
+    }
+
+    fn sources(actions: &str, settings: &str) -> Vec<String> {
+        let text = format!(
+            "[stack]\nname = \"s\"\n[pipelines.p]\n{settings}[[pipelines.p.stages]]\nname = \"Source\"\nactions = [{actions}]\n[[pipelines.p.stages]]\nname = \"Two\"\nactions = [{{ name = \"M\", provider = \"Manual\" }}]\n"
+        );
+        let file = crate::file::parse(&text).unwrap();
+        crate::file::validate(&file).into_iter().map(|d| d.message).collect()
+    }
+
+    #[test]
+    fn what_the_pipeline_role_is_granted_is_named_without_wildcards() {
+        let wildcard = |what: &str, value: &str, c: &str| vec![format!("{what} `{value}` contains `{c}`, which IAM reads as a wildcard")];
+        assert_eq!(
+            messages(r#"{ name = "B", provider = "CodeBuild", project = "app-*", input = "src" }"#),
+            wildcard("CodeBuild project", "app-*", "*")
+        );
+        assert_eq!(
+            messages(r#"{ name = "M", provider = "Manual", topic = "arn:aws:sns:us-east-1:1:t?" }"#),
+            wildcard("SNS topic", "arn:aws:sns:us-east-1:1:t?", "?")
+        );
+        assert_eq!(
+            messages(
+                r#"{ name = "B", provider = "CodeBuild", project = "b", input = "src", environment_variables = { S = { secrets_manager = "x*" } } }"#
+            ),
+            wildcard("Secrets Manager secret", "x*", "*")
+        );
+        assert_eq!(
+            messages(
+                r#"{ name = "B", provider = "CodeBuild", project = "b", input = "src", environment_variables = { P = { parameter = "/a/*" } } }"#
+            ),
+            vec!["`/a/*` is not a valid SSM parameter name: it may contain only letters, digits, `_`, `.`, `-` and `/`".to_string()]
+        );
+        assert_eq!(
+            sources(r#"{ name = "S", provider = "S3", bucket = "b", key = "builds/*.zip", output = "src" }"#, ""),
+            wildcard("S3 object key", "builds/*.zip", "*")
+        );
+        assert_eq!(sources(r#"{ name = "S", provider = "S3", bucket = "b?", key = "k", output = "src" }"#, ""), wildcard("S3 bucket", "b?", "?"));
+        assert_eq!(
+            sources(r#"{ name = "S", provider = "CodeCommit", repository = "*", branch = "main", output = "src" }"#, ""),
+            wildcard("CodeCommit repository", "*", "*")
+        );
+        let hub = r#"{ name = "S", provider = "CodeStarSourceConnection", connection = "arn:aws:codestar-connections:us-east-1:1:connection/*", repository = "o/r", branch = "b", output = "src" }"#;
+        assert_eq!(sources(hub, ""), wildcard("connection", "arn:aws:codestar-connections:us-east-1:1:connection/*", "*"));
+        let s3 = r#"{ name = "S", provider = "S3", bucket = "b", key = "k", output = "src" }"#;
+        assert_eq!(sources(s3, "role = { arn = \"arn:aws:iam::1:role/*\" }\n"), wildcard("role ARN", "arn:aws:iam::1:role/*", "*"));
+        assert!(sources(s3, "role = { arn = \"arn:aws:iam::1:role/ci\" }\n").is_empty());
     }
 }

@@ -171,7 +171,8 @@ pub struct ActionSpec {
     #[schemars(with = "Option<BuildCategory>")]
     pub category: Option<Spanned<BuildCategory>>,
     #[serde(default)]
-    pub environment_variables: BTreeMap<String, VariableSpec>,
+    #[schemars(with = "BTreeMap<String, VariableSpec>")]
+    pub environment_variables: BTreeMap<String, Spanned<VariableSpec>>,
     // Manual approval
     #[schemars(with = "Option<String>")]
     pub topic: Option<Spanned<String>>,
