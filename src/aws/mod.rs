@@ -352,6 +352,9 @@ impl Backend for Clients {
     fn key_arns(&self, aliases: Vec<String>) -> BoxFuture<'_, Result<BTreeMap<String, String>, AwsError>> {
         Box::pin(kms::resolve_aliases(self, aliases))
     }
+    fn bucket_versioning(&self, buckets: Vec<String>) -> BoxFuture<'_, Result<BTreeMap<String, Option<String>>, AwsError>> {
+        Box::pin(s3::versioning_statuses(self, buckets))
+    }
     fn put_if_absent<'a>(&'a self, name: &'a str, value: &'a str, description: &'a str) -> BoxFuture<'a, Result<bool, AwsError>> {
         Box::pin(ssm::create_if_absent(self, name, value, description))
     }

@@ -7,7 +7,7 @@
 //! version and delete marker in it, and stops, naming them, at versions S3 refuses to
 //! delete. Errors name the IAM action (`s3:GetEncryptionConfiguration`), not the API call.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_s3::types::{
     BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration, Delete, ObjectIdentifier, PublicAccessBlockConfiguration,
@@ -51,6 +51,21 @@ pub async fn observe(c: &Clients, scope: Scope<'_>) -> Result<Found, AwsError> {
     let heads = named.iter().map(|n| async move { (n.clone(), c.s3.head_bucket().bucket(n).send().await.is_ok()) });
     let existing = bounded(heads.collect::<Vec<_>>(), 4).await.into_iter().filter(|(_, ok)| *ok).map(|(n, _)| n).collect();
     Ok(Found { resources, facts: Facts { buckets: existing, ..Default::default() } })
+}
+
+/// The versioning status of buckets the stack does not own (S3 source buckets): one
+/// GetBucketVersioning each, `None` for a bucket that does not exist.
+pub async fn versioning_statuses(c: &Clients, buckets: Vec<String>) -> Result<BTreeMap<String, Option<String>>, AwsError> {
+    let reads = buckets.into_iter().map(|name| async move {
+        match c.s3.get_bucket_versioning().bucket(&name).send().await {
+            Ok(o) => Ok((name, Some(o.status().map_or(String::new(), |s| s.as_str().to_string())))),
+            Err(e) if e.as_service_error().and_then(aws_smithy_types::error::metadata::ProvideErrorMetadata::code) == Some("NoSuchBucket") => {
+                Ok((name, None))
+            }
+            Err(e) => Err(err("s3:GetBucketVersioning", &name, e)),
+        }
+    });
+    bounded(reads.collect::<Vec<_>>(), 4).await.into_iter().collect()
 }
 
 async fn read_bucket(c: &Clients, stack: &str, name: String) -> Result<Option<Bucket>, AwsError> {

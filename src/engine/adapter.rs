@@ -36,6 +36,9 @@ pub struct Facts {
     pub projects: BTreeSet<String>,
     /// named (not owned) artifact buckets that exist
     pub buckets: BTreeSet<String>,
+    /// S3 source buckets → their versioning status (`Enabled`, `Suspended`, or empty
+    /// when never enabled), `None` when the bucket does not exist. Empty offline.
+    pub source_buckets: BTreeMap<String, Option<String>>,
 }
 
 impl Facts {
@@ -59,6 +62,7 @@ impl Facts {
         self.keys.extend(other.keys);
         self.projects.extend(other.projects);
         self.buckets.extend(other.buckets);
+        self.source_buckets.extend(other.source_buckets);
     }
 }
 
@@ -85,6 +89,8 @@ pub trait Backend: Send + Sync {
     fn adapter(&self, kind: Kind) -> Box<dyn Adapter + '_>;
     /// CodeConnections status of each connection ARN (`NOT_FOUND` when there is none).
     fn connection_statuses(&self, arns: Vec<String>) -> BoxFuture<'_, Result<BTreeMap<String, String>, AwsError>>;
+    /// The versioning status of each bucket (`None`: no such bucket): one read each.
+    fn bucket_versioning(&self, buckets: Vec<String>) -> BoxFuture<'_, Result<BTreeMap<String, Option<String>>, AwsError>>;
     /// KMS aliases resolved to key ARNs; unknown aliases are left out.
     fn key_arns(&self, aliases: Vec<String>) -> BoxFuture<'_, Result<BTreeMap<String, String>, AwsError>>;
     /// Creates a plain parameter unless it exists: true when this call created it.

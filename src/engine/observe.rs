@@ -31,8 +31,11 @@ pub async fn observe(b: &dyn Backend, t: &Target, file: &ProjectFile, base: &Pat
             Scope { stack, target: t, declared: declared.get(kind).unwrap_or(&none), referenced: referenced.get(kind).unwrap_or(&none), with_values };
         async move { b.adapter(*kind).observe(scope).await }
     });
-    let (found, statuses) = tokio::join!(futures::future::try_join_all(reads), b.connection_statuses(refs.connections.clone()));
+    let source_buckets = refs.source_buckets.iter().map(|r| r.name.clone()).collect();
+    let (found, statuses, versioning) =
+        tokio::join!(futures::future::try_join_all(reads), b.connection_statuses(refs.connections.clone()), b.bucket_versioning(source_buckets));
     let (mut resources, mut facts) = merge(found?);
+    facts.source_buckets = versioning?;
     facts.keys = b.key_arns(customer_aliases(file, &facts)).await?;
     for r in &mut resources {
         if let Resource::Parameter(p) = r {

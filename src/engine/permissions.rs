@@ -46,6 +46,7 @@ pub fn operator_policy(file: &ProjectFile, base: &Path, t: &Target) -> Json {
     }
     let refs = references(file);
     let named_buckets: Vec<String> = refs.buckets.iter().map(|b| format!("arn:{}:s3:::{}", t.partition, b.name)).collect();
+    let source_buckets: Vec<String> = refs.source_buckets.iter().map(|b| format!("arn:{}:s3:::{}", t.partition, b.name)).collect();
     let (legacy, connections): (Vec<String>, Vec<String>) =
         refs.connections.into_iter().partition(|c| c.split(':').nth(2) == Some("codestar-connections"));
     let sorted = |v: Vec<String>| sorted(&v);
@@ -73,6 +74,7 @@ pub fn operator_policy(file: &ProjectFile, base: &Path, t: &Target) -> Json {
         .list("own_bucket_objects", own_buckets.iter().map(|b| format!("{b}/*")).collect())
         .list("own_buckets", own_buckets)
         .list("named_buckets", sorted(named_buckets))
+        .list("source_buckets", sorted(source_buckets))
         .list("connections", sorted(connections))
         .list("legacy_connections", sorted(legacy))
         .list("log_groups", sorted(log_groups));

@@ -21,6 +21,8 @@ const CODEBUILD_SECRETS: &str = include_str!("../../policies/codebuild-secrets.j
 const CODEBUILD_CODECOMMIT: &str = include_str!("../../policies/codebuild-codecommit.json");
 const CODEBUILD_S3_SOURCE: &str = include_str!("../../policies/codebuild-s3-source.json");
 const CODEBUILD_CONNECTION: &str = include_str!("../../policies/codebuild-connection.json");
+const CODEBUILD_PIPELINE_CODECOMMIT: &str = include_str!("../../policies/codebuild-pipeline-codecommit.json");
+const CODEBUILD_PIPELINE_CONNECTION: &str = include_str!("../../policies/codebuild-pipeline-connection.json");
 const CODEBUILD_PIPELINE_ARTIFACTS: &str = include_str!("../../policies/codebuild-pipeline-artifacts.json");
 const CODEPIPELINE_TRUST: &str = include_str!("../../policies/codepipeline-trust.json");
 const CODEPIPELINE_ARTIFACTS: &str = include_str!("../../policies/codepipeline-artifacts.json");
@@ -99,6 +101,10 @@ pub struct CodeBuildNeeds {
     /// writes as a pipeline action.
     pub artifact_read: Vec<String>,
     pub artifact_write: Vec<String>,
+    /// Repositories and connections of `CODEBUILD_CLONE_REF` pipeline sources the project
+    /// clones itself (the artifact is a reference to clone, not the code).
+    pub clone_repository_arns: Vec<String>,
+    pub clone_connection_arns: Vec<String>,
 }
 
 pub fn codebuild_trust() -> Json {
@@ -129,6 +135,7 @@ pub fn codebuild_policy(n: &CodeBuildNeeds) -> Json {
         let service = arn.split(':').nth(2).unwrap_or("codeconnections").to_string();
         statements.push(render(CODEBUILD_CONNECTION, &base.clone().set("connection_arn", arn).set("connection_service", service)));
     }
+    clone_ref_statements(n, &base, &mut statements);
     for (suffix, arns, actions) in [
         ("Read", &n.artifact_read, vec!["s3:GetObject".to_string(), "s3:GetObjectVersion".to_string()]),
         ("Write", &n.artifact_write, vec!["s3:PutObject".to_string()]),
@@ -156,6 +163,24 @@ pub struct PipelineNeeds {
     pub s3_object_arns: Vec<String>,
     pub s3_bucket_arns: Vec<String>,
     pub topic_arns: Vec<String>,
+}
+
+/// What cloning a `CODEBUILD_CLONE_REF` pipeline source takes (CodePipeline User Guide,
+/// CodeCommit and CodeStarSourceConnection action references: the CodeBuild service role
+/// needs `codecommit:GitPull`, or `UseConnection` on the connection).
+fn clone_ref_statements(n: &CodeBuildNeeds, base: &Vars, statements: &mut Vec<Json>) {
+    if !n.clone_repository_arns.is_empty() {
+        statements.push(render(CODEBUILD_PIPELINE_CODECOMMIT, &base.clone().list("repository_arns", sorted(&n.clone_repository_arns))));
+    }
+    for (service, suffix) in [("codeconnections", ""), ("codestar-connections", "Legacy")] {
+        let arns: Vec<String> = n.clone_connection_arns.iter().filter(|a| a.split(':').nth(2) == Some(service)).cloned().collect();
+        if !arns.is_empty() {
+            statements.push(render(
+                CODEBUILD_PIPELINE_CONNECTION,
+                &base.clone().set("suffix", suffix).set("connection_service", service).list("connection_arns", sorted(&arns)),
+            ));
+        }
+    }
 }
 
 pub fn codepipeline_trust() -> Json {

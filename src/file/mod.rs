@@ -6,6 +6,7 @@
 
 pub mod buildspec;
 pub mod diagnostic;
+pub mod environment;
 pub mod parameter;
 pub mod pipeline;
 pub mod project;

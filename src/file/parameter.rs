@@ -44,7 +44,7 @@ impl ParameterSpec {
 
 /// Checks one parameter.
 pub fn check(file: &ProjectFile, name: &Spanned<String>, spec: &ParameterSpec, out: &mut Vec<Diagnostic>) {
-    check_parameter_name(name.get_ref(), span(name), out);
+    check_parameter_name(name.get_ref(), file.stack.region.as_ref().map(|r| r.get_ref().as_str()), span(name), out);
     if name.get_ref().starts_with(LOCK_PREFIX) {
         out.push(Diagnostic::at(span(name), format!("parameter names under `{}` are reserved for cbctl's stack locks", LOCK_PREFIX)));
     }

@@ -124,8 +124,8 @@ pub struct EnvironmentSpec {
     #[serde(rename = "type")]
     #[schemars(with = "Option<EnvironmentType>")]
     pub kind: Option<Spanned<EnvironmentType>>,
-    #[serde(default)]
-    pub privileged: bool,
+    #[schemars(with = "Option<bool>")]
+    pub privileged: Option<Spanned<bool>>,
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, VariableSpec>")]
     pub variables: BTreeMap<Spanned<String>, Spanned<VariableSpec>>,
@@ -198,13 +198,16 @@ pub fn check(file: &ProjectFile, name: &Spanned<String>, spec: &ProjectSpec, out
     check_source(n, spec, out);
     for (var, value) in &spec.environment.variables {
         let v = var.get_ref();
-        if v.is_empty() || v.starts_with("CODEBUILD_") || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        // CODEBUILD_ is reserved, except the documented switch that turns report
+        // auto-discover off (CODEBUILD_CONFIG_AUTO_DISCOVER = "false").
+        let reserved = v.starts_with("CODEBUILD_") && v != crate::model::project::REPORT_AUTO_DISCOVER;
+        if v.is_empty() || reserved || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             out.push(
                 Diagnostic::at(span(var), format!("`{v}` is not a usable environment variable name"))
-                    .with_hint("use letters, digits and `_`; names starting with CODEBUILD_ are reserved"),
+                    .with_hint("use letters, digits and `_`; names starting with CODEBUILD_ are reserved (but for CODEBUILD_CONFIG_AUTO_DISCOVER)"),
             );
         }
-        check_variable(value.get_ref(), span(value), out);
+        check_variable(value.get_ref(), file.stack.region.as_ref().map(|r| r.get_ref().as_str()), span(value), out);
     }
     check_tags(&spec.tags, file.stack.tags.len(), out);
     check_codebuild_tag_lengths(&spec.tags, out);
@@ -213,15 +216,15 @@ pub fn check(file: &ProjectFile, name: &Spanned<String>, spec: &ProjectSpec, out
 
 /// A variable read from Parameter Store or Secrets Manager (of a project, or of a
 /// pipeline's CodeBuild action): one source, named so that the role granted to read it
-/// can name exactly that parameter or secret.
-pub fn check_variable(value: &VariableSpec, at: Range<usize>, out: &mut Vec<Diagnostic>) {
+/// can name exactly that parameter or secret. `region` is the stack's.
+pub fn check_variable(value: &VariableSpec, region: Option<&str>, at: Range<usize>, out: &mut Vec<Diagnostic>) {
     let VariableSpec::Reference(r) = value else { return };
     match (&r.parameter, &r.secrets_manager) {
         (Some(_), None) | (None, Some(_)) => {}
         _ => out.push(Diagnostic::at(at.clone(), "a variable reference names exactly one of `parameter` or `secrets_manager`")),
     }
     if let Some(p) = &r.parameter {
-        check_parameter_name(p, at.clone(), out);
+        check_parameter_name(p, region, at.clone(), out);
     }
     if let Some(s) = &r.secrets_manager {
         check_one_resource("Secrets Manager secret", &secret_of(s), at, out);

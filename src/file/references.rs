@@ -30,6 +30,9 @@ pub struct References {
     pub roles: Vec<Reference>,
     /// Every CodeConnections connection the sources use, once each, sorted.
     pub connections: Vec<String>,
+    /// The buckets of S3 source actions, each where it is first named: CodePipeline reads
+    /// them by object version, so plan checks that their versioning is on.
+    pub source_buckets: Vec<Reference>,
 }
 
 impl References {
@@ -70,6 +73,13 @@ pub fn references(file: &ProjectFile) -> References {
         for stage in &spec.stages {
             for action in &stage.get_ref().actions {
                 let a = action.get_ref();
+                for value in a.environment_variables.values() {
+                    if let VariableSpec::Reference(r) = value.get_ref() {
+                        if let Some(p) = r.parameter.as_ref().filter(|p| !declared_params.contains(p.as_str())) {
+                            refs.parameters.push(Reference { name: p.clone(), span: span(value) });
+                        }
+                    }
+                }
                 match a.provider.get_ref() {
                     Provider::CodeCommit => {
                         if let Some(repo) = &a.repository {
@@ -92,6 +102,13 @@ pub fn references(file: &ProjectFile) -> References {
     }
     refs.buckets =
         file.pipelines.values().filter_map(|p| p.artifact_bucket.as_ref()).map(|b| Reference { name: b.get_ref().clone(), span: span(b) }).collect();
+    for a in file.pipelines.values().flat_map(|p| &p.stages).flat_map(|s| &s.get_ref().actions).map(|a| a.get_ref()) {
+        if let Some(b) = a.bucket.as_ref().filter(|_| *a.provider.get_ref() == Provider::S3) {
+            if !refs.source_buckets.iter().any(|r| &r.name == b.get_ref()) {
+                refs.source_buckets.push(Reference { name: b.get_ref().clone(), span: span(b) });
+            }
+        }
+    }
     refs.roles = roles(file);
     refs.connections = connections(file);
     refs

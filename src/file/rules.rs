@@ -23,9 +23,24 @@ pub fn range(v: &Option<Spanned<i64>>, min: i64, max: i64, key: &str, out: &mut 
 }
 
 /// SSM parameter naming rules (PutParameter): letters, digits and `_.-/`, at most 1011
-/// characters and 15 levels, a hierarchy starts with `/`, no `aws`/`ssm` prefix.
-pub fn check_parameter_name(n: &str, at: Range<usize>, out: &mut Vec<Diagnostic>) {
+/// characters and 15 levels, a hierarchy starts with `/`, no `aws`/`ssm` prefix. The
+/// 1011 characters count the ARN before the name too (`region` is the stack's, if set).
+pub fn check_parameter_name(n: &str, region: Option<&str>, at: Range<usize>, out: &mut Vec<Diagnostic>) {
     let lower = n.trim_start_matches('/').to_ascii_lowercase();
+    let arn_length = parameter_arn_prefix_len(region) + if n.starts_with('/') { n.len() } else { n.len() + 1 };
+    if !n.is_empty() && n.len() <= 1011 && arn_length > 1011 {
+        out.push(
+            Diagnostic::at(
+                at,
+                format!("SSM parameter name `{}…` is too long: with its ARN it is {arn_length} characters", n.chars().take(32).collect::<String>()),
+            )
+            .with_hint(format!(
+                "SSM counts `arn:aws:ssm:REGION:ACCOUNT:parameter/` in its limit of 1011 characters: shorten the name to {} characters or fewer",
+                n.len() - (arn_length - 1011)
+            )),
+        );
+        return;
+    }
     let problem = if n.is_empty() || n.len() > 1011 {
         Some("must be 1 to 1011 characters")
     } else if !n.chars().all(|c| c.is_ascii_alphanumeric() || "_.-/".contains(c)) {
@@ -44,6 +59,24 @@ pub fn check_parameter_name(n: &str, at: Range<usize>, out: &mut Vec<Diagnostic>
     if let Some(p) = problem {
         out.push(Diagnostic::at(at, format!("`{n}` is not a valid SSM parameter name: it {p}")));
     }
+}
+
+/// The length of `arn:PARTITION:ssm:REGION:ACCOUNT:parameter` (the `/` before the name is
+/// counted with the name), which SSM counts in a parameter name's 1011 characters
+/// (PutParameter, `Name`: "the maximum length ... including the full length of the
+/// parameter ARN"). Offline the account is never known and the region only when the stack
+/// sets it; every account ID has 12 digits. Without a region, assume the longest
+/// prefix of a public partition, `aws-us-gov` with `us-gov-west-1` (23 characters for
+/// both, against 17 for `aws` with `ap-southeast-2` and 20 for `aws-cn` with
+/// `cn-northwest-1`), so that a name validate accepts fits wherever the stack is applied.
+fn parameter_arn_prefix_len(region: Option<&str>) -> usize {
+    let partition_and_region = match region {
+        Some(r) if r.starts_with("cn-") => "aws-cn".len() + r.len(),
+        Some(r) if r.starts_with("us-gov-") => "aws-us-gov".len() + r.len(),
+        Some(r) => "aws".len() + r.len(),
+        None => "aws-us-gov".len() + "us-gov-west-1".len(),
+    };
+    "arn::ssm:::parameter".len() + partition_and_region + 12
 }
 
 /// AWS tag limits: 50 per resource, keys up to 128 and values up to 256 characters, no
@@ -124,6 +157,8 @@ fn shown(c: char) -> String {
     }
 }
 
+const CODEBUILD_TAG_HINT: &str = "a project gets the stack's tags too; shorten the tag by one character (the other services allow 128 and 256)";
+
 /// CodeBuild keeps tags shorter than the other services (keys up to 127 characters,
 /// values up to 255: CodeBuild API reference, `Tag`); a project gets its own tags and the
 /// stack's.
@@ -131,10 +166,10 @@ pub fn check_codebuild_tag_lengths(tags: &Tags, out: &mut Vec<Diagnostic>) {
     // Longer ones than every service takes are reported by `check_tags`.
     for (k, v) in tags {
         if k.get_ref().chars().count() == 128 {
-            out.push(Diagnostic::at(span(k), "CodeBuild allows tag keys of up to 127 characters"));
+            out.push(Diagnostic::at(span(k), "CodeBuild allows tag keys of up to 127 characters").with_hint(CODEBUILD_TAG_HINT));
         }
         if v.get_ref().chars().count() == 256 {
-            out.push(Diagnostic::at(span(v), "CodeBuild allows tag values of up to 255 characters"));
+            out.push(Diagnostic::at(span(v), "CodeBuild allows tag values of up to 255 characters").with_hint(CODEBUILD_TAG_HINT));
         }
     }
 }

@@ -1,8 +1,9 @@
 //! Offline checks of a parsed project file: everything that can be known without AWS.
 //! `cbctl validate` runs exactly these; plan and apply run them first too. Each kind's
-//! own rules live beside its keys (`parameter`, `repository`, `project`, `pipeline`);
-//! this module runs them all and holds the rules every kind shares (tags, ranges) or
-//! that span kinds (the names cbctl generates must not collide).
+//! own rules live beside its keys (`parameter`, `repository`, `project`, `environment`,
+//! `pipeline`); this module runs them all and holds the rules every kind shares (tags,
+//! ranges) or that span kinds (the names cbctl generates must not collide, the stack's
+//! artifact bucket gets a name S3 takes).
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -11,12 +12,13 @@ use toml::Spanned;
 
 use super::diagnostic::Diagnostic;
 use super::rules::{check_codebuild_tag_lengths, check_tags, span};
-use super::{parameter, pipeline, project, repository, ProjectFile, Provider};
-use crate::model::names::{codebuild_role_name, events_role_name, pipeline_role_name, rule_name};
+use super::{environment, parameter, pipeline, project, repository, ProjectFile, Provider};
+use crate::model::names::{artifact_bucket_problem, codebuild_role_name, events_role_name, pipeline_role_name, rule_name};
 
 pub fn validate(file: &ProjectFile) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     check_stack_name(&file.stack.name, &mut out);
+    check_artifact_bucket_name(file, &mut out);
     if let Some(region) = &file.stack.region {
         let ok =
             region.get_ref().split('-').count() >= 3 && region.get_ref().chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
@@ -41,6 +43,7 @@ pub fn validate(file: &ProjectFile) -> Vec<Diagnostic> {
     }
     for (name, spec) in &file.projects {
         project::check(file, name, spec, &mut out);
+        environment::check(spec, &mut out);
     }
     check_generated_names(file, &mut out);
     out
@@ -130,6 +133,23 @@ fn collisions(
                 first.insert(key(&g.name), g);
             }
         }
+    }
+}
+
+/// A pipeline without `artifact_bucket` stores its artifacts in the stack's own bucket,
+/// named after the stack: that name must be one S3 takes.
+fn check_artifact_bucket_name(file: &ProjectFile, out: &mut Vec<Diagnostic>) {
+    if !file.pipelines.values().any(|p| p.artifact_bucket.is_none()) {
+        return;
+    }
+    if let Some((bucket, problem)) = artifact_bucket_problem(file.stack.name.get_ref()) {
+        out.push(
+            Diagnostic::at(
+                span(&file.stack.name),
+                format!("the stack's artifact bucket would be named `{bucket}`, which S3 refuses: a bucket name {problem}"),
+            )
+            .with_hint("rename the stack, or give each pipeline an existing `artifact_bucket`"),
+        );
     }
 }
 

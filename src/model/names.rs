@@ -130,6 +130,40 @@ pub fn artifact_bucket_name(stack: &str, t: &Target) -> String {
     format!("{}-{:08x}", artifact_bucket_prefix(stack), h as u32)
 }
 
+/// Why S3 would refuse `name` as a bucket name, if it would (S3 User Guide, "General
+/// purpose bucket naming rules"): 3 to 63 lowercase letters, digits, `.` and `-`, starting
+/// and ending with a letter or digit, no `..`, not an IP address, none of the prefixes and
+/// suffixes S3 reserves for its own names.
+pub fn bucket_name_problem(name: &str) -> Option<String> {
+    const PREFIXES: [&str; 4] = ["xn--", "sthree-", "sthree-configurator", "amzn-s3-demo-"];
+    const SUFFIXES: [&str; 5] = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"];
+    let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if !(3..=63).contains(&name.len()) {
+        Some("must be 3 to 63 characters".into())
+    } else if !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-') {
+        Some("may contain only lowercase letters, digits, `.` and `-`".into())
+    } else if !alnum(name.chars().next()) || !alnum(name.chars().last()) {
+        Some("must start and end with a letter or digit".into())
+    } else if name.contains("..") {
+        Some("must not contain `..`".into())
+    } else if name.parse::<std::net::Ipv4Addr>().is_ok() {
+        Some("must not be an IP address".into())
+    } else if let Some(p) = PREFIXES.iter().find(|p| name.starts_with(*p)) {
+        Some(format!("must not start with `{p}`, which S3 reserves"))
+    } else {
+        SUFFIXES.iter().find(|s| name.ends_with(*s)).map(|s| format!("must not end with `{s}`, which S3 reserves"))
+    }
+}
+
+/// Why the stack's own artifact bucket could not be named after `stack`, if it could
+/// not. The account and region only change the hash at its end, which no reserved
+/// suffix matches, so any target shows the problem.
+pub fn artifact_bucket_problem(stack: &str) -> Option<(String, String)> {
+    let t = Target { account: "123456789012".into(), region: "us-east-1".into(), partition: "aws".into() };
+    let name = artifact_bucket_name(stack, &t);
+    bucket_name_problem(&name).map(|p| (name, p))
+}
+
 /// What every artifact bucket of `stack` starts with (discovery lists buckets by it).
 pub fn artifact_bucket_prefix(stack: &str) -> String {
     format!("{}-artifacts", stack.to_ascii_lowercase())
@@ -157,6 +191,17 @@ mod tests {
         let other = Target { account: "210987654321".into(), ..target() };
         assert_ne!(artifact_bucket_name("s", &target()), artifact_bucket_name("s", &other));
         assert_eq!(artifact_bucket_name("s", &target()), artifact_bucket_name("s", &target()));
+    }
+
+    #[test]
+    fn s3_reserves_prefixes_and_suffixes() {
+        assert_eq!(bucket_name_problem("xn--abc").as_deref(), Some("must not start with `xn--`, which S3 reserves"));
+        assert_eq!(bucket_name_problem("a--x-s3").as_deref(), Some("must not end with `--x-s3`, which S3 reserves"));
+        assert!(bucket_name_problem("192.168.5.4").is_some());
+        assert!(bucket_name_problem("my-bucket.example").is_none());
+        assert!(artifact_bucket_problem("Amzn-S3-Demo-x").is_some());
+        assert!(artifact_bucket_problem("sthree-web").is_some());
+        assert!(artifact_bucket_problem("web").is_none());
     }
 
     #[test]

@@ -10,6 +10,17 @@ pub struct EnvVar {
     pub value: String,
 }
 
+/// The variable that switches CodeBuild's report auto-discover: on unless it is "false".
+/// CodeBuild adds it, "true", to every project created without it
+/// (hashicorp/terraform-provider-aws#37051, pulumi/pulumi-aws#3844).
+pub const REPORT_AUTO_DISCOVER: &str = "CODEBUILD_CONFIG_AUTO_DISCOVER";
+
+/// Whether `v` is report auto-discover switched on, CodeBuild's default: the same as no
+/// such variable at all, so the one CodeBuild adds by itself is no change.
+fn is_auto_discover_default(v: &EnvVar) -> bool {
+    v.name == REPORT_AUTO_DISCOVER && v.kind == "PLAINTEXT" && v.value.eq_ignore_ascii_case("true")
+}
+
 /// Whether a CodeBuild source type is a git repository, which has a clone depth.
 pub fn is_git_source(source_type: &str) -> bool {
     matches!(source_type, "CODECOMMIT" | "GITHUB" | "GITHUB_ENTERPRISE" | "BITBUCKET" | "GITLAB" | "GITLAB_SELF_MANAGED")
@@ -67,7 +78,9 @@ impl Model for Project {
             .text("environment.compute_type", &self.compute_type)
             .text("environment.type", &self.environment_type)
             .bool("environment.privileged", self.privileged);
-        for v in &self.variables {
+        // Compared (and sent) like any other, but for its default value, which reads the
+        // same as its absence; a declared "true" is still sent.
+        for v in self.variables.iter().filter(|v| !is_auto_discover_default(v)) {
             let value = match v.kind.as_str() {
                 "PLAINTEXT" => Value::Text(v.value.clone()),
                 "PARAMETER_STORE" => Value::Reference("parameter", v.value.clone()),

@@ -89,6 +89,7 @@ def patch_codebuild():
     settable = set(model.operation_model("UpdateProject").input_shape.members)
     settable -= {"name", "badgeEnabled"}
     GIT_SOURCES = {"CODECOMMIT", "GITHUB", "GITHUB_ENTERPRISE", "BITBUCKET", "GITLAB", "GITLAB_SELF_MANAGED"}
+    AUTO_DISCOVER = "CODEBUILD_CONFIG_AUTO_DISCOVER"
 
     def require(value, member):
         # Real AWS rejects a missing required member with a 400; moto 500s.
@@ -178,6 +179,15 @@ def patch_codebuild():
         # (moto stores 0 for both).
         request.setdefault("timeoutInMinutes", 60)
         request.setdefault("queuedTimeoutInMinutes", 480)
+        # Real AWS (since April 2024) adds the report auto-discover switch to
+        # every project created without it, CODEBUILD_CONFIG_AUTO_DISCOVER=true
+        # (PLAINTEXT): hashicorp/terraform-provider-aws#37051,
+        # pulumi/pulumi-aws#3844. A variable of that name the client sent is
+        # kept as sent; UpdateProject stores the list as sent (no re-adding:
+        # re-applying without it removes it, per the Pulumi report).
+        variables = request["environment"].setdefault("environmentVariables", [])
+        if not any(v.get("name") == AUTO_DISCOVER for v in variables):
+            variables.append({"name": AUTO_DISCOVER, "value": "true", "type": "PLAINTEXT"})
         apply(project, request)
         return ActionResult({"project": project.project_metadata})
 
@@ -496,6 +506,49 @@ def patch_codepipeline():
         pipeline.setdefault("pipelineType", "V1")
         pipeline.setdefault("executionMode", "SUPERSEDED")
         pipeline["version"] = version
+        if pipeline["pipelineType"] == "V2" and not pipeline.get("triggers"):
+            pipeline["triggers"] = default_triggers(pipeline)
+            if not pipeline["triggers"]:
+                del pipeline["triggers"]
+        return pipeline
+
+    def default_triggers(pipeline):
+        # Real AWS: a V2 pipeline declared without triggers gets, for each
+        # CodeStarSourceConnection source action that detects changes
+        # (DetectChanges absent or true), a trigger on a push to the action's
+        # branch; it is stored and read back, and put back on every Update
+        # that again declares none (hashicorp/terraform-provider-aws#38409,
+        # #39347). A declaration with triggers is kept as sent.
+        triggers = []
+        for stage in pipeline.get("stages") or []:
+            for action in stage.get("actions") or []:
+                config = action.get("configuration") or {}
+                if (
+                    action.get("actionTypeId", {}).get("provider") == "CodeStarSourceConnection"
+                    and str(config.get("DetectChanges", "true")).lower() != "false"
+                ):
+                    push = {"branches": {"includes": [config.get("BranchName", "main")]}}
+                    triggers.append({
+                        "providerType": "CodeStarSourceConnection",
+                        "gitConfiguration": {"sourceActionName": action["name"], "push": [push]},
+                    })
+        return triggers
+
+    # Action configuration properties CodePipeline never reads back: its
+    # action types mark them secret, and GetPipeline answers "****" for them
+    # (GitHub version 1's OAuthToken; hashicorp/terraform-provider-aws reads
+    # it back from its own state for that reason). (owner, provider) -> keys.
+    SECRET_CONFIGURATION = {("ThirdParty", "GitHub"): ("OAuthToken",)}
+
+    def masked(pipeline):
+        pipeline = copy.deepcopy(pipeline)
+        for stage in pipeline.get("stages") or []:
+            for action in stage.get("actions") or []:
+                kind = action.get("actionTypeId", {})
+                config = action.get("configuration") or {}
+                for key in SECRET_CONFIGURATION.get((kind.get("owner"), kind.get("provider")), ()):
+                    if key in config:
+                        config[key] = "****"
         return pipeline
 
     def versions(codepipeline):
@@ -582,7 +635,7 @@ def patch_codepipeline():
             pipeline = versions(codepipeline).get(version)
             if pipeline is None:
                 raise error("PipelineVersionNotFoundException", f"Pipeline '{name}' does not have a version {version}")
-        return json.dumps({"pipeline": pipeline, "metadata": codepipeline.metadata})
+        return json.dumps({"pipeline": masked(pipeline), "metadata": codepipeline.metadata})
 
     def list_pipelines(self):
         # Real AWS summaries carry pipelineType and executionMode too, and
@@ -1400,6 +1453,539 @@ class FaultInjector:
         return result
 
 
+# ------------------------------------------------------- strict requests --
+# Real AWS checks every request against the service model before the service
+# sees it; moto checks almost nothing. StrictRequests, a WSGI middleware that
+# is always installed, holds each request against botocore's model of its
+# operation (the same model AWS's SDKs are generated from) and answers a
+# violation as AWS does, so any test whose request AWS would refuse fails:
+#   awsJson / RPC v2 CBOR (CodeBuild, CodePipeline, SSM, CodeCommit,
+#     EventBridge, KMS, CodeConnections, CodeStar Connections, CloudWatch
+#     Logs): 400 ValidationException "N validation error(s) detected: Value
+#     'x' at 'a.b' failed to satisfy constraint: Member must ...", or 400
+#     SerializationException when a member has the wrong JSON type;
+#   awsQuery (IAM, STS): the same message as 400 ValidationError, XML;
+#   S3: CreateBucket's bucket name (400 InvalidBucketName) and the XML bodies
+#     of PutBucketTagging/Encryption/Versioning/Lifecycle, PutPublicAccessBlock
+#     and DeleteObjects (400 MalformedXML; tag limits: 400 InvalidTag).
+# Rules: required members, types, string/blob length, list/map size, number
+# range, enum values and patterns. Patterns are Java regexes matched against
+# the whole value; they are compiled with the `regex` module (which knows
+# \p{L} and friends); one that still does not compile is skipped and counted
+# by strict_pattern_report(). Diagnostics: CBCTL_EMU_STRICT_LOG=FILE appends
+# one line per refused request (service, operation, code, message) to FILE.
+
+STRICT_JSON_SERVICES = ("codebuild", "codepipeline", "ssm", "codecommit", "events", "kms",
+                        "codeconnections", "codestar-connections", "logs")
+STRICT_QUERY_SERVICES = ("iam", "sts")
+STRICT_S3_XML_OPERATIONS = ("PutBucketTagging", "PutBucketEncryption", "PutBucketVersioning",
+                            "PutPublicAccessBlock", "PutBucketLifecycleConfiguration", "DeleteObjects")
+# Java's POSIX classes are ASCII-only; `regex` would read them as Unicode.
+JAVA_POSIX_CLASSES = {
+    "Lower": "a-z", "Upper": "A-Z", "ASCII": "\\x00-\\x7F", "Alpha": "a-zA-Z", "Digit": "0-9",
+    "Alnum": "a-zA-Z0-9", "Punct": "!-/:-@\\[-`{-~", "Graph": "!-~", "Print": " -~",
+    "Blank": " \\t", "Cntrl": "\\x00-\\x1F\\x7F", "XDigit": "0-9a-fA-F", "Space": " \\t\\n\\x0B\\f\\r",
+}
+_strict_patterns = {}  # Java pattern -> compiled regex, or None when it cannot be compiled
+
+
+def strict_pattern(java):
+    """The compiled form of a botocore (Java) pattern, or None if unusable."""
+    if java not in _strict_patterns:
+        import regex
+
+        def posix(m):
+            body = JAVA_POSIX_CLASSES[m[2]]
+            return body if m.string[: m.start()].count("[") > m.string[: m.start()].count("]") else f"[{'^' if m[1] == 'P' else ''}{body}]"
+
+        translated = re.sub(r"\\([pP])\{(?:Is)?(" + "|".join(JAVA_POSIX_CLASSES) + r")\}", posix, java)
+        try:
+            _strict_patterns[java] = regex.compile(translated)
+        except Exception:  # noqa: BLE001 -- any failure means: skip this pattern
+            _strict_patterns[java] = None
+    return _strict_patterns[java]
+
+
+def strict_pattern_report():
+    """(patterns compiled, patterns skipped, operations covered) over every
+    service the strict emulator checks."""
+    import botocore.session
+
+    session = botocore.session.get_session()
+    patterns, operations = set(), 0
+    for name in STRICT_JSON_SERVICES + STRICT_QUERY_SERVICES + ("s3",):
+        model = session.get_service_model(name)
+        operations += len(model.operation_names)
+        for shape_name in model.shape_names:
+            pattern = model.shape_for(shape_name).metadata.get("pattern")
+            if pattern:
+                patterns.add(pattern)
+    skipped = sorted(p for p in patterns if strict_pattern(p) is None)
+    return len(patterns) - len(skipped), skipped, operations
+
+
+class StrictViolation(Exception):
+    """One rule a request broke; `kind` is "validation" or "type"."""
+
+    def __init__(self, path, value, rule, kind="validation", sensitive=False):
+        super().__init__(rule)
+        self.path, self.value, self.rule, self.kind, self.sensitive = path, value, rule, kind, sensitive
+
+    def describe(self):
+        if self.value is None:
+            shown = "Value null"
+        elif self.sensitive:
+            shown = "Value"  # AWS echoes neither sensitive values nor maps
+        else:
+            shown = f"Value '{_java_string(self.value)}'"
+        path = ".".join(p[:1].lower() + p[1:] for p in self.path.split("."))  # AWS: lowerCamelCase
+        return f"{shown} at '{path}' failed to satisfy constraint: {self.rule}"
+
+
+def _java_string(value):
+    """A value as AWS (Java) prints it in a validation message."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_java_string(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}={_java_string(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def _strict_message(violations):
+    count = len(violations)
+    plural = "error" if count == 1 else "errors"
+    return f"{count} validation {plural} detected: " + "; ".join(v.describe() for v in violations)
+
+
+def _member_name(shape, member):
+    return shape.members[member].serialization.get("name", member)
+
+
+def strict_violations(shape, value, path=""):
+    """Every rule of botocore shape `shape` that `value` (a decoded request,
+    JSON-like) breaks, as StrictViolations; `path` is AWS's member path
+    (list items: 'stages.1.member')."""
+    found = []
+    _check_value(shape, value, path, found)
+    return found
+
+
+_STRICT_TYPES = {  # botocore type -> (accepted Python types, name in messages)
+    "string": ((str,), "string"),
+    "boolean": ((bool,), "boolean"),
+    "integer": ((int,), "integer"),
+    "long": ((int,), "long"),
+    "float": ((int, float), "float"),
+    "double": ((int, float), "double"),
+    "structure": ((dict,), "structure"),
+    "list": ((list,), "list"),
+    "map": ((dict,), "map"),
+}
+
+
+def _type_ok(shape, value):
+    kind = shape.type_name
+    if kind == "timestamp":  # epoch seconds (JSON), ISO-8601 text, CBOR tag
+        import datetime
+
+        return isinstance(value, (int, float, str, datetime.datetime)) and not isinstance(value, bool)
+    if kind == "blob":
+        return isinstance(value, (str, bytes, bytearray))
+    accepted = _STRICT_TYPES.get(kind)
+    if accepted is None:  # document and friends: anything goes
+        return True
+    if kind in ("integer", "long", "float", "double") and isinstance(value, bool):
+        return False
+    return isinstance(value, accepted[0])
+
+
+def _check_value(shape, value, path, found):
+    sensitive = bool(shape.metadata.get("sensitive"))
+    if not _type_ok(shape, value):
+        found.append(StrictViolation(path, value, f"Member must be of type {shape.type_name}", "type", sensitive))
+        return
+    kind = shape.type_name
+    if kind == "structure":
+        _check_structure(shape, value, path, found)
+    elif kind == "list":
+        _check_size(shape, value, path, found)
+        for index, item in enumerate(value, 1):
+            _check_value(shape.member, item, f"{path}.{index}.member", found)
+    elif kind == "map":
+        _check_size(shape, value, path, found)
+        _check_map_entries(shape, value, path, found)
+    elif kind in ("string", "blob"):
+        _check_size(shape, value, path, found)
+        if kind == "string":
+            _check_string(shape, value, path, found)
+    elif kind in ("integer", "long", "float", "double"):
+        _check_range(shape, value, path, found)
+
+
+def _check_map_entries(shape, value, path, found):
+    """Keys and scalar values are reported on the map as a whole, as AWS
+    does ("Map value must satisfy constraint: [...]"); nested values by key."""
+    for part, part_shape, items in (("keys", shape.key, value.keys()), ("value", shape.value, value.values())):
+        if part == "value" and part_shape.type_name in ("structure", "list", "map"):
+            for key, item in value.items():
+                _check_value(part_shape, item, f"{path}.{key}" if path else key, found)
+            continue
+        broken = []
+        for item in items:
+            _check_value(part_shape, item, path, broken)
+        rules = list(dict.fromkeys(v.rule for v in broken))
+        if rules:
+            kind = "type" if any(v.kind == "type" for v in broken) else "validation"
+            rule = f"Map {part} must satisfy constraint: [{', '.join(rules)}]"
+            found.append(StrictViolation(path, value, rule, kind, sensitive=True))  # AWS: "Value at 'x'"
+
+
+def _check_structure(shape, value, path, found):
+    prefix = f"{path}." if path else ""
+    for member in shape.required_members:
+        if value.get(_member_name(shape, member)) is None:
+            found.append(StrictViolation(prefix + member, None, "Member must not be null"))
+    for member, member_shape in shape.members.items():
+        item = value.get(_member_name(shape, member))
+        if item is not None:
+            _check_value(member_shape, item, prefix + member, found)
+
+
+def _size_of(shape, value):
+    if shape.type_name == "blob" and isinstance(value, str):
+        import base64
+        import binascii
+
+        try:
+            return len(base64.b64decode(value, validate=True))
+        except binascii.Error:
+            return len(value)
+    return len(value)
+
+
+def _check_size(shape, value, path, found):
+    size, meta = _size_of(shape, value), shape.metadata
+    sensitive = bool(meta.get("sensitive"))
+    if "min" in meta and size < meta["min"]:
+        found.append(StrictViolation(path, value, f"Member must have length greater than or equal to {meta['min']}", sensitive=sensitive))
+    if "max" in meta and size > meta["max"]:
+        found.append(StrictViolation(path, value, f"Member must have length less than or equal to {meta['max']}", sensitive=sensitive))
+
+
+def _check_range(shape, value, path, found):
+    meta = shape.metadata
+    if "min" in meta and value < meta["min"]:
+        found.append(StrictViolation(path, value, f"Member must have value greater than or equal to {meta['min']}"))
+    if "max" in meta and value > meta["max"]:
+        found.append(StrictViolation(path, value, f"Member must have value less than or equal to {meta['max']}"))
+
+
+def _check_string(shape, value, path, found):
+    sensitive = bool(shape.metadata.get("sensitive"))
+    if shape.enum and value not in shape.enum:
+        found.append(StrictViolation(path, value, f"Member must satisfy enum value set: [{', '.join(shape.enum)}]", sensitive=sensitive))
+    java = shape.metadata.get("pattern")
+    compiled = strict_pattern(java) if java else None
+    if compiled is not None and not compiled.fullmatch(value):
+        found.append(StrictViolation(path, value, f"Member must satisfy regular expression pattern: {java}", sensitive=sensitive))
+
+
+# -- decoding awsQuery form parameters into the shape's JSON-like value --
+def query_params(shape, form, prefix=""):
+    """The value of `shape` carried by the flat awsQuery form `form`
+    (name -> text) under `prefix`, e.g. Tags.member.1.Key; None if absent."""
+    kind = shape.type_name
+    if kind == "structure":
+        return _query_structure(shape, form, prefix)
+    if kind == "list":
+        return _query_list(shape, form, prefix)
+    if kind == "map":
+        return _query_map(shape, form, prefix)
+    return _query_scalar(shape, form.get(prefix))
+
+
+def _query_has(form, prefix):
+    return prefix in form or any(key.startswith(prefix + ".") for key in form)
+
+
+def _query_structure(shape, form, prefix):
+    if prefix and not _query_has(form, prefix):
+        return None
+    value = {}
+    for member, member_shape in shape.members.items():
+        name = _member_name(shape, member)
+        item = query_params(member_shape, form, f"{prefix}.{name}" if prefix else name)
+        if item is not None:
+            value[name] = item
+    return value
+
+
+def _query_indexed(form, base):
+    indices = {int(m[1]) for key in form if (m := re.match(re.escape(base) + r"\.(\d+)(?:\.|$)", key))}
+    return sorted(indices)
+
+
+def _query_list(shape, form, prefix):
+    if form.get(prefix) == "":  # an empty list is sent as "Name="
+        return []
+    flattened = shape.serialization.get("flattened")
+    base = prefix if flattened else f"{prefix}.{shape.member.serialization.get('name', 'member')}"
+    indices = _query_indexed(form, base)
+    if not indices:
+        return None
+    return [query_params(shape.member, form, f"{base}.{i}") for i in indices]
+
+
+def _query_map(shape, form, prefix):
+    base = prefix if shape.serialization.get("flattened") else f"{prefix}.entry"
+    key_name = shape.key.serialization.get("name", "key")
+    value_name = shape.value.serialization.get("name", "value")
+    indices = _query_indexed(form, base)
+    if not indices:
+        return None
+    return {
+        form.get(f"{base}.{i}.{key_name}", ""): query_params(shape.value, form, f"{base}.{i}.{value_name}")
+        for i in indices
+    }
+
+
+def _query_scalar(shape, text):
+    """A query parameter as its JSON-like value; text that cannot be one
+    stays text, so the type rule reports it."""
+    if text is None:
+        return None
+    kind = shape.type_name
+    try:
+        if kind in ("integer", "long"):
+            return int(text)
+        if kind in ("float", "double"):
+            return float(text)
+    except ValueError:
+        return text
+    if kind == "boolean" and text in ("true", "false"):
+        return text == "true"
+    return text
+
+
+# -- S3: bucket names and XML bodies --
+S3_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+S3_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+
+
+def s3_bucket_name_problem(name):
+    """Why `name` breaks S3's general purpose bucket naming rules, or None."""
+    if not 3 <= len(name) <= 63:
+        return "Bucket name must be between 3 and 63 characters long"
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]*[a-z0-9]", name):
+        return "Bucket name must use only lowercase letters, numbers, dots and hyphens, and begin and end with a letter or number"
+    if ".." in name:
+        return "Bucket name must not contain two adjacent periods"
+    if re.fullmatch(r"\d+\.\d+\.\d+\.\d+", name):
+        return "Bucket name must not be formatted as an IP address"
+    if name.startswith(S3_RESERVED_PREFIXES):
+        return f"Bucket name must not start with a reserved prefix ({', '.join(S3_RESERVED_PREFIXES)})"
+    if name.endswith(S3_RESERVED_SUFFIXES):
+        return f"Bucket name must not end with a reserved suffix ({', '.join(S3_RESERVED_SUFFIXES)})"
+    return None
+
+
+def s3_bucket_of(environ):
+    host = environ.get("HTTP_HOST", "").rsplit(":", 1)[0]
+    virtual = re.fullmatch(r"(.+)\.(?:s3[.-].*|localhost)", host)
+    if virtual:
+        return virtual[1]
+    return urllib.parse.unquote(environ.get("PATH_INFO", "").lstrip("/").split("/", 1)[0])
+
+
+def s3_xml_value(shape, element):
+    """An XML element decoded by the botocore shape into a JSON-like value
+    (text stays text: the XML schema rules are checked on names/structure)."""
+    local = lambda tag: tag.rpartition("}")[2]  # noqa: E731
+    kind = shape.type_name
+    if kind == "structure":
+        value = {}
+        for member, member_shape in shape.members.items():
+            name = _member_name(shape, member)
+            if member_shape.type_name == "list" and member_shape.serialization.get("flattened"):
+                items = [c for c in element if local(c.tag) == name]
+                if items:
+                    value[name] = [s3_xml_value(member_shape.member, c) for c in items]
+                continue
+            child = next((c for c in element if local(c.tag) == name), None)
+            if child is not None:
+                value[name] = s3_xml_value(member_shape, child)
+        return value
+    if kind == "list":
+        name = shape.member.serialization.get("name", "member")
+        return [s3_xml_value(shape.member, c) for c in element if local(c.tag) == name]
+    return _query_scalar(shape, (element.text or "").strip() if kind != "string" else (element.text or ""))
+
+
+def s3_tag_problem(tags):
+    """S3's own tag limits (InvalidTag), which the model does not carry."""
+    keys = [tag.get("Key", "") for tag in tags]
+    if len(keys) != len(set(keys)):
+        return "Cannot provide multiple Tags with the same key"
+    for tag in tags:
+        if len(tag.get("Key", "")) > 128:
+            return "The TagKey you have provided is too long, max 128"
+        if len(tag.get("Value", "")) > 256:
+            return "The TagValue you have provided is too long, max 256"
+    if len(tags) > 50:
+        return "Bucket tag count cannot be greater than 50"
+    return None
+
+
+class StrictRequests:
+    """WSGI middleware in front of moto: refuses, as AWS does, every request
+    that breaks its operation's botocore model (see the section comment)."""
+
+    MALFORMED_XML = "The XML you provided was not well-formed or did not validate against our published schema"
+
+    def __init__(self, app):
+        import botocore.session
+
+        self.app = app
+        session = botocore.session.get_session()
+        self.models = {name: session.get_service_model(name) for name in STRICT_JSON_SERVICES + STRICT_QUERY_SERVICES + ("s3",)}
+        self.targets = {}  # awsJson target prefix / CBOR service shape -> service
+        for name in STRICT_JSON_SERVICES:
+            prefix = self.models[name].metadata["targetPrefix"]
+            self.targets[prefix] = self.targets[prefix.rpartition(".")[2]] = name
+        self.s3_routes = None
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/moto-api") or path == "/favicon.ico":
+            return self.app(environ, start_response)
+        refusal = self.refusal(environ)
+        if refusal is None:
+            return self.app(environ, start_response)
+        family, service, code, message = refusal
+        self.log_refusal(environ, service, code, message)
+        return FaultInjector.respond(environ, start_response, family, service, 400, code, message)
+
+    def log_refusal(self, environ, service, code, message):
+        path = os.environ.get("CBCTL_EMU_STRICT_LOG")
+        if not path:
+            return
+        what = environ.get("HTTP_X_AMZ_TARGET") or f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
+        with self.lock, open(path, "a", encoding="utf-8") as log:
+            log.write(f"{service} {what} {code}: {message}\n")
+
+    # -- which operation, in which protocol --
+    def signing_name(self, environ):
+        scope = environ.get("HTTP_AUTHORIZATION", "")
+        m = re.search(r"Credential=[^/,\s]+/\d+/[^/]+/([^/]+)/aws4_request", scope)
+        return m[1].lower() if m else None
+
+    def refusal(self, environ):
+        """(family, service, code, message) when the request must be refused."""
+        target = environ.get("HTTP_X_AMZ_TARGET")
+        rpc = re.fullmatch(r"/service/([^/]+)/operation/([^/]+)", environ.get("PATH_INFO", ""))
+        signing = self.signing_name(environ)
+        if target:
+            service = self.targets.get(target.rpartition(".")[0])
+            return service and self.check_json(environ, service, target.rpartition(".")[2], "json")
+        if rpc and environ.get("HTTP_SMITHY_PROTOCOL") == "rpc-v2-cbor":
+            service = self.targets.get(rpc[1]) or self.targets.get(rpc[1].rpartition(".")[2])
+            return service and self.check_json(environ, service, rpc[2], "cbor")
+        form = self.form(environ)
+        if signing in STRICT_QUERY_SERVICES or (signing is None and "Action" in form):
+            return self.check_query(form, signing or "sts")
+        if signing in (None, "s3"):
+            return self.check_s3(environ)
+        return None
+
+    def operation(self, service, name):
+        model = self.models[service]
+        return model.operation_model(name) if name in model.operation_names else None
+
+    # -- awsJson and RPC v2 CBOR --
+    def check_json(self, environ, service, name, family):
+        operation = self.operation(service, name)
+        if operation is None or operation.input_shape is None:
+            return None  # unknown operations are moto's (or the gap filler's) to answer
+        data = FaultInjector.body(environ)
+        try:
+            request = _cbor_decode(data) if family == "cbor" else json.loads(data or b"{}")
+        except Exception:  # noqa: BLE001 -- the service's own parser answers this
+            return None
+        if not isinstance(request, dict):
+            return None
+        violations = strict_violations(operation.input_shape, request)
+        wrong_type = [v for v in violations if v.kind == "type"]
+        if wrong_type:
+            return family, service, "SerializationException", _strict_message(wrong_type)
+        if violations:
+            return family, service, "ValidationException", _strict_message(violations)
+        return None
+
+    # -- awsQuery --
+    @staticmethod
+    def form(environ):
+        if not environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+            text = environ.get("QUERY_STRING", "")
+        else:
+            text = FaultInjector.body(environ).decode("utf-8", "replace")
+        return dict(urllib.parse.parse_qsl(text, keep_blank_values=True))
+
+    def check_query(self, form, service):
+        operation = self.operation(service, form.get("Action", ""))
+        if operation is None or operation.input_shape is None:
+            return None
+        request = query_params(operation.input_shape, form)
+        violations = strict_violations(operation.input_shape, request)
+        if violations:
+            return "query", service.upper(), "ValidationError", _strict_message(violations)
+        return None
+
+    # -- S3 --
+    def s3_operation(self, environ):
+        with self.lock:
+            if self.s3_routes is None:
+                self.s3_routes = RestOperations("S3")
+        return self.s3_routes.name(environ)
+
+    def check_s3(self, environ):
+        name = self.s3_operation(environ)
+        if name == "CreateBucket":
+            bucket = s3_bucket_of(environ)
+            if s3_bucket_name_problem(bucket):
+                return "s3", "S3", "InvalidBucketName", "The specified bucket is not valid."
+        if name in STRICT_S3_XML_OPERATIONS:
+            return self.check_s3_xml(environ, name)
+        return None
+
+    def check_s3_xml(self, environ, name):
+        import xml.etree.ElementTree as ET
+
+        if "aws-chunked" in environ.get("HTTP_CONTENT_ENCODING", ""):
+            return None  # a streamed body: not decoded here
+        operation = self.operation("s3", name)
+        payload = operation.input_shape.serialization["payload"]
+        shape = operation.input_shape.members[payload]
+        root_name = shape.serialization.get("name", payload)
+        malformed = ("s3", "S3", "MalformedXML", self.MALFORMED_XML)
+        try:
+            root = ET.fromstring(FaultInjector.body(environ))
+        except ET.ParseError:
+            return malformed
+        if root.tag.rpartition("}")[2] != root_name:
+            return malformed
+        value = s3_xml_value(shape, root)
+        if strict_violations(shape, value, root_name):
+            return malformed
+        if name == "PutBucketTagging":
+            problem = s3_tag_problem(value.get("TagSet", []))
+            if problem:
+                return "s3", "S3", "InvalidTag", problem
+        return None
+
+
 def wait_until_accepting(host, port, timeout=30.0):
     deadline = time.monotonic() + timeout
     while True:
@@ -1436,7 +2022,7 @@ def main(argv=None):
     )
     from werkzeug.serving import make_server
 
-    app = DomainDispatcherApplication(create_backend_app)
+    app = StrictRequests(DomainDispatcherApplication(create_backend_app))  # always: AWS validates every request
     if faults:  # otherwise moto's dispatcher serves requests directly, as ever
         app = FaultInjector(app, faults)
         print(faults.summary(), file=sys.stderr, flush=True)

@@ -109,11 +109,34 @@ def codebuild_create_round_trips_everything(c):
     )
     created = c["codebuild"].create_project(**sent)["project"]
     got = c["codebuild"].batch_get_projects(names=["cb-full"])["projects"][0]
+    env = sent["environment"]  # plus the variable AWS adds to every new project
+    expected = {**sent, "environment": {**env, "environmentVariables": [*env["environmentVariables"], AUTO_DISCOVER]}}
     for project in (created, got):
-        for key, value in sent.items():
+        for key, value in expected.items():
             assert project[key] == value, (key, project.get(key), value)
         assert "lastModified" in project and "created" in project
         assert project["arn"] == f"arn:aws:codebuild:us-east-1:{ACCOUNT}:project/cb-full"
+
+
+AUTO_DISCOVER = {"name": "CODEBUILD_CONFIG_AUTO_DISCOVER", "value": "true", "type": "PLAINTEXT"}
+
+
+@check
+def codebuild_create_adds_report_auto_discover_variable(c):
+    # AWS adds CODEBUILD_CONFIG_AUTO_DISCOVER=true to a project created without
+    # it; one sent is kept as sent; UpdateProject stores the list as sent.
+    cb = c["codebuild"]
+    base = dict(source={"type": "NO_SOURCE", "buildspec": "x"}, artifacts={"type": "NO_ARTIFACTS"}, serviceRole=ROLE)
+    cb.create_project(name="cb-auto", environment=ENV, **base)
+    got = cb.batch_get_projects(names=["cb-auto"])["projects"][0]["environment"]["environmentVariables"]
+    assert got == [AUTO_DISCOVER], got
+    mine = [{"name": "A", "value": "1", "type": "PLAINTEXT"}, {**AUTO_DISCOVER, "value": "false"}]
+    cb.create_project(name="cb-auto-off", environment={**ENV, "environmentVariables": mine}, **base)
+    got = cb.batch_get_projects(names=["cb-auto-off"])["projects"][0]["environment"]["environmentVariables"]
+    assert got == mine, got
+    cb.update_project(name="cb-auto", environment={**ENV, "environmentVariables": [mine[0]]})
+    got = cb.batch_get_projects(names=["cb-auto"])["projects"][0]["environment"]["environmentVariables"]
+    assert got == [mine[0]], got
 
 
 @check
@@ -157,9 +180,10 @@ def codebuild_keeps_other_validation(c):
                     environment=ENV, serviceRole="arn:aws:iam::999999999999:role/x") == ("InvalidInputException", 400)
     assert error_of(cb.create_project, name="cb-nosrc", source={"type": "NO_SOURCE"}, **base) == ("ResourceAlreadyExistsException", 400)
     # No serviceRole at all: a 400, like AWS (moto alone answers 500); this
-    # client skips boto3's client-side required-member validation.
+    # client skips boto3's client-side required-member validation, so the
+    # strict emulator's model check answers first, as AWS's does.
     assert error_of(c["codebuild_unvalidated"].create_project, name="cb-bad4", source={"type": "NO_SOURCE"},
-                    artifacts={"type": "NO_ARTIFACTS"}, environment=ENV) == ("InvalidInputException", 400)
+                    artifacts={"type": "NO_ARTIFACTS"}, environment=ENV) == ("ValidationException", 400)
 
 
 @check
@@ -491,8 +515,60 @@ def codepipeline_tag_operations_by_arn(c):
     for other in (f"arn:aws:codepipeline:us-east-1:999999999999:cp-v1", f"arn:aws:codepipeline:us-east-1:{ACCOUNT}:cp-ghost"):
         assert error_of(cp.list_tags_for_resource, resourceArn=other) == ("ResourceNotFoundException", 400)
         assert error_of(cp.tag_resource, resourceArn=other, tags=[{"key": "k", "value": "v"}]) == ("ResourceNotFoundException", 400)
-    assert error_of(cp.list_tags_for_resource, resourceArn="cp-v1") == ("InvalidArnException", 400)
+    # Not an ARN at all: the model's pattern refuses it before the service looks.
+    assert error_of(cp.list_tags_for_resource, resourceArn="cp-v1") == ("ValidationException", 400)
 
+
+
+@check
+def codepipeline_v2_connection_source_without_triggers_gets_the_default_trigger(c):
+    cp = c["codepipeline"]
+    role = cp_role(c["iam"], "cp-default-trigger", trust("codepipeline"))
+    conn = f"arn:aws:codeconnections:us-east-1:{ACCOUNT}:connection/0c4d6f1e-1111-2222-3333-444455556677"
+
+    def decl(name, detect=None, **extra):
+        config = {"ConnectionArn": conn, "FullRepositoryId": "org/repo", "BranchName": "dev"}
+        if detect is not None:
+            config["DetectChanges"] = detect
+        return {**pipeline_decl(name, role, **extra), "stages": [
+            {"name": "Source", "actions": [action("Hub", "Source", "CodeStarSourceConnection", configuration=config,
+                                                  outputArtifacts=[{"name": "src"}])]},
+            {"name": "Build", "actions": [action("Build", "Build", "CodeBuild", configuration={"ProjectName": "p"},
+                                                 inputArtifacts=[{"name": "src"}])]}]}
+    default = [{"providerType": "CodeStarSourceConnection",
+                "gitConfiguration": {"sourceActionName": "Hub", "push": [{"branches": {"includes": ["dev"]}}]}}]
+    cp.create_pipeline(pipeline=decl("cp-dt", pipelineType="V2"))
+    assert cp.get_pipeline(name="cp-dt")["pipeline"].get("triggers") == default
+    cp.update_pipeline(pipeline=decl("cp-dt", pipelineType="V2"))  # put back on an update declaring none
+    assert cp.get_pipeline(name="cp-dt")["pipeline"].get("triggers") == default
+    mine = [{"providerType": "CodeStarSourceConnection",
+             "gitConfiguration": {"sourceActionName": "Hub", "push": [{"tags": {"includes": ["v*"]}}]}}]
+    cp.update_pipeline(pipeline=decl("cp-dt", pipelineType="V2", triggers=mine))
+    assert cp.get_pipeline(name="cp-dt")["pipeline"]["triggers"] == mine
+    # No default without change detection, nor on V1.
+    cp.create_pipeline(pipeline=decl("cp-dt-off", "false", pipelineType="V2"))
+    assert "triggers" not in cp.get_pipeline(name="cp-dt-off")["pipeline"]
+    cp.create_pipeline(pipeline=decl("cp-dt-v1"))
+    assert "triggers" not in cp.get_pipeline(name="cp-dt-v1")["pipeline"]
+    for name in ("cp-dt", "cp-dt-off", "cp-dt-v1"):
+        cp.delete_pipeline(name=name)
+
+
+@check
+def codepipeline_get_masks_secret_action_configuration(c):
+    # GetPipeline answers "****" for a GitHub (version 1) action's OAuthToken.
+    cp = c["codepipeline"]
+    role = cp_role(c["iam"], "cp-github-v1", trust("codepipeline"))
+    decl = pipeline_decl("cp-gh", role)
+    config = {"Owner": "o", "Repo": "r", "Branch": "main", "OAuthToken": "ghp_secret", "PollForSourceChanges": "false"}
+    decl["stages"][0]["actions"] = [{"name": "Src", "actionTypeId": {"category": "Source", "owner": "ThirdParty", "provider": "GitHub",
+                                                                     "version": "1"},
+                                     "configuration": config, "outputArtifacts": [{"name": "src"}]}]
+    cp.create_pipeline(pipeline=decl)
+    got = cp.get_pipeline(name="cp-gh")["pipeline"]["stages"][0]["actions"][0]["configuration"]
+    assert got == {**config, "OAuthToken": "****"}, got
+    assert "ghp_secret" not in json.dumps(cp.get_pipeline(name="cp-gh", version=1)["pipeline"])
+    cp.delete_pipeline(name="cp-gh")
 
 # --------------------------------------------------------- CodeConnections --
 CONNECTION_ARN = r"arn:aws:{}:us-east-1:123456789012:connection/[0-9a-f]{{8}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{12}}"
@@ -1007,6 +1083,185 @@ def fault_bad_settings_refuse_to_start(start):
         r = subprocess.run([sys.executable, os.path.join(HERE, "launcher.py"), "--port", "0"], env={**clean_env(), name: value},
                            capture_output=True, text=True, timeout=60)
         assert r.returncode != 0 and r.stdout == "" and message in r.stderr, (name, value, r)
+
+
+# --------------------------------------------------------- strict emulator --
+# launcher.py holds every request against botocore's model of its operation
+# (StrictRequests). These clients skip boto3's own client-side validation, so
+# that bad requests reach the emulator; each rule family is shown refusing a
+# bad request (code, HTTP 400, message naming member and rule) and passing a
+# good one.
+def unvalidated(c, service):
+    return boto3.client(service, config=Config(parameter_validation=False, retries={"max_attempts": 1}),
+                        **client_kwargs(c["url"]))
+
+
+def refusal(call, **kwargs):
+    """(code, HTTP status, message) of the ClientError call(**kwargs) must raise."""
+    try:
+        call(**kwargs)
+    except ClientError as e:
+        error = e.response["Error"]
+        return error["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"], error.get("Message", "")
+    raise AssertionError(f"{call.__name__} unexpectedly succeeded")
+
+
+def strict_project(name, **overrides):
+    return {"name": name, "source": {"type": "NO_SOURCE", "buildspec": "version: 0.2"},
+            "artifacts": {"type": "NO_ARTIFACTS"}, "environment": ENV, "serviceRole": ROLE, **overrides}
+
+
+def expect_validation(got, member, rule, code="ValidationException"):
+    assert got[:2] == (code, 400), got
+    assert f"at '{member}' failed to satisfy constraint: {rule}" in got[2], got
+    assert got[2].startswith("1 validation error detected: "), got
+
+
+@check
+def strict_required_member(c):
+    cb = unvalidated(c, "codebuild")
+    bad = strict_project("strict-req")
+    del bad["environment"]
+    expect_validation(refusal(cb.create_project, **bad), "environment", "Member must not be null")
+    assert "Value null at 'environment'" in refusal(cb.create_project, **bad)[2]
+    cb.create_project(**strict_project("strict-req"))
+
+
+@check
+def strict_member_type(c):
+    cb = unvalidated(c, "codebuild")
+    got = refusal(cb.create_project, **strict_project("strict-type", timeoutInMinutes="60"))
+    assert got[:2] == ("SerializationException", 400), got
+    assert "Value '60' at 'timeoutInMinutes' failed to satisfy constraint: Member must be of type integer" in got[2], got
+    assert cb.create_project(**strict_project("strict-type", timeoutInMinutes=60))["project"]["timeoutInMinutes"] == 60
+
+
+@check
+def strict_string_min_length(c):
+    ssm = unvalidated(c, "ssm")
+    expect_validation(refusal(ssm.get_parameter, Name=""), "name", "Member must have length greater than or equal to 1")
+    assert error_of(ssm.get_parameter, Name="/strict/absent") == ("ParameterNotFound", 400)
+
+
+@check
+def strict_string_max_length(c):
+    cc = unvalidated(c, "codecommit")
+    expect_validation(refusal(cc.create_repository, repositoryName="r" * 101), "repositoryName",
+                      "Member must have length less than or equal to 100")
+    cc.create_repository(repositoryName="r" * 100)
+
+
+@check
+def strict_number_range(c):
+    cb = unvalidated(c, "codebuild")
+    expect_validation(refusal(cb.create_project, **strict_project("strict-range", timeoutInMinutes=4)),
+                      "timeoutInMinutes", "Member must have value greater than or equal to 5")
+    expect_validation(refusal(cb.create_project, **strict_project("strict-range", timeoutInMinutes=2161)),
+                      "timeoutInMinutes", "Member must have value less than or equal to 2160")
+    assert cb.create_project(**strict_project("strict-range", timeoutInMinutes=5))["project"]["timeoutInMinutes"] == 5
+
+
+@check
+def strict_list_size(c):
+    cb = unvalidated(c, "codebuild")
+    expect_validation(refusal(cb.batch_get_projects, names=[]), "names", "Member must have length greater than or equal to 1")
+    names = [f"strict-{i}" for i in range(101)]
+    expect_validation(refusal(cb.batch_get_projects, names=names), "names", "Member must have length less than or equal to 100")
+    assert len(cb.batch_get_projects(names=names[:100])["projectsNotFound"]) == 100
+
+
+@check
+def strict_enum_value(c):
+    cb = unvalidated(c, "codebuild")
+    got = refusal(cb.create_project, **strict_project("strict-enum", environment={**ENV, "type": "LINUX_BOX"}))
+    expect_validation(got, "environment.type", "Member must satisfy enum value set: [WINDOWS_CONTAINER, LINUX_CONTAINER")
+    assert "Value 'LINUX_BOX'" in got[2], got
+    cb.create_project(**strict_project("strict-enum", environment={**ENV, "type": "ARM_CONTAINER"}))
+
+
+@check
+def strict_pattern_and_several_errors(c):
+    cb = unvalidated(c, "codebuild")
+    expect_validation(refusal(cb.create_project, **strict_project("-strict")), "name",
+                      r"Member must satisfy regular expression pattern: [A-Za-z0-9][A-Za-z0-9\-_]{1,149}")
+    got = refusal(cb.create_project, **strict_project("-strict", timeoutInMinutes=1))
+    assert got[2].startswith("2 validation errors detected: Value '-strict' at 'name'") and "; Value '1' at 'timeoutInMinutes'" in got[2], got
+    cb.create_project(**strict_project("strict-pattern_1"))
+
+
+@check
+def strict_nested_list_member_and_map_value(c):
+    cc = unvalidated(c, "codecommit")
+    got = refusal(cc.create_repository, repositoryName="strict-map", tags={"team": "v" * 257})
+    assert got[:2] == ("ValidationException", 400), got
+    assert "Value at 'tags' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 256]" in got[2], got
+    cc.create_repository(repositoryName="strict-map", tags={"team": "v" * 256})
+    ssm = unvalidated(c, "ssm")
+    got = refusal(ssm.put_parameter, Name="/strict/p", Value="v", Type="String", Tags=[{"Key": "k"}])
+    expect_validation(got, "tags.1.member.value", "Member must not be null")
+
+
+@check
+def strict_rpcv2_cbor_request(c):
+    cbor = cbor_client("codeconnections", config=Config(parameter_validation=False), **client_kwargs(c["url"]))
+    got = refusal(cbor.create_connection, ProviderType="GitHub", ConnectionName="c" * 33)
+    expect_validation(got, "connectionName", "Member must have length less than or equal to 32")
+    got = refusal(cbor.create_connection, ProviderType="SourceForge", ConnectionName="strict")
+    expect_validation(got, "providerType", "Member must satisfy enum value set: [")
+    cbor.create_connection(ProviderType="GitHub", ConnectionName="c" * 32)
+
+
+@check
+def strict_query_service_iam(c):
+    iam = unvalidated(c, "iam")
+    got = refusal(iam.create_role, RoleName="strict role", AssumeRolePolicyDocument=TRUST)
+    expect_validation(got, "roleName", r"Member must satisfy regular expression pattern: [\w+=,.@-]+", "ValidationError")
+    got = refusal(iam.create_role, RoleName="strict-tags", AssumeRolePolicyDocument=TRUST, Tags=[{"Key": "k" * 129, "Value": "v"}])
+    expect_validation(got, "tags.1.member.key", "Member must have length less than or equal to 128", "ValidationError")
+    got = refusal(iam.create_role, RoleName="strict-tags", AssumeRolePolicyDocument=TRUST, MaxSessionDuration=60)
+    expect_validation(got, "maxSessionDuration", "Member must have value greater than or equal to 3600", "ValidationError")
+    iam.create_role(RoleName="strict-tags", AssumeRolePolicyDocument=TRUST, MaxSessionDuration=3600,
+                    Tags=[{"Key": "k" * 128, "Value": "v"}])
+
+
+@check
+def strict_s3_bucket_names(c):
+    s3 = unvalidated(c, "s3")
+    for bad in ("Strict_Bucket", "ab", "b" * 64, "strict..bucket", "192.168.5.4", "xn--strict", "sthree-strict",
+                "amzn-s3-demo-strict", "strict-s3alias", "strict--ol-s3", "-strict"):  # boto3 sends *--x-s3 elsewhere (S3 Express)
+        assert refusal(s3.create_bucket, Bucket=bad)[:2] == ("InvalidBucketName", 400), bad
+    s3.create_bucket(Bucket="strict.bucket-1")
+
+
+@check
+def strict_s3_xml_bodies(c):
+    s3 = unvalidated(c, "s3")
+    s3.create_bucket(Bucket="strict-xml")
+    assert refusal(s3.put_bucket_versioning, Bucket="strict-xml", VersioningConfiguration={"Status": "On"})[:2] == ("MalformedXML", 400)
+    bad_sse = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "DES"}}]}
+    assert refusal(s3.put_bucket_encryption, Bucket="strict-xml", ServerSideEncryptionConfiguration=bad_sse)[:2] == ("MalformedXML", 400)
+    got = refusal(s3.put_bucket_tagging, Bucket="strict-xml", Tagging={"TagSet": [{"Key": "k" * 129, "Value": "v"}]})
+    assert got == ("InvalidTag", 400, "The TagKey you have provided is too long, max 128"), got
+    got = refusal(s3.put_bucket_tagging, Bucket="strict-xml", Tagging={"TagSet": [{"Key": "k", "Value": "1"}, {"Key": "k", "Value": "2"}]})
+    assert got[:2] == ("InvalidTag", 400), got
+    s3.put_bucket_versioning(Bucket="strict-xml", VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_encryption(Bucket="strict-xml", ServerSideEncryptionConfiguration={
+        "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]})
+    s3.put_bucket_tagging(Bucket="strict-xml", Tagging={"TagSet": [{"Key": "k" * 128, "Value": "v" * 256}]})
+    s3.put_public_access_block(Bucket="strict-xml", PublicAccessBlockConfiguration={"BlockPublicAcls": True})
+    assert s3.get_bucket_versioning(Bucket="strict-xml")["Status"] == "Enabled"
+
+
+@check
+def strict_patterns_all_compile(c):
+    sys.path.insert(0, HERE)
+    import launcher
+
+    compiled, skipped, operations = launcher.strict_pattern_report()
+    print(f"      strict emulator: {operations} operations, {compiled} patterns compiled, {len(skipped)} skipped")
+    for pattern in skipped:
+        print(f"      skipped pattern: {pattern}")
+    assert compiled > 150 and not skipped, (compiled, skipped)
 
 
 # ------------------------------------------------------------------ runner --

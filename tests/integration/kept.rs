@@ -99,3 +99,19 @@ fn the_stacks_own_artifact_bucket_named_by_a_pipeline_is_never_deleted() {
     assert!(o.stderr.contains(&format!("bucket.{bucket} belongs to stack `hello-release` and is no longer declared")), "{}", o.stderr);
     assert!(s.block_on(aws.s3.head_bucket().bucket(&bucket).send()).is_ok(), "the bucket is still there");
 }
+
+#[test]
+fn a_parameter_a_pipeline_action_reads_is_never_deleted() {
+    let s = crate::pipelines::seed_003();
+    let toml = std::fs::read_to_string(s.path("cbctl.toml")).unwrap().replace(
+        "project = \"hello-build\", input = \"source\"",
+        "project = \"hello-build\", input = \"source\", environment_variables = { FLAG = { parameter = \"/hello/flag\" } }",
+    );
+    assert!(toml.contains("/hello/flag"));
+    s.write("cbctl.toml", &format!("{toml}\n[parameters.\"/hello/flag\"]\nvalue = \"on\"\n"));
+    s.ok(&["apply", "--auto-approve"], 0);
+    s.write("cbctl.toml", &toml);
+    let o = s.ok(&["plan"], 1);
+    assert!(o.stderr.contains("parameter./hello/flag belongs to stack `hello-release` and is no longer declared"), "{}", o.stderr);
+    assert_eq!(s.block_on(s.aws().parameter("/hello/flag")).as_deref(), Some("on"));
+}

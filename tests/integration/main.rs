@@ -6,6 +6,8 @@
 mod harness;
 mod kept;
 
+mod aws_defaults;
+mod aws_rules;
 mod cycle;
 mod docs;
 mod errors;

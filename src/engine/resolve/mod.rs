@@ -261,6 +261,67 @@ variables = { A = "1", U = { parameter = "/ci/user" }, P = { parameter = "/ci/pa
         assert_eq!(&FILE[dangling.span.clone().unwrap()], "{ parameter = \"/ext/url\" }");
     }
 
+    const CLONE_REF: &str = r#"
+[stack]
+name = "s"
+[repositories.app]
+[projects.build]
+source = { type = "codepipeline" }
+[projects.hub]
+source = { type = "codepipeline" }
+[projects.zip]
+source = { type = "codepipeline" }
+[pipelines.p]
+[[pipelines.p.stages]]
+name = "Source"
+actions = [
+  { name = "Repo", provider = "CodeCommit", repository = "app", branch = "main", output = "ref", output_format = "CODEBUILD_CLONE_REF" },
+  { name = "Hub", provider = "CodeStarSourceConnection", connection = "arn:aws:codeconnections:eu-west-1:123456789012:connection/c", repository = "o/r", branch = "main", output = "hubref", output_format = "CODEBUILD_CLONE_REF" },
+  { name = "Zip", provider = "CodeCommit", repository = "app", branch = "dev", output = "zip" },
+]
+[[pipelines.p.stages]]
+name = "Build"
+actions = [
+  { name = "B", provider = "CodeBuild", project = "build", input = "ref" },
+  { name = "H", provider = "CodeBuild", project = "hub", input = "hubref" },
+  { name = "Z", provider = "CodeBuild", project = "zip", input = "zip" },
+]
+"#;
+
+    #[test]
+    fn projects_consuming_a_clone_ref_source_may_clone_it() {
+        let file = parse(CLONE_REF).unwrap();
+        let d = resolve(&file, Path::new("."), &target(), &Facts::assumed(&file), &|_| None, true).unwrap();
+        let policy = |name: &str| {
+            let role = d.resources.iter().find_map(|r| if let Resource::Role(r) = r { (r.name == name).then_some(r) } else { None }).unwrap();
+            role.policy.as_ref().unwrap().clone()
+        };
+        let statement = |doc: &serde_json::Value, sid: &str| doc["Statement"].as_array().unwrap().iter().find(|s| s["Sid"] == sid).cloned();
+        let build = policy("s-codebuild-build");
+        let pull = statement(&build, "PullPipelineSource").expect("codecommit:GitPull granted");
+        assert_eq!(pull["Action"], "codecommit:GitPull");
+        assert_eq!(pull["Resource"], "arn:aws:codecommit:eu-west-1:123456789012:app");
+        let hub = policy("s-codebuild-hub");
+        let use_connection = statement(&hub, "UsePipelineConnections").expect("UseConnection granted");
+        assert_eq!(use_connection["Action"], "codeconnections:UseConnection");
+        assert_eq!(use_connection["Resource"], "arn:aws:codeconnections:eu-west-1:123456789012:connection/c");
+        // A zip artifact carries the code: its consumer clones nothing.
+        let zip = policy("s-codebuild-zip").to_string();
+        assert!(!zip.contains("GitPull") && !zip.contains("UseConnection"), "{zip}");
+    }
+
+    #[test]
+    fn the_default_image_follows_the_environment_type() {
+        let text = "[stack]\nname = \"s\"\n[projects.arm]\nsource = { type = \"codepipeline\" }\nenvironment = { type = \"ARM_CONTAINER\" }\n[projects.fn]\nsource = { type = \"codepipeline\" }\nenvironment = { type = \"LINUX_LAMBDA_CONTAINER\", compute_type = \"BUILD_LAMBDA_1GB\" }\n[projects.x86]\nsource = { type = \"codepipeline\" }\n";
+        let file = parse(text).unwrap();
+        let d = resolve(&file, Path::new("."), &target(), &Facts::default(), &|_| None, true).unwrap();
+        let images: BTreeMap<&str, &str> =
+            d.resources.iter().filter_map(|r| if let Resource::Project(p) = r { Some((p.name.as_str(), p.image.as_str())) } else { None }).collect();
+        assert_eq!(images["arm"], "aws/codebuild/amazonlinux-aarch64-standard:3.0");
+        assert_eq!(images["fn"], "aws/codebuild/amazonlinux-x86_64-lambda-standard:python3.12");
+        assert_eq!(images["x86"], "aws/codebuild/standard:7.0");
+    }
+
     #[test]
     fn secrets_are_not_printed_by_debug() {
         let file = parse(FILE).unwrap();

@@ -17,7 +17,6 @@ use crate::model::names::{
     artifact_bucket_name, artifact_prefix, events_role_name, parameter_arn, pipeline_arn, pipeline_role_name, project_arn, repository_arn, role_arn,
     role_path, rule_name, secret_arn,
 };
-use crate::model::pipeline::canonical_env_vars;
 use crate::model::{
     Bucket, GitFilter, Pipeline, PipelineAction, PipelineStage, PipelineTrigger, PipelineVariable, Resource, Role, Rule, Tags, Target,
 };
@@ -29,6 +28,9 @@ pub struct ProjectExtras {
     pub artifact_write: Vec<String>,
     pub parameter_arns: Vec<String>,
     pub secret_arns: Vec<String>,
+    /// The repositories and connections of `CODEBUILD_CLONE_REF` sources it clones.
+    pub clone_repository_arns: Vec<String>,
+    pub clone_connection_arns: Vec<String>,
 }
 
 impl ProjectExtras {
@@ -48,6 +50,12 @@ impl ProjectExtras {
         }
         if !self.secret_arns.is_empty() {
             needs.push(format!("secretsmanager:GetSecretValue on {}", policy::sorted(&self.secret_arns).join(", ")));
+        }
+        if !self.clone_repository_arns.is_empty() {
+            needs.push(format!("codecommit:GitPull on {}", policy::sorted(&self.clone_repository_arns).join(", ")));
+        }
+        if !self.clone_connection_arns.is_empty() {
+            needs.push(format!("UseConnection on {}", policy::sorted(&self.clone_connection_arns).join(", ")));
         }
         needs
     }
@@ -70,6 +78,7 @@ pub fn resolve(cx: &Context, errors: &mut Vec<Diagnostic>) -> Resolved {
             errors.push(dangling("CodeBuild project", &r, &declared_projects));
         }
     }
+    check_source_versioning(cx, errors);
     let mut uses_own_bucket = false;
     for (name, spec) in &file.pipelines {
         let bucket = match &spec.artifact_bucket {
@@ -102,6 +111,27 @@ pub fn resolve(cx: &Context, errors: &mut Vec<Diagnostic>) -> Resolved {
     out
 }
 
+/// An S3 source action reads its object by version: CodePipeline refuses a source bucket
+/// without versioning (CodePipeline User Guide, S3 source action reference: "the bucket
+/// must be versioned"), when the pipeline first runs. Plan reads each bucket's status.
+fn check_source_versioning(cx: &Context, errors: &mut Vec<Diagnostic>) {
+    for r in references(cx.file).source_buckets {
+        let problem = match cx.facts.source_buckets.get(&r.name) {
+            Some(Some(status)) if status == "Enabled" => continue,
+            Some(Some(status)) if status == "Suspended" => "has versioning suspended",
+            Some(Some(_)) => "does not have versioning enabled",
+            // Not read (offline checks), or not there yet: the source is uploaded later,
+            // and its bucket may be created then too.
+            Some(None) | None => continue,
+        };
+        let hint = format!("enable it: aws s3api put-bucket-versioning --bucket {} --versioning-configuration Status=Enabled", r.name);
+        errors.push(
+            Diagnostic::at(r.span, format!("S3 source bucket `{}` {problem}; CodePipeline reads S3 sources by object version", r.name))
+                .with_hint(hint),
+        );
+    }
+}
+
 /// One pipeline: its stages, triggers and variables, its role (when generated), and the
 /// rules that start it with their role.
 fn resolve_pipeline(cx: &Context, name: &str, spec: &PipelineSpec, bucket: &str, out: &mut Resolved) {
@@ -123,6 +153,7 @@ fn resolve_pipeline(cx: &Context, name: &str, spec: &PipelineSpec, bucket: &str,
         }
         stages.push(PipelineStage { name: st.name.get_ref().clone(), actions });
     }
+    grant_clone_refs(t, spec, out);
     let role_policy = policy::codepipeline_policy(&needs);
     out.role_policies.insert(format!("pipeline.{name}"), role_policy.clone());
     let role_arn_value = match &spec.role {
@@ -170,6 +201,35 @@ fn pipeline_action(t: &Target, a: &ActionSpec, v1: bool, needs: &mut PipelineNee
         inputs: a.input_names().into_iter().map(|i| i.get_ref().clone()).collect(),
         outputs: a.output_names().into_iter().map(|o| o.get_ref().clone()).collect(),
         namespace: a.namespace.as_ref().map(|n| n.get_ref().clone()),
+    }
+}
+
+/// A `CODEBUILD_CLONE_REF` source hands its consumers a reference to clone: every project
+/// a CodeBuild action runs on that artifact clones the repository itself, with its own role.
+fn grant_clone_refs(t: &Target, spec: &PipelineSpec, out: &mut Resolved) {
+    let actions: Vec<&ActionSpec> = spec.stages.iter().flat_map(|s| &s.get_ref().actions).map(|a| a.get_ref()).collect();
+    // artifact → (is a CodeCommit repository, its ARN)
+    let mut clone_refs: BTreeMap<String, (bool, String)> = BTreeMap::new();
+    for a in actions.iter().filter(|a| a.output_format.as_ref().is_some_and(|f| f.get_ref() == "CODEBUILD_CLONE_REF")) {
+        let text = |v: &Option<toml::Spanned<String>>| v.as_ref().map(|x| x.get_ref().clone()).unwrap_or_default();
+        let source = match a.provider.get_ref() {
+            Provider::CodeCommit => (true, repository_arn(t, &text(&a.repository))),
+            Provider::CodeStarSourceConnection => (false, text(&a.connection)),
+            _ => continue,
+        };
+        for o in a.output_names() {
+            clone_refs.insert(o.get_ref().clone(), source.clone());
+        }
+    }
+    for a in actions.iter().filter(|a| *a.provider.get_ref() == Provider::CodeBuild) {
+        let project = a.project.as_ref().map(|x| x.get_ref().clone()).unwrap_or_default();
+        for (codecommit, arn) in a.input_names().into_iter().filter_map(|i| clone_refs.get(i.get_ref())) {
+            let extras = out.projects.entry(project.clone()).or_default();
+            let arns = if *codecommit { &mut extras.clone_repository_arns } else { &mut extras.clone_connection_arns };
+            if !arns.contains(arn) {
+                arns.push(arn.clone());
+            }
+        }
     }
 }
 
@@ -332,26 +392,17 @@ fn codebuild_action(
     if inputs.len() > 1 {
         c.insert("PrimarySource".into(), inputs[0].get_ref().clone());
     }
-    if !a.environment_variables.is_empty() {
-        let vars: Vec<serde_json::Value> = a
-            .environment_variables
-            .iter()
-            .map(|(k, v)| match v.get_ref() {
-                VariableSpec::Plain(x) => json!({"name": k, "value": x, "type": "PLAINTEXT"}),
-                VariableSpec::Reference(r) => match (&r.parameter, &r.secrets_manager) {
-                    (Some(p), _) => {
-                        extras.parameter_arns.push(parameter_arn(t, p));
-                        json!({"name": k, "value": p, "type": "PARAMETER_STORE"})
-                    }
-                    (None, Some(sm)) => {
-                        extras.secret_arns.push(secret_arn(t, sm));
-                        json!({"name": k, "value": sm, "type": "SECRETS_MANAGER"})
-                    }
-                    (None, None) => json!({"name": k, "value": "", "type": "PLAINTEXT"}),
-                },
-            })
-            .collect();
-        c.insert("EnvironmentVariables".into(), canonical_env_vars(&serde_json::Value::Array(vars).to_string()));
+    for v in a.environment_variables.values() {
+        if let VariableSpec::Reference(r) = v.get_ref() {
+            match (&r.parameter, &r.secrets_manager) {
+                (Some(p), _) => extras.parameter_arns.push(parameter_arn(t, p)),
+                (None, Some(sm)) => extras.secret_arns.push(secret_arn(t, sm)),
+                (None, None) => {}
+            }
+        }
+    }
+    if let Some(vars) = a.environment_variables_json() {
+        c.insert("EnvironmentVariables".into(), vars);
     }
     let category = if a.category.as_ref().is_some_and(|c| *c.get_ref() == BuildCategory::Test) { "Test" } else { "Build" };
     category

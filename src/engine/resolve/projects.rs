@@ -7,6 +7,7 @@ use super::{log_groups, Context};
 use crate::engine::policy::{self, CodeBuildNeeds};
 use crate::file::buildspec::read_buildspec;
 use crate::file::diagnostic::Diagnostic;
+use crate::file::environment::{default_image, DEFAULT_COMPUTE, DEFAULT_ENVIRONMENT};
 use crate::file::project::{ProjectSpec, SourceType, VariableSpec};
 use crate::file::variant_name;
 use crate::model::names::{codebuild_role_name, parameter_arn, repository_arn, role_arn, role_path, secret_arn};
@@ -14,8 +15,8 @@ use crate::model::project::is_git_source;
 use crate::model::{EnvVar, Project, Resource, Role};
 
 /// Defaults CodeBuild applies when a project does not set them; desired states them so a
-/// re-plan of an untouched project shows no change.
-pub const DEFAULT_IMAGE: &str = "aws/codebuild/standard:7.0";
+/// re-plan of an untouched project shows no change. The default image depends on the
+/// environment type (`file::environment::default_image`); the plan shows which.
 pub const DEFAULT_TIMEOUT: i32 = 60;
 pub const DEFAULT_QUEUED_TIMEOUT: i32 = 480;
 
@@ -44,6 +45,8 @@ pub fn resolve(cx: &Context, name: &str, spec: &ProjectSpec, extras: ProjectExtr
         secret_arns: extras.secret_arns,
         artifact_read: extras.artifact_read,
         artifact_write: extras.artifact_write,
+        clone_repository_arns: extras.clone_repository_arns,
+        clone_connection_arns: extras.clone_connection_arns,
         ..Default::default()
     };
     let source = source(cx, spec, &mut needs);
@@ -82,6 +85,7 @@ fn project(cx: &Context, name: &str, spec: &ProjectSpec, src: Source, buildspec:
     let env = &spec.environment;
     let depth = spec.source.get_ref().git_clone_depth.as_ref();
     let pipeline = *spec.source.get_ref().kind.get_ref() == SourceType::Codepipeline;
+    let kind = env.kind.as_ref().map_or(DEFAULT_ENVIRONMENT, |k| *k.get_ref());
     Project {
         name: name.to_string(),
         description: spec.description.as_ref().map(|d| d.get_ref().clone()),
@@ -92,10 +96,10 @@ fn project(cx: &Context, name: &str, spec: &ProjectSpec, src: Source, buildspec:
         git_clone_depth: is_git_source(src.kind).then(|| depth.map_or(0, |d| *d.get_ref() as i32)),
         source_connection: src.connection,
         artifacts_type: if pipeline { "CODEPIPELINE" } else { "NO_ARTIFACTS" }.into(),
-        image: env.image.as_ref().map_or(DEFAULT_IMAGE.to_string(), |i| i.get_ref().clone()),
-        compute_type: env.compute_type.as_ref().map_or("BUILD_GENERAL1_SMALL".to_string(), |c| variant_name(c.get_ref())),
-        environment_type: env.kind.as_ref().map_or("LINUX_CONTAINER".to_string(), |c| variant_name(c.get_ref())),
-        privileged: env.privileged,
+        image: env.image.as_ref().map_or(default_image(kind).to_string(), |i| i.get_ref().clone()),
+        compute_type: variant_name(env.compute_type.as_ref().map_or(&DEFAULT_COMPUTE, |c| c.get_ref())),
+        environment_type: variant_name(&kind),
+        privileged: env.privileged.as_ref().is_some_and(|p| *p.get_ref()),
         variables,
         service_role: role,
         timeout_minutes: spec.timeout_minutes.as_ref().map_or(DEFAULT_TIMEOUT, |t| *t.get_ref() as i32),

@@ -220,13 +220,13 @@ fn check_events_role(file: &ProjectFile, name: &Spanned<String>, spec: &Pipeline
 fn check_action(file: &ProjectFile, pipeline: &str, a: &ActionSpec, at: std::ops::Range<usize>, out: &mut Vec<Diagnostic>) {
     check_action_keys(a, at.clone(), out);
     check_action_values(file, pipeline, a, at, out);
-    check_action_resources(a, out);
+    check_action_resources(file, a, out);
 }
 
 /// What an action names becomes the `Resource` of the pipeline's role (repositories,
 /// connections, source objects, projects, topics) or of its project's role (variables
 /// from Parameter Store and Secrets Manager): each must name exactly one resource.
-fn check_action_resources(a: &ActionSpec, out: &mut Vec<Diagnostic>) {
+fn check_action_resources(file: &ProjectFile, a: &ActionSpec, out: &mut Vec<Diagnostic>) {
     let named = [
         ("CodeCommit repository", Provider::CodeCommit, &a.repository),
         ("connection", Provider::CodeStarSourceConnection, &a.connection),
@@ -241,7 +241,7 @@ fn check_action_resources(a: &ActionSpec, out: &mut Vec<Diagnostic>) {
         }
     }
     for value in a.environment_variables.values() {
-        check_variable(value.get_ref(), value.span(), out);
+        check_variable(value.get_ref(), file.stack.region.as_ref().map(|r| r.get_ref().as_str()), value.span(), out);
     }
 }
 
@@ -327,11 +327,7 @@ fn check_action_values(file: &ProjectFile, pipeline: &str, a: &ActionSpec, at: s
                 out.push(Diagnostic::at(r.span(), "a CodeCommit source names the repository, without an owner"));
             }
         }
-        Provider::CodeBuild => {
-            if inputs.is_empty() {
-                out.push(Diagnostic::at(at.clone(), "a CodeBuild action needs an `input` artifact"));
-            }
-        }
+        Provider::CodeBuild => check_codebuild_action(a, at.clone(), out),
         Provider::Manual => {
             if let Some(i) = inputs.first() {
                 out.push(Diagnostic::at(i.span(), "a Manual approval takes no input"));
@@ -359,6 +355,41 @@ fn check_action_values(file: &ProjectFile, pipeline: &str, a: &ActionSpec, at: s
                     .with_hint("shorten the stack, pipeline or action name"),
             );
         }
+    }
+}
+
+/// CodePipeline's limits for a CodeBuild action (CodePipeline User Guide, "Valid input and
+/// output artifacts for each action type": 1 to 5 inputs, 0 to 5 outputs; API reference,
+/// `ActionConfigurationValue`: at most 1000 characters, which the JSON of
+/// `EnvironmentVariables` counts against).
+fn check_codebuild_action(a: &ActionSpec, at: std::ops::Range<usize>, out: &mut Vec<Diagnostic>) {
+    let (inputs, outputs) = (a.input_names(), a.output_names());
+    if inputs.is_empty() {
+        out.push(Diagnostic::at(at.clone(), "a CodeBuild action needs an `input` artifact"));
+    }
+    for (what, names) in [("input", &inputs), ("output", &outputs)] {
+        if let Some(sixth) = names.get(5) {
+            out.push(
+                Diagnostic::at(sixth.span(), format!("a CodeBuild action takes at most 5 {what} artifacts, and this one has {}", names.len()))
+                    .with_hint("merge artifacts in an earlier action, or split the build"),
+            );
+        }
+    }
+    if let Some(json) = a.environment_variables_json().filter(|j| j.chars().count() > 1000) {
+        let spans = a.environment_variables.values().map(Spanned::span);
+        let start = spans.clone().map(|s| s.start).min().unwrap_or(at.start);
+        let end = spans.map(|s| s.end).max().unwrap_or(at.end);
+        out.push(
+            Diagnostic::at(
+                start..end,
+                format!(
+                    "the `environment_variables` of action `{}` are {} characters as CodePipeline stores them; it allows 1000",
+                    a.name.get_ref(),
+                    json.chars().count()
+                ),
+            )
+            .with_hint("move variables to the project's `environment.variables`, or read long values from Parameter Store"),
+        );
     }
 }
 

@@ -192,4 +192,28 @@ impl ActionSpec {
     pub fn is_source(&self) -> bool {
         matches!(self.provider.get_ref(), Provider::CodeCommit | Provider::CodeStarSourceConnection | Provider::S3)
     }
+
+    /// The `EnvironmentVariables` configuration value of a CodeBuild action, as cbctl
+    /// sends it (and CodePipeline limits it, to 1000 characters): None without variables.
+    pub fn environment_variables_json(&self) -> Option<String> {
+        if self.environment_variables.is_empty() {
+            return None;
+        }
+        let vars: Vec<serde_json::Value> = self
+            .environment_variables
+            .iter()
+            .map(|(k, v)| {
+                let (kind, value) = match v.get_ref() {
+                    VariableSpec::Plain(x) => ("PLAINTEXT", x.as_str()),
+                    VariableSpec::Reference(r) => match (&r.parameter, &r.secrets_manager) {
+                        (Some(p), _) => ("PARAMETER_STORE", p.as_str()),
+                        (None, Some(sm)) => ("SECRETS_MANAGER", sm.as_str()),
+                        (None, None) => ("PLAINTEXT", ""),
+                    },
+                };
+                serde_json::json!({"name": k, "value": value, "type": kind})
+            })
+            .collect();
+        Some(crate::model::pipeline::canonical_env_vars(&serde_json::Value::Array(vars).to_string()))
+    }
 }
