@@ -82,7 +82,8 @@ fn from_sdk(p: &aws_sdk_codebuild::types::Project) -> Project {
             .unwrap_or_default(),
         service_role: p.service_role().unwrap_or_default().to_string(),
         timeout_minutes: p.timeout_in_minutes().unwrap_or(60),
-        queued_timeout_minutes: p.queued_timeout_in_minutes().unwrap_or(480),
+        // Lambda compute takes none, whatever AWS reports for it.
+        queued_timeout_minutes: (!is_lambda_type(env.map(|e| e.r#type()))).then(|| p.queued_timeout_in_minutes().unwrap_or(480)),
         concurrent_build_limit: p.concurrent_build_limit().filter(|l| *l > 0),
         tags: p.tags().iter().map(|t| (t.key().unwrap_or_default().to_string(), t.value().unwrap_or_default().to_string())).collect(),
     }
@@ -153,7 +154,7 @@ pub async fn create(c: &Clients, p: &Project) -> Result<(), AwsError> {
             .environment(parts.environment)
             .service_role(&p.service_role)
             .timeout_in_minutes(p.timeout_minutes)
-            .queued_timeout_in_minutes(p.queued_timeout_minutes)
+            .set_queued_timeout_in_minutes(p.queued_timeout_minutes)
             .set_concurrent_build_limit(p.concurrent_build_limit)
             .set_tags(Some(parts.tags))
             .send()
@@ -162,6 +163,11 @@ pub async fn create(c: &Clients, p: &Project) -> Result<(), AwsError> {
             .map_err(|e| AwsError::from_sdk("codebuild:CreateProject", &p.name, e))
     })
     .await
+}
+
+/// Whether a project runs on Lambda compute, which takes no queued timeout.
+fn is_lambda_type(kind: Option<&EnvironmentType>) -> bool {
+    matches!(kind, Some(EnvironmentType::LinuxLambdaContainer | EnvironmentType::ArmLambdaContainer))
 }
 
 pub async fn update(c: &Clients, p: &Project, have: &Project) -> Result<(), AwsError> {
@@ -185,7 +191,7 @@ pub async fn update(c: &Clients, p: &Project, have: &Project) -> Result<(), AwsE
             .environment(parts.environment)
             .service_role(&p.service_role)
             .timeout_in_minutes(p.timeout_minutes)
-            .queued_timeout_in_minutes(p.queued_timeout_minutes)
+            .set_queued_timeout_in_minutes(p.queued_timeout_minutes)
             .set_concurrent_build_limit(limit)
             .set_tags(Some(parts.tags))
             .send()

@@ -48,9 +48,23 @@ pub async fn observe(c: &Clients, scope: Scope<'_>) -> Result<Found, AwsError> {
             resources.push(Resource::Bucket(b));
         }
     }
-    let heads = named.iter().map(|n| async move { (n.clone(), c.s3.head_bucket().bucket(n).send().await.is_ok()) });
-    let existing = bounded(heads.collect::<Vec<_>>(), 4).await.into_iter().filter(|(_, ok)| *ok).map(|(n, _)| n).collect();
+    let heads = named.iter().map(|n| async move { bucket_exists(c, n).await.map(|yes| yes.then(|| n.clone())) });
+    let mut existing = BTreeSet::new();
+    for found in bounded(heads.collect::<Vec<_>>(), 4).await {
+        existing.extend(found?);
+    }
     Ok(Found { resources, facts: Facts { buckets: existing, ..Default::default() } })
+}
+
+/// Whether a bucket the file names exists: HeadBucket answers 404 when it does not.
+/// Any other failure (403: no access, or another account's bucket) is an error naming
+/// the IAM action, never taken for "does not exist".
+async fn bucket_exists(c: &Clients, name: &str) -> Result<bool, AwsError> {
+    match c.s3.head_bucket().bucket(name).send().await {
+        Ok(_) => Ok(true),
+        Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => Ok(false),
+        Err(e) => Err(err("s3:ListBucket", name, e)),
+    }
 }
 
 /// The versioning status of buckets the stack does not own (S3 source buckets): one

@@ -107,6 +107,12 @@ pub fn check(spec: &ProjectSpec, out: &mut Vec<Diagnostic>) {
                 .with_hint("remove `privileged`, or use an EC2 environment type such as LINUX_CONTAINER"),
         );
     }
+    if let Some(q) = &spec.queued_timeout_minutes {
+        out.push(
+            Diagnostic::at(span(q), "Lambda compute takes no queued timeout (CodeBuild refuses `queuedTimeoutInMinutes` for it)")
+                .with_hint("remove `queued_timeout_minutes`, or use an EC2 environment type"),
+        );
+    }
     if let Some(t) = spec.timeout_minutes.as_ref().filter(|t| *t.get_ref() > LAMBDA_MAX_MINUTES) {
         out.push(
             Diagnostic::at(span(t), format!("Lambda compute stops builds after {LAMBDA_MAX_MINUTES} minutes; `timeout_minutes` is {}", t.get_ref()))
@@ -155,6 +161,8 @@ mod tests {
         assert_eq!(p[1].1, "Lambda compute stops builds after 15 minutes; `timeout_minutes` is 16");
         assert!(problems(r#"{ type = "LINUX_LAMBDA_CONTAINER", compute_type = "BUILD_LAMBDA_1GB" }"#, "timeout_minutes = 15\n").is_empty());
         assert!(problems(r#"{ privileged = true }"#, "timeout_minutes = 16\n").is_empty());
+        let p = problems(r#"{ type = "ARM_LAMBDA_CONTAINER", compute_type = "BUILD_LAMBDA_1GB" }"#, "queued_timeout_minutes = 30\n");
+        assert_eq!((p[0].0.as_str(), p[0].2.as_deref()), ("30", Some("remove `queued_timeout_minutes`, or use an EC2 environment type")));
     }
 
     #[test]

@@ -49,7 +49,8 @@ pub struct Project {
     pub variables: Vec<EnvVar>,
     pub service_role: String,
     pub timeout_minutes: i32,
-    pub queued_timeout_minutes: i32,
+    /// None for Lambda compute, which takes none.
+    pub queued_timeout_minutes: Option<i32>,
     pub concurrent_build_limit: Option<i32>,
     pub tags: Tags,
 }
@@ -90,7 +91,7 @@ impl Model for Project {
         }
         m.text("service_role", &self.service_role)
             .int("timeout_minutes", self.timeout_minutes)
-            .int("queued_timeout_minutes", self.queued_timeout_minutes)
+            .opt_int("queued_timeout_minutes", self.queued_timeout_minutes)
             .opt_int("concurrent_build_limit", self.concurrent_build_limit)
             .tags(&self.tags)
             .build()

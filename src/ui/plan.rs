@@ -220,7 +220,7 @@ mod tests {
             variables: vars,
             service_role: "arn:aws:iam::123456789012:role/r".into(),
             timeout_minutes: 60,
-            queued_timeout_minutes: 480,
+            queued_timeout_minutes: Some(480),
             concurrent_build_limit: None,
             tags: tags(),
         })

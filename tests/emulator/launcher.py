@@ -178,7 +178,8 @@ def patch_codebuild():
         # Real AWS defaults: 60 min build timeout, 480 min queued timeout
         # (moto stores 0 for both).
         request.setdefault("timeoutInMinutes", 60)
-        request.setdefault("queuedTimeoutInMinutes", 480)
+        if request["environment"].get("type") not in CODEBUILD_LAMBDA_ENVIRONMENTS:
+            request.setdefault("queuedTimeoutInMinutes", 480)
         # Real AWS (since April 2024) adds the report auto-discover switch to
         # every project created without it, CODEBUILD_CONFIG_AUTO_DISCOVER=true
         # (PLAINTEXT): hashicorp/terraform-provider-aws#37051,
@@ -1986,6 +1987,229 @@ class StrictRequests:
         return None
 
 
+# ------------------------------------------------------- documented rules --
+# Rules AWS documents and enforces that botocore's models do not carry (so
+# StrictRequests cannot see them) and moto ignores. DocumentedRules, a WSGI
+# middleware always installed right behind StrictRequests (AWS checks the
+# model first), refuses a request that breaks one as AWS does; `cbctl
+# validate` checks the same rules offline (src/file/rules.rs,
+# src/file/environment.rs, src/file/pipeline/check.rs):
+#   SSM PutParameter, GetParameter, DeleteParameter, GetParameterHistory,
+#     LabelParameterVersion, UnlabelParameterVersion: the 1011-character limit
+#     of a parameter name counts its ARN prefix
+#     (arn:aws:ssm:REGION:ACCOUNT:parameter/) -> 400 ValidationException.
+#   CodeBuild CreateProject/UpdateProject (the environment as sent) -> 400
+#     InvalidInputException: an on-demand compute type its environment type
+#     offers ("Build environment compute modes and types"; Windows Server
+#     2022 only on a fleet); Lambda environments: no privilegedMode, no
+#     timeoutInMinutes over 15; an ARM or Lambda environment refuses a
+#     CodeBuild-curated image of another architecture or compute mode (e.g.
+#     aws/codebuild/standard:7.0, x86 EC2). Custom images are not judged.
+#   CodePipeline CreatePipeline/UpdatePipeline -> 400
+#     InvalidActionDeclarationException naming the action: the number of
+#     input/output artifacts of its action type ("Valid input and output
+#     artifacts for each action type"; CodeBuild 1-5 in, 0-5 out; CodeCommit,
+#     CodeStarSourceConnection, S3 and ECR sources 0 in, 1 out; Manual
+#     approval none), and a CodeBuild action's EnvironmentVariables must be a
+#     JSON array.
+# Refusals are logged like StrictRequests' (CBCTL_EMU_STRICT_LOG).
+
+SSM_NAME_LIMIT = 1011
+SSM_NAMED_OPERATIONS = ("PutParameter", "GetParameter", "DeleteParameter", "GetParameterHistory",
+                        "LabelParameterVersion", "UnlabelParameterVersion")
+
+
+def aws_partition(region):
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def ssm_parameter_name_problem(name, region, account):
+    """Why a parameter name breaks SSM's 1011-character limit counted with its
+    ARN prefix, or None. ARNs and version/label selectors (name:3) are read
+    as the name they stand for."""
+    if not isinstance(name, str) or not name or name.startswith("arn:"):
+        return None
+    bare = name.split(":", 1)[0].lstrip("/")
+    prefix = f"arn:{aws_partition(region)}:ssm:{region}:{account}:parameter/"
+    length = len(prefix) + len(bare)
+    if length <= SSM_NAME_LIMIT:
+        return None
+    return (f"Parameter name: the name and its ARN prefix {prefix} are {length} characters together, "
+            f"more than the limit of {SSM_NAME_LIMIT}; shorten the name to at most "
+            f"{SSM_NAME_LIMIT - len(prefix)} characters (without its leading /)")
+
+
+# On-demand compute types per environment type: the table of
+# src/file/environment.rs `offered` (CodeBuild User Guide, "Build environment
+# compute modes and types"). Environment types and compute types not listed
+# (WINDOWS_CONTAINER, *_EC2, ATTRIBUTE_BASED_COMPUTE, ...) are not judged.
+_GENERAL = ["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE", "BUILD_GENERAL1_XLARGE", "BUILD_GENERAL1_2XLARGE"]
+_LAMBDA = ["BUILD_LAMBDA_1GB", "BUILD_LAMBDA_2GB", "BUILD_LAMBDA_4GB", "BUILD_LAMBDA_8GB", "BUILD_LAMBDA_10GB"]
+CODEBUILD_OFFERED = {
+    "LINUX_CONTAINER": _GENERAL,
+    "ARM_CONTAINER": _GENERAL,
+    "LINUX_GPU_CONTAINER": ["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_LARGE"],
+    "WINDOWS_SERVER_2019_CONTAINER": ["BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE"],
+    "WINDOWS_SERVER_2022_CONTAINER": [],  # reserved-capacity fleets only
+    "LINUX_LAMBDA_CONTAINER": _LAMBDA,
+    "ARM_LAMBDA_CONTAINER": _LAMBDA,
+}
+CODEBUILD_JUDGED_COMPUTE = set(_GENERAL + _LAMBDA)
+CODEBUILD_LAMBDA_ENVIRONMENTS = ("LINUX_LAMBDA_CONTAINER", "ARM_LAMBDA_CONTAINER")
+CODEBUILD_LAMBDA_MAX_MINUTES = 15
+# The curated image family each of these environment types runs ("Docker
+# images provided by CodeBuild"); only these types are judged on images.
+CODEBUILD_IMAGE_FAMILY = {"ARM_CONTAINER": "ARM EC2", "LINUX_LAMBDA_CONTAINER": "x86_64 Lambda",
+                          "ARM_LAMBDA_CONTAINER": "ARM Lambda"}
+
+
+def codebuild_image_family(image):
+    """The family of a CodeBuild-curated image (aws/codebuild/...), or None
+    for custom images and names this table does not know."""
+    if not isinstance(image, str) or not image.startswith("aws/codebuild/"):
+        return None
+    repository = re.split(r"[:@]", image[len("aws/codebuild/"):], maxsplit=1)[0]
+    if "lambda" in repository:
+        return "ARM Lambda" if "aarch64" in repository else "x86_64 Lambda" if "x86_64" in repository else None
+    if "aarch64" in repository:
+        return "ARM EC2"
+    if repository == "standard" or "x86_64" in repository or repository.startswith("ubuntu"):
+        return "x86_64 EC2"
+    if repository.startswith("windows-base"):
+        return "Windows EC2"
+    return None
+
+
+def codebuild_project_problem(request):
+    """Why a CreateProject/UpdateProject request breaks CodeBuild's documented
+    environment rules, or None."""
+    env = request.get("environment")
+    if not isinstance(env, dict):
+        return None
+    kind, compute, image = env.get("type"), env.get("computeType"), env.get("image")
+    has_fleet = bool((env.get("fleet") or {}).get("fleetArn"))
+    if kind == "WINDOWS_SERVER_2022_CONTAINER" and not has_fleet:
+        return ("Invalid environment: environment type WINDOWS_SERVER_2022_CONTAINER runs only on a "
+                "reserved-capacity fleet (environment.fleet), not on on-demand compute")
+    if not has_fleet and kind in CODEBUILD_OFFERED and compute in CODEBUILD_JUDGED_COMPUTE \
+            and compute not in CODEBUILD_OFFERED[kind]:
+        return (f"Invalid environment: compute type {compute} is not offered with environment type {kind}; "
+                f"use one of {', '.join(CODEBUILD_OFFERED[kind])}")
+    if kind in CODEBUILD_LAMBDA_ENVIRONMENTS:
+        if env.get("privilegedMode") is True:
+            return f"Invalid environment: privilegedMode is not supported with Lambda compute ({kind})"
+        # AWS's words, quoted in hashicorp/terraform-provider-aws#34376.
+        if request.get("queuedTimeoutInMinutes") is not None:
+            return "Cannot specify queuedTimeoutInMinutes for lambda compute"
+        timeout = request.get("timeoutInMinutes")
+        if isinstance(timeout, int) and not isinstance(timeout, bool) and timeout > CODEBUILD_LAMBDA_MAX_MINUTES:
+            return (f"Invalid timeoutInMinutes {timeout}: Lambda compute ({kind}) builds run at most "
+                    f"{CODEBUILD_LAMBDA_MAX_MINUTES} minutes")
+    wanted, family = CODEBUILD_IMAGE_FAMILY.get(kind), codebuild_image_family(image)
+    if wanted and family and family != wanted:
+        return (f"Invalid environment: image {image} is a {family} image, and environment type {kind} "
+                f"needs a {wanted} image")
+    return None
+
+
+# (category, provider) of an action owned by AWS -> (min in, max in, min out, max out)
+CODEPIPELINE_ARTIFACT_COUNTS = {
+    ("Build", "CodeBuild"): (1, 5, 0, 5),
+    ("Test", "CodeBuild"): (1, 5, 0, 5),
+    ("Source", "CodeCommit"): (0, 0, 1, 1),
+    ("Source", "CodeStarSourceConnection"): (0, 0, 1, 1),
+    ("Source", "S3"): (0, 0, 1, 1),
+    ("Source", "ECR"): (0, 0, 1, 1),
+    ("Approval", "Manual"): (0, 0, 0, 0),
+}
+
+
+def codepipeline_action_problem(action):
+    """Why one action declaration breaks its action type's documented
+    artifact counts or CodeBuild configuration, or None."""
+    if not isinstance(action, dict):
+        return None
+    name, type_id = action.get("name"), action.get("actionTypeId") or {}
+    if type_id.get("owner") != "AWS":
+        return None
+    key = (type_id.get("category"), type_id.get("provider"))
+    counts = CODEPIPELINE_ARTIFACT_COUNTS.get(key)
+    if counts:
+        for what, member, low, high in (("input", "inputArtifacts", *counts[:2]), ("output", "outputArtifacts", *counts[2:])):
+            n = len(action.get(member) or [])
+            if n < low:
+                return f"Action {name} declares {n} {what} artifacts which is less than the minimum count ({low})"
+            if n > high:
+                return f"Action {name} declares {n} {what} artifacts which is more than the maximum count ({high})"
+    if key[1] == "CodeBuild":
+        variables = (action.get("configuration") or {}).get("EnvironmentVariables")
+        if variables is not None:
+            try:
+                parsed = json.loads(variables)
+            except (TypeError, ValueError) as e:
+                return f"Action {name}: configuration EnvironmentVariables is not valid JSON ({e})"
+            if not isinstance(parsed, list):
+                return f"Action {name}: configuration EnvironmentVariables must be a JSON array of name/value/type objects"
+    return None
+
+
+def codepipeline_pipeline_problem(request):
+    pipeline = request.get("pipeline")
+    if not isinstance(pipeline, dict):
+        return None
+    for stage in pipeline.get("stages") or []:
+        for action in (stage.get("actions") or []) if isinstance(stage, dict) else []:
+            problem = codepipeline_action_problem(action)
+            if problem:
+                return problem
+    return None
+
+
+class DocumentedRules(StrictRequests):
+    """WSGI middleware behind StrictRequests: refuses, as AWS does, requests
+    that break the documented rules above (see the section comment)."""
+
+    SERVICES = ("ssm", "codebuild", "codepipeline")
+
+    def __init__(self, app):  # noqa: super-init-not-called -- only these services' targets are needed
+        import botocore.session
+
+        self.app, self.lock = app, threading.Lock()
+        session = botocore.session.get_session()
+        self.targets = {session.get_service_model(name).metadata["targetPrefix"]: name for name in self.SERVICES}
+
+    def refusal(self, environ):
+        target = environ.get("HTTP_X_AMZ_TARGET")
+        if not target:
+            return None  # every rule here is on an awsJson operation
+        service, name = self.targets.get(target.rpartition(".")[0]), target.rpartition(".")[2]
+        if service is None:
+            return None
+        try:
+            request = json.loads(FaultInjector.body(environ) or b"{}")
+        except ValueError:
+            return None
+        if not isinstance(request, dict):
+            return None
+        if service == "ssm" and name in SSM_NAMED_OPERATIONS:
+            scope = re.search(r"Credential=[^/,\s]+/\d+/([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
+            region = scope[1] if scope else "us-east-1"
+            account = os.environ.get("MOTO_ACCOUNT_ID", "123456789012")
+            problem = ssm_parameter_name_problem(request.get("Name"), region, account)
+            return problem and ("json", service, "ValidationException", problem)
+        if service == "codebuild" and name in ("CreateProject", "UpdateProject"):
+            problem = codebuild_project_problem(request)
+            return problem and ("json", service, "InvalidInputException", problem)
+        if service == "codepipeline" and name in ("CreatePipeline", "UpdatePipeline"):
+            problem = codepipeline_pipeline_problem(request)
+            return problem and ("json", service, "InvalidActionDeclarationException", problem)
+        return None
+
+
 def wait_until_accepting(host, port, timeout=30.0):
     deadline = time.monotonic() + timeout
     while True:
@@ -2022,7 +2246,8 @@ def main(argv=None):
     )
     from werkzeug.serving import make_server
 
-    app = StrictRequests(DomainDispatcherApplication(create_backend_app))  # always: AWS validates every request
+    # always: AWS validates every request against its model, then its documented rules
+    app = StrictRequests(DocumentedRules(DomainDispatcherApplication(create_backend_app)))
     if faults:  # otherwise moto's dispatcher serves requests directly, as ever
         app = FaultInjector(app, faults)
         print(faults.summary(), file=sys.stderr, flush=True)

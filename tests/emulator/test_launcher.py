@@ -1176,7 +1176,8 @@ def strict_enum_value(c):
     got = refusal(cb.create_project, **strict_project("strict-enum", environment={**ENV, "type": "LINUX_BOX"}))
     expect_validation(got, "environment.type", "Member must satisfy enum value set: [WINDOWS_CONTAINER, LINUX_CONTAINER")
     assert "Value 'LINUX_BOX'" in got[2], got
-    cb.create_project(**strict_project("strict-enum", environment={**ENV, "type": "ARM_CONTAINER"}))
+    cb.create_project(**strict_project("strict-enum", environment={**ENV, "type": "ARM_CONTAINER",
+                                                                  "image": "aws/codebuild/amazonlinux-aarch64-standard:3.0"}))
 
 
 @check
@@ -1250,6 +1251,132 @@ def strict_s3_xml_bodies(c):
     s3.put_bucket_tagging(Bucket="strict-xml", Tagging={"TagSet": [{"Key": "k" * 128, "Value": "v" * 256}]})
     s3.put_public_access_block(Bucket="strict-xml", PublicAccessBlockConfiguration={"BlockPublicAcls": True})
     assert s3.get_bucket_versioning(Bucket="strict-xml")["Status"] == "Enabled"
+
+
+# -------------------------------------------------------- documented rules --
+# Rules AWS documents that botocore's models do not carry (DocumentedRules in
+# launcher.py): each refuses a bad request with AWS's code and a message
+# naming the rule, and passes a good one.
+def documented(got, code, *phrases):
+    assert got[:2] == (code, 400), got
+    for phrase in phrases:
+        assert phrase in got[2], (phrase, got)
+
+
+@check
+def documented_ssm_parameter_name_counts_its_arn_prefix(c):
+    ssm = unvalidated(c, "ssm")
+    prefix = f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/"  # 45 characters
+    fits = "/" + "n" * (1011 - len(prefix))
+    got = refusal(ssm.put_parameter, Name=fits + "n", Value="v", Type="String")  # 967 characters: the model allows 2048
+    documented(got, "ValidationException", "limit of 1011", prefix, "1012 characters", "at most 966 characters")
+    documented(refusal(ssm.get_parameter, Name=fits + "n"), "ValidationException", "limit of 1011")
+    ssm.put_parameter(Name=fits, Value="v", Type="String")
+    assert ssm.get_parameter(Name=fits)["Parameter"]["Name"] == fits
+    got = refusal(ssm.put_parameter, Name=fits[1:] + "n", Value="v", Type="String")  # no leading slash: the same ARN
+    documented(got, "ValidationException", "1012 characters")
+
+
+@check
+def documented_codebuild_compute_type_fits_environment_type(c):
+    cb = unvalidated(c, "codebuild")
+    got = refusal(cb.create_project, **strict_project("doc-gpu", environment={**ENV, "type": "LINUX_GPU_CONTAINER",
+                                                                             "computeType": "BUILD_GENERAL1_MEDIUM"}))
+    documented(got, "InvalidInputException", "BUILD_GENERAL1_MEDIUM is not offered with environment type LINUX_GPU_CONTAINER",
+               "BUILD_GENERAL1_SMALL, BUILD_GENERAL1_LARGE")
+    windows = {**ENV, "type": "WINDOWS_SERVER_2019_CONTAINER", "image": "aws/codebuild/windows-base:2019-3.0"}
+    documented(refusal(cb.create_project, **strict_project("doc-win", environment=windows)), "InvalidInputException",
+               "BUILD_GENERAL1_SMALL is not offered with environment type WINDOWS_SERVER_2019_CONTAINER")
+    win2022 = {**windows, "type": "WINDOWS_SERVER_2022_CONTAINER", "image": "aws/codebuild/windows-base:2022-1.0",
+               "computeType": "BUILD_GENERAL1_MEDIUM"}
+    documented(refusal(cb.create_project, **strict_project("doc-win", environment=win2022)), "InvalidInputException",
+               "WINDOWS_SERVER_2022_CONTAINER runs only on a reserved-capacity fleet")
+    cb.create_project(**strict_project("doc-win", environment={**windows, "computeType": "BUILD_GENERAL1_MEDIUM"}))
+    cb.create_project(**strict_project("doc-gpu", environment={**ENV, "type": "LINUX_GPU_CONTAINER", "computeType": "BUILD_GENERAL1_LARGE"}))
+    got = refusal(cb.update_project, name="doc-gpu", environment={**ENV, "type": "LINUX_GPU_CONTAINER", "computeType": "BUILD_GENERAL1_2XLARGE"})
+    documented(got, "InvalidInputException", "BUILD_GENERAL1_2XLARGE is not offered")
+
+
+LAMBDA_ENV = {"type": "LINUX_LAMBDA_CONTAINER", "image": "aws/codebuild/amazonlinux-x86_64-lambda-standard:python3.12",
+              "computeType": "BUILD_LAMBDA_1GB"}
+
+
+@check
+def documented_codebuild_lambda_is_unprivileged_and_short(c):
+    cb = unvalidated(c, "codebuild")
+    got = refusal(cb.create_project, **strict_project("doc-fn", environment={**LAMBDA_ENV, "privilegedMode": True}, timeoutInMinutes=15))
+    documented(got, "InvalidInputException", "privilegedMode is not supported with Lambda compute (LINUX_LAMBDA_CONTAINER)")
+    got = refusal(cb.create_project, **strict_project("doc-fn", environment=LAMBDA_ENV, timeoutInMinutes=16))
+    documented(got, "InvalidInputException", "Invalid timeoutInMinutes 16", "at most 15 minutes")
+    got = refusal(cb.create_project, **strict_project("doc-fn", environment={**LAMBDA_ENV, "computeType": "BUILD_GENERAL1_SMALL"}, timeoutInMinutes=15))
+    documented(got, "InvalidInputException", "BUILD_GENERAL1_SMALL is not offered with environment type LINUX_LAMBDA_CONTAINER")
+    assert cb.create_project(**strict_project("doc-fn", environment=LAMBDA_ENV, timeoutInMinutes=15))["project"]["timeoutInMinutes"] == 15
+    got = refusal(cb.update_project, name="doc-fn", environment=LAMBDA_ENV, timeoutInMinutes=60)
+    documented(got, "InvalidInputException", "Invalid timeoutInMinutes 60")
+    got = refusal(cb.update_project, name="doc-fn", environment=LAMBDA_ENV, timeoutInMinutes=15, queuedTimeoutInMinutes=30)
+    documented(got, "InvalidInputException", "Cannot specify queuedTimeoutInMinutes for lambda compute")
+
+
+@check
+def documented_codebuild_image_fits_arm_and_lambda(c):
+    cb = unvalidated(c, "codebuild")
+    for kind, compute, good in (("ARM_CONTAINER", "BUILD_GENERAL1_SMALL", "aws/codebuild/amazonlinux-aarch64-standard:3.0"),
+                                ("LINUX_LAMBDA_CONTAINER", "BUILD_LAMBDA_2GB", "aws/codebuild/amazonlinux-x86_64-lambda-standard:nodejs20"),
+                                ("ARM_LAMBDA_CONTAINER", "BUILD_LAMBDA_2GB", "aws/codebuild/amazonlinux-aarch64-lambda-standard:python3.12")):
+        env = {"type": kind, "computeType": compute, "image": "aws/codebuild/standard:7.0"}
+        got = refusal(cb.create_project, **strict_project(f"doc-img-{kind}", environment=env, timeoutInMinutes=15))
+        documented(got, "InvalidInputException", "image aws/codebuild/standard:7.0 is a x86_64 EC2 image", f"environment type {kind} needs")
+        cb.create_project(**strict_project(f"doc-img-{kind}", environment={**env, "image": good}, timeoutInMinutes=15))
+    got = refusal(cb.create_project, **strict_project("doc-img-x", environment={
+        "type": "ARM_LAMBDA_CONTAINER", "computeType": "BUILD_LAMBDA_1GB", "image": "aws/codebuild/amazonlinux-x86_64-lambda-standard:go1.21"}, timeoutInMinutes=15))
+    documented(got, "InvalidInputException", "is a x86_64 Lambda image", "needs a ARM Lambda image")
+    custom = {"type": "ARM_CONTAINER", "computeType": "BUILD_GENERAL1_SMALL", "image": "public.ecr.aws/docker/library/alpine:3"}
+    cb.create_project(**strict_project("doc-img-custom", environment=custom))  # custom images are not judged
+
+
+def doc_pipeline(name, role, build=None, source=None, approval=None):
+    """pipeline_decl with the Build action, Source action or an added
+    approval stage replaced/extended by the given fields."""
+    decl = pipeline_decl(name, role)
+    decl["stages"][0]["actions"][0].update(source or {})
+    decl["stages"][1]["actions"][0].update(build or {})
+    if approval is not None:
+        decl["stages"].append({"name": "Approve", "actions": [action("Approve", "Approval", "Manual", **approval)]})
+    return decl
+
+
+@check
+def documented_codepipeline_artifact_counts_per_action_type(c):
+    cp = unvalidated(c, "codepipeline")
+    role = cp_role(c["iam"], "cp-doc", trust("codepipeline"))
+    cases = [
+        (dict(build={"inputArtifacts": []}), "Action Build declares 0 input artifacts which is less than the minimum count (1)"),
+        (dict(build={"outputArtifacts": [{"name": f"o{i}"} for i in range(6)]}),
+         "Action Build declares 6 output artifacts which is more than the maximum count (5)"),
+        (dict(source={"inputArtifacts": [{"name": "x"}]}), "Action Src declares 1 input artifacts which is more than the maximum count (0)"),
+        (dict(source={"outputArtifacts": []}), "Action Src declares 0 output artifacts which is less than the minimum count (1)"),
+        (dict(approval={"inputArtifacts": [{"name": "src"}]}),
+         "Action Approve declares 1 input artifacts which is more than the maximum count (0)"),
+    ]
+    for fields, message in cases:
+        got = refusal(cp.create_pipeline, pipeline=doc_pipeline("doc-counts", role, **fields))
+        assert got == ("InvalidActionDeclarationException", 400, message), (fields, got)
+    outputs = [{"name": f"o{i}"} for i in range(5)]
+    cp.create_pipeline(pipeline=doc_pipeline("doc-counts", role, build={"outputArtifacts": outputs}, approval={}))
+    got = refusal(cp.update_pipeline, pipeline=doc_pipeline("doc-counts", role, approval={"outputArtifacts": [{"name": "a"}]}))
+    assert got == ("InvalidActionDeclarationException", 400, "Action Approve declares 1 output artifacts which is more than the maximum count (0)"), got
+
+
+@check
+def documented_codepipeline_codebuild_environment_variables_are_json(c):
+    cp = unvalidated(c, "codepipeline")
+    role = cp_role(c["iam"], "cp-doc-env", trust("codepipeline"))
+    config = lambda variables: {"configuration": {"ProjectName": "p", "EnvironmentVariables": variables}}  # noqa: E731
+    got = refusal(cp.create_pipeline, pipeline=doc_pipeline("doc-env", role, build=config('[{"name":"A","value":"1"')))
+    documented(got, "InvalidActionDeclarationException", "Action Build: configuration EnvironmentVariables is not valid JSON")
+    got = refusal(cp.create_pipeline, pipeline=doc_pipeline("doc-env", role, build=config('{"name":"A","value":"1"}')))
+    documented(got, "InvalidActionDeclarationException", "EnvironmentVariables must be a JSON array")
+    cp.create_pipeline(pipeline=doc_pipeline("doc-env", role, build=config('[{"name":"A","value":"1","type":"PLAINTEXT"}]')))
 
 
 @check

@@ -164,3 +164,33 @@ fn plan_refuses_an_s3_source_bucket_without_versioning() {
     s.block_on(aws.s3.put_bucket_versioning().bucket("drop-box").versioning_configuration(on).send()).unwrap();
     s.ok(&["plan"], 0);
 }
+
+const LAMBDA: &str = r#"
+[stack]
+name = "fn"
+[repositories.code]
+[projects.quick]
+source = { type = "codecommit", repository = "code" }
+environment = { type = "LINUX_LAMBDA_CONTAINER", compute_type = "BUILD_LAMBDA_1GB" }
+"#;
+
+/// Lambda compute takes no queued timeout and at most 15 minutes: a Lambda project with
+/// no timeouts written is sent neither CodeBuild's EC2 defaults, so the (strict) emulator
+/// accepts it, and it re-plans clean.
+#[test]
+fn a_lambda_project_is_sent_lambda_s_timeouts_and_re_plans_clean() {
+    let s = Stack::new(LAMBDA);
+    let aws = s.aws();
+    s.ok(&["apply", "--auto-approve"], 0);
+    let p = s.block_on(aws.project("quick")).unwrap();
+    assert_eq!(p.timeout_in_minutes(), Some(15));
+    assert_eq!(p.environment().unwrap().image(), "aws/codebuild/amazonlinux-x86_64-lambda-standard:python3.12");
+    s.ok(&["plan", "--detailed-exitcode"], 0);
+    let with_queue = LAMBDA.replace("[projects.quick]\n", "[projects.quick]\nqueued_timeout_minutes = 30\n");
+    validate_refuses(
+        &with_queue,
+        "Lambda compute takes no queued timeout",
+        "6:26",
+        "remove `queued_timeout_minutes`, or use an EC2 environment type",
+    );
+}

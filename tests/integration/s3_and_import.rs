@@ -184,3 +184,17 @@ fn import_of_a_role_shows_and_removes_its_other_policies() {
     s.ok(&["apply", "--auto-approve"], 0);
     s.ok(&["plan", "--detailed-exitcode"], 0);
 }
+
+/// A named artifact bucket cbctl may not look at (403) exists; only a 404 means it does
+/// not. The error names the IAM action instead of "does not exist".
+#[test]
+fn a_named_bucket_that_cannot_be_looked_at_is_an_error_not_a_missing_bucket() {
+    let toml = PIPELINE.replace("[pipelines.ship]\n", "[pipelines.ship]\nartifact_bucket = \"team-artifacts\"\n");
+    let s = Stack::with_faults(&toml, &[("CBCTL_EMU_FAIL", "S3.HeadBucket:*=AccessDenied")]);
+    s.write("b.yml", "version: 0.2\n");
+    let aws = s.aws();
+    s.block_on(aws.s3.create_bucket().bucket("team-artifacts").send()).unwrap();
+    let o = s.ok(&["plan"], 1);
+    assert!(o.stderr.contains("s3:ListBucket on team-artifacts failed"), "{}", o.stderr);
+    assert!(!o.stderr.contains("nor exists in AWS"), "{}", o.stderr);
+}

@@ -7,8 +7,8 @@ use super::{log_groups, Context};
 use crate::engine::policy::{self, CodeBuildNeeds};
 use crate::file::buildspec::read_buildspec;
 use crate::file::diagnostic::Diagnostic;
-use crate::file::environment::{default_image, DEFAULT_COMPUTE, DEFAULT_ENVIRONMENT};
-use crate::file::project::{ProjectSpec, SourceType, VariableSpec};
+use crate::file::environment::{default_image, is_lambda, DEFAULT_COMPUTE, DEFAULT_ENVIRONMENT, LAMBDA_MAX_MINUTES};
+use crate::file::project::{EnvironmentType, ProjectSpec, SourceType, VariableSpec};
 use crate::file::variant_name;
 use crate::model::names::{codebuild_role_name, parameter_arn, repository_arn, role_arn, role_path, secret_arn};
 use crate::model::project::is_git_source;
@@ -19,6 +19,15 @@ use crate::model::{EnvVar, Project, Resource, Role};
 /// environment type (`file::environment::default_image`); the plan shows which.
 pub const DEFAULT_TIMEOUT: i32 = 60;
 pub const DEFAULT_QUEUED_TIMEOUT: i32 = 480;
+
+/// CodeBuild's default build timeout, or Lambda compute's longest (it stops builds there).
+fn default_timeout(kind: EnvironmentType) -> i32 {
+    if is_lambda(kind) {
+        LAMBDA_MAX_MINUTES as i32
+    } else {
+        DEFAULT_TIMEOUT
+    }
+}
 
 pub struct Resolved {
     /// The role (when generated), the log group (when owned), then the project.
@@ -102,8 +111,10 @@ fn project(cx: &Context, name: &str, spec: &ProjectSpec, src: Source, buildspec:
         privileged: env.privileged.as_ref().is_some_and(|p| *p.get_ref()),
         variables,
         service_role: role,
-        timeout_minutes: spec.timeout_minutes.as_ref().map_or(DEFAULT_TIMEOUT, |t| *t.get_ref() as i32),
-        queued_timeout_minutes: spec.queued_timeout_minutes.as_ref().map_or(DEFAULT_QUEUED_TIMEOUT, |t| *t.get_ref() as i32),
+        timeout_minutes: spec.timeout_minutes.as_ref().map_or(default_timeout(kind), |t| *t.get_ref() as i32),
+        // Lambda compute takes no queued timeout at all (CodeBuild refuses one).
+        queued_timeout_minutes: (!is_lambda(kind))
+            .then(|| spec.queued_timeout_minutes.as_ref().map_or(DEFAULT_QUEUED_TIMEOUT, |t| *t.get_ref() as i32)),
         concurrent_build_limit: spec.concurrent_build_limit.as_ref().map(|c| *c.get_ref() as i32),
         tags: cx.tags(&spec.tags),
     }
