@@ -6,20 +6,13 @@
 
 use super::plan::{Action, Plan};
 use crate::file::diagnostic::Diagnostic;
-use crate::file::references::{references, Reference};
+use crate::file::references::references;
 use crate::file::ProjectFile;
-use crate::model::Kind;
 
 /// One error per reference to a resource the plan would delete.
 pub fn deleted_references(file: &ProjectFile, plan: &Plan) -> Vec<Diagnostic> {
     let refs = references(file);
-    let by_kind: [(Kind, &[Reference]); 5] = [
-        (Kind::Parameter, &refs.parameters),
-        (Kind::Repository, &refs.repositories),
-        (Kind::Project, &refs.projects),
-        (Kind::Bucket, &refs.buckets),
-        (Kind::Role, &refs.roles),
-    ];
+    let by_kind = refs.by_kind();
     let mut out = Vec::new();
     for c in plan.changes.iter().filter(|c| c.action == Action::Delete) {
         let uses = by_kind.iter().filter(|(kind, _)| *kind == c.kind).flat_map(|(_, list)| list.iter()).filter(|r| r.name == c.name);

@@ -5,6 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
+use toml::Spanned;
+
 use super::diagnostic::{closest, Diagnostic};
 use super::pipeline::Provider;
 use super::project::VariableSpec;
@@ -36,15 +38,41 @@ pub struct References {
 }
 
 impl References {
-    /// The referenced names of each kind, as discovery looks them up.
+    /// The referenced resources of each kind cbctl manages (connections are not one).
+    pub fn by_kind(&self) -> [(Kind, &[Reference]); 5] {
+        [
+            (Kind::Parameter, &self.parameters),
+            (Kind::Repository, &self.repositories),
+            (Kind::Project, &self.projects),
+            (Kind::Bucket, &self.buckets),
+            (Kind::Role, &self.roles),
+        ]
+    }
+
+    /// The referenced names of each kind, as discovery looks them up (a role given by
+    /// ARN is used as it is, never read).
     pub fn names(&self) -> BTreeMap<Kind, Vec<String>> {
-        let names = |v: &[Reference]| v.iter().map(|r| r.name.clone()).collect::<Vec<_>>();
-        BTreeMap::from([
-            (Kind::Parameter, names(&self.parameters)),
-            (Kind::Repository, names(&self.repositories)),
-            (Kind::Project, names(&self.projects)),
-            (Kind::Bucket, names(&self.buckets)),
-        ])
+        let looked_up = self.by_kind().into_iter().filter(|(kind, _)| *kind != Kind::Role);
+        looked_up.map(|(kind, refs)| (kind, refs.iter().map(|r| r.name.clone()).collect())).collect()
+    }
+}
+
+/// Adds `name` to `out` unless the file declares it.
+fn unless_declared(out: &mut Vec<Reference>, declared: &BTreeSet<&str>, name: &Spanned<String>) {
+    if !declared.contains(name.get_ref().as_str()) {
+        out.push(Reference { name: name.get_ref().clone(), span: span(name) });
+    }
+}
+
+/// The parameters that variables (a project's or a CodeBuild action's) read and the
+/// file does not declare.
+fn parameter_references<'a>(variables: impl Iterator<Item = &'a Spanned<VariableSpec>>, declared: &BTreeSet<&str>, out: &mut Vec<Reference>) {
+    for value in variables {
+        if let VariableSpec::Reference(r) = value.get_ref() {
+            if let Some(p) = r.parameter.as_ref().filter(|p| !declared.contains(p.as_str())) {
+                out.push(Reference { name: p.clone(), span: span(value) });
+            }
+        }
     }
 }
 
@@ -52,63 +80,27 @@ impl References {
 pub fn references(file: &ProjectFile) -> References {
     let declared_params: BTreeSet<&str> = file.parameters.keys().map(|k| k.get_ref().as_str()).collect();
     let declared_repos: BTreeSet<&str> = file.repositories.keys().map(|k| k.get_ref().as_str()).collect();
+    let declared_projects: BTreeSet<&str> = file.projects.keys().map(|k| k.get_ref().as_str()).collect();
     let mut refs = References::default();
     for spec in file.projects.values() {
-        for value in spec.environment.variables.values() {
-            if let VariableSpec::Reference(r) = value.get_ref() {
-                if let Some(p) = &r.parameter {
-                    if !declared_params.contains(p.as_str()) {
-                        refs.parameters.push(Reference { name: p.clone(), span: span(value) });
-                    }
-                }
-            }
-        }
+        parameter_references(spec.environment.variables.values(), &declared_params, &mut refs.parameters);
         if let Some(repo) = &spec.source.get_ref().repository {
-            if !declared_repos.contains(repo.get_ref().as_str()) {
-                refs.repositories.push(Reference { name: repo.get_ref().clone(), span: span(repo) });
-            }
+            unless_declared(&mut refs.repositories, &declared_repos, repo);
         }
     }
-    for spec in file.pipelines.values() {
-        for stage in &spec.stages {
-            for action in &stage.get_ref().actions {
-                let a = action.get_ref();
-                for value in a.environment_variables.values() {
-                    if let VariableSpec::Reference(r) = value.get_ref() {
-                        if let Some(p) = r.parameter.as_ref().filter(|p| !declared_params.contains(p.as_str())) {
-                            refs.parameters.push(Reference { name: p.clone(), span: span(value) });
-                        }
-                    }
-                }
-                match a.provider.get_ref() {
-                    Provider::CodeCommit => {
-                        if let Some(repo) = &a.repository {
-                            if !declared_repos.contains(repo.get_ref().as_str()) {
-                                refs.repositories.push(Reference { name: repo.get_ref().clone(), span: span(repo) });
-                            }
-                        }
-                    }
-                    Provider::CodeBuild => {
-                        if let Some(p) = &a.project {
-                            if !file.projects.keys().any(|k| k.get_ref() == p.get_ref()) {
-                                refs.projects.push(Reference { name: p.get_ref().clone(), span: span(p) });
-                            }
-                        }
-                    }
-                    _ => {}
-                }
+    for a in file.pipelines.values().flat_map(|p| &p.stages).flat_map(|s| &s.get_ref().actions).map(|a| a.get_ref()) {
+        parameter_references(a.environment_variables.values(), &declared_params, &mut refs.parameters);
+        match (a.provider.get_ref(), &a.repository, &a.project, &a.bucket) {
+            (Provider::CodeCommit, Some(repo), _, _) => unless_declared(&mut refs.repositories, &declared_repos, repo),
+            (Provider::CodeBuild, _, Some(project), _) => unless_declared(&mut refs.projects, &declared_projects, project),
+            (Provider::S3, _, _, Some(b)) if !refs.source_buckets.iter().any(|r| &r.name == b.get_ref()) => {
+                refs.source_buckets.push(Reference { name: b.get_ref().clone(), span: span(b) });
             }
+            _ => {}
         }
     }
     refs.buckets =
         file.pipelines.values().filter_map(|p| p.artifact_bucket.as_ref()).map(|b| Reference { name: b.get_ref().clone(), span: span(b) }).collect();
-    for a in file.pipelines.values().flat_map(|p| &p.stages).flat_map(|s| &s.get_ref().actions).map(|a| a.get_ref()) {
-        if let Some(b) = a.bucket.as_ref().filter(|_| *a.provider.get_ref() == Provider::S3) {
-            if !refs.source_buckets.iter().any(|r| &r.name == b.get_ref()) {
-                refs.source_buckets.push(Reference { name: b.get_ref().clone(), span: span(b) });
-            }
-        }
-    }
     refs.roles = roles(file);
     refs.connections = connections(file);
     refs

@@ -32,12 +32,12 @@ pub fn lock_parameter(stack: &str) -> String {
 /// of a holder that died: one per dead holder (`holder` is the lock's value). A stack
 /// name has no `.`, so no other stack's lock or marker has this name.
 pub fn lock_takeover_marker(stack: &str, holder: &str) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in holder.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{}.takeover.{h:016x}", lock_parameter(stack))
+    format!("{}.takeover.{:016x}", lock_parameter(stack), fnv1a(holder))
+}
+
+/// FNV-1a, 64-bit: a short, stable name suffix from text (not a secret-safe hash).
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// The IAM path of every role a stack generates.
@@ -122,11 +122,7 @@ pub fn secret_of(id: &str) -> String {
 /// global, so the name carries a hash of account, region and stack; it stays within S3's
 /// 63 characters for every valid stack name.
 pub fn artifact_bucket_name(stack: &str, t: &Target) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in format!("{}/{}/{stack}", t.account, t.region).bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
+    let h = fnv1a(&format!("{}/{}/{stack}", t.account, t.region));
     format!("{}-{:08x}", artifact_bucket_prefix(stack), h as u32)
 }
 
@@ -191,6 +187,12 @@ mod tests {
         let other = Target { account: "210987654321".into(), ..target() };
         assert_ne!(artifact_bucket_name("s", &target()), artifact_bucket_name("s", &other));
         assert_eq!(artifact_bucket_name("s", &target()), artifact_bucket_name("s", &target()));
+    }
+
+    #[test]
+    fn an_existing_stack_keeps_its_artifact_bucket_name() {
+        let t = Target { account: "123456789012".into(), region: "us-east-1".into(), partition: "aws".into() };
+        assert_eq!(artifact_bucket_name("hello-release", &t), "hello-release-artifacts-4e35a3f3");
     }
 
     #[test]

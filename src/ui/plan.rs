@@ -12,10 +12,6 @@ use crate::model::Value;
 
 pub const SENSITIVE: &str = "(sensitive value)";
 
-fn value_json(v: &Value) -> Json {
-    v.to_json()
-}
-
 /// The single-line or multi-line display form of a value.
 fn shown(v: &Value) -> String {
     match v {
@@ -53,15 +49,15 @@ pub fn plan_json(plan: &Plan) -> Json {
                     .map(|d| {
                         json!({
                             "name": d.name,
-                            "before": d.before.as_ref().map_or(Json::Null, value_json),
-                            "after": d.after.as_ref().map_or(Json::Null, value_json),
+                            "before": d.before.as_ref().map_or(Json::Null, Value::to_json),
+                            "after": d.after.as_ref().map_or(Json::Null, Value::to_json),
                             "forces_replacement": c.forces_replacement(&d.name),
                         })
                     })
                     .collect();
             } else if c.action == Action::Create {
                 o["after"] =
-                    c.diffs.iter().filter_map(|d| Some((d.name.clone(), value_json(d.after.as_ref()?)))).collect::<serde_json::Map<_, _>>().into();
+                    c.diffs.iter().filter_map(|d| Some((d.name.clone(), d.after.as_ref()?.to_json()))).collect::<serde_json::Map<_, _>>().into();
             }
             o
         })
