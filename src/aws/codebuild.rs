@@ -46,7 +46,13 @@ pub async fn observe(c: &Clients, scope: Scope<'_>) -> Result<Found, AwsError> {
             }
         }
     }
-    Ok(Found { resources: out, facts: Facts { projects: existing, ..Default::default() } })
+    Ok(Found { resources: out, facts: Facts { projects: existing, ..Default::default() }, ..Default::default() })
+}
+
+/// A project's tags, read on their own (BatchGetProjects of one name).
+pub async fn read_tags(c: &Clients, name: &str) -> Result<Tags, AwsError> {
+    let out = c.codebuild.batch_get_projects().names(name).send().await.map_err(|e| AwsError::from_sdk("codebuild:BatchGetProjects", name, e))?;
+    Ok(out.projects().first().map(|p| from_sdk(p).tags).unwrap_or_default())
 }
 
 fn from_sdk(p: &aws_sdk_codebuild::types::Project) -> Project {

@@ -1,13 +1,14 @@
 //! CodeCommit adapter: repositories.
 //!
 //! CodeCommit cannot filter by tag, and BatchGetRepositories returns no tags, so discovery
-//! is ListRepositories, then ListTagsForResource per repository (concurrently) to find the
-//! stack's own, and one BatchGetRepositories per 25 managed repositories for descriptions.
+//! is ListRepositories, then the tags of every repository from the tagging index (100 a
+//! call) to find the stack's own, and one BatchGetRepositories per 25 managed
+//! repositories for descriptions.
 //! Repository ARNs are derived (`arn:<partition>:codecommit:<region>:<account>:<name>`).
 
 use std::collections::BTreeSet;
 
-use super::{tags_from, Clients};
+use super::{tagging, tags_from, Clients};
 use crate::engine::adapter::{bounded, Facts, Found, Scope};
 use crate::engine::AwsError;
 use crate::model::names::{repository_arn as arn, STACK_TAG};
@@ -17,7 +18,7 @@ const CONCURRENCY: usize = 8;
 
 /// Declared-and-existing and owned repositories; every repository of the region as facts.
 pub async fn observe(c: &Clients, scope: Scope<'_>) -> Result<Found, AwsError> {
-    let (t, stack, declared) = (scope.target, scope.stack, scope.declared);
+    let (t, stack) = (scope.target, scope.stack);
     let mut names = Vec::new();
     let mut pages = c.codecommit.list_repositories().into_paginator().send();
     while let Some(page) = pages.next().await {
@@ -25,27 +26,19 @@ pub async fn observe(c: &Clients, scope: Scope<'_>) -> Result<Found, AwsError> {
         names.extend(page.repositories().iter().filter_map(|r| r.repository_name().map(str::to_string)));
     }
     let existing: BTreeSet<String> = names.iter().cloned().collect();
-    let tag_reads = names.iter().map(|n| {
-        let arn = arn(t, n);
-        async move {
-            c.codecommit
-                .list_tags_for_resource()
-                .resource_arn(&arn)
-                .send()
-                .await
-                .map(|o| tags_from(o.tags().map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<Vec<_>>()).unwrap_or_default()))
-                .map_err(|e| AwsError::from_sdk("codecommit:ListTagsForResource", &arn, e))
-        }
-    });
-    let tags: Vec<Result<Tags, AwsError>> = bounded(tag_reads.collect(), CONCURRENCY).await;
-    let declared: BTreeSet<&String> = declared.iter().collect();
+    let read = tagging::tags_of(c, names.iter().map(|n| arn(t, n)).collect(), |a| async move {
+        let name = a.rsplit(':').next().unwrap_or_default().to_string();
+        read_tags(c, &name).await
+    })
+    .await?;
     let mut managed: Vec<(String, Tags)> = Vec::new();
-    for (name, tags) in names.into_iter().zip(tags) {
-        let tags = tags?;
-        if declared.contains(&name) || tags.get(STACK_TAG).map(String::as_str) == Some(stack) {
+    for name in names {
+        let tags = read.tags.get(&arn(t, &name)).cloned().unwrap_or_default();
+        if scope.declared.contains(&name) || tags.get(STACK_TAG).map(String::as_str) == Some(stack) {
             managed.push((name, tags));
         }
     }
+    let indexed = managed.iter().filter(|(n, _)| read.indexed.contains(&arn(t, n))).map(|(n, _)| n.clone()).collect();
     let mut descriptions = std::collections::BTreeMap::new();
     let chunks: Vec<Vec<String>> = managed.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>().chunks(25).map(<[String]>::to_vec).collect();
     let gets = chunks.into_iter().map(|chunk| async move {
@@ -67,7 +60,20 @@ pub async fn observe(c: &Clients, scope: Scope<'_>) -> Result<Found, AwsError> {
         .into_iter()
         .map(|(name, tags)| Resource::Repository(Repository { description: descriptions.remove(&name).flatten(), name, tags }))
         .collect();
-    Ok(Found { resources, facts: Facts { repositories: existing, ..Default::default() } })
+    Ok(Found { resources, facts: Facts { repositories: existing, ..Default::default() }, indexed })
+}
+
+/// A repository's tags, with CodeCommit's own call.
+pub async fn read_tags(c: &Clients, name: &str) -> Result<Tags, AwsError> {
+    let arn = arn(c.target(), name);
+    let out = c
+        .codecommit
+        .list_tags_for_resource()
+        .resource_arn(&arn)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("codecommit:ListTagsForResource", &arn, e))?;
+    Ok(tags_from(out.tags().map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<Vec<_>>()).unwrap_or_default()))
 }
 
 pub async fn create(c: &Clients, r: &Repository) -> Result<(), AwsError> {

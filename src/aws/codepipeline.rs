@@ -1,11 +1,11 @@
 //! CodePipeline adapter: pipelines.
 //!
-//! ListPipelines carries no tags, so discovery is ListPipelines, ListTagsForResource per
-//! pipeline (concurrently) to find the stack's own and the declared ones, then GetPipeline
-//! for those. Create and update send the whole declaration; tags go with CreatePipeline
+//! ListPipelines carries no tags, so discovery is ListPipelines, the tags of every
+//! pipeline from the tagging index (100 a call) to find the stack's own, then GetPipeline
+//! for those and the declared ones. Create and update send the whole declaration; tags go with CreatePipeline
 //! and through TagResource/UntagResource afterwards.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use aws_sdk_codepipeline::types::{
     ActionCategory, ActionDeclaration, ActionOwner, ActionTypeId, ArtifactStore, ArtifactStoreType, ExecutionMode, GitBranchFilterCriteria,
@@ -14,7 +14,7 @@ use aws_sdk_codepipeline::types::{
     StageDeclaration, Tag,
 };
 
-use super::Clients;
+use super::{tagging, Clients};
 use crate::engine::adapter::{bounded, Found, Scope};
 use crate::engine::AwsError;
 use crate::model::names::{pipeline_arn as arn, STACK_TAG};
@@ -26,37 +26,44 @@ const CONCURRENCY: usize = 8;
 pub async fn observe(c: &Clients, scope: Scope<'_>) -> Result<Found, AwsError> {
     let (t, stack, declared) = (scope.target, scope.stack, scope.declared);
     let mut names = Vec::new();
-    let mut pages = c.codepipeline.list_pipelines().into_paginator().send();
+    let mut pages = c.codepipeline.list_pipelines().max_results(1000).into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| AwsError::from_sdk("codepipeline:ListPipelines", "", e))?;
         names.extend(page.pipelines().iter().filter_map(|p| p.name().map(str::to_string)));
     }
-    let declared: BTreeSet<&String> = declared.iter().collect();
-    let reads = names.into_iter().map(|name| {
-        let declared = declared.contains(&name);
-        async move {
-            let tags = c
-                .codepipeline
-                .list_tags_for_resource()
-                .resource_arn(arn(t, &name))
-                .send()
-                .await
-                .map_err(|e| AwsError::from_sdk("codepipeline:ListTagsForResource", &name, e))?;
-            let tags: Tags = tags.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect();
-            if !declared && tags.get(STACK_TAG).map(String::as_str) != Some(stack) {
-                return Ok(None);
-            }
-            let got = c.codepipeline.get_pipeline().name(&name).send().await.map_err(|e| AwsError::from_sdk("codepipeline:GetPipeline", &name, e))?;
-            Ok(got.pipeline().map(|p| from_sdk(p, tags)))
-        }
+    let read = tagging::tags_of(c, names.iter().map(|n| arn(t, n)).collect(), |a| async move {
+        let name = a.rsplit(':').next().unwrap_or_default().to_string();
+        read_tags(c, &name).await
+    })
+    .await?;
+    let managed = names.into_iter().filter_map(|name| {
+        let tags = read.tags.get(&arn(t, &name)).cloned().unwrap_or_default();
+        (declared.contains(&name) || tags.get(STACK_TAG).map(String::as_str) == Some(stack)).then_some((name, tags))
+    });
+    let gets = managed.map(|(name, tags)| async move {
+        let got = c.codepipeline.get_pipeline().name(&name).send().await.map_err(|e| AwsError::from_sdk("codepipeline:GetPipeline", &name, e))?;
+        Ok::<_, AwsError>(got.pipeline().map(|p| from_sdk(p, tags)))
     });
     let mut out = Vec::new();
-    for r in bounded(reads.collect::<Vec<_>>(), CONCURRENCY).await {
+    for r in bounded(gets.collect::<Vec<_>>(), CONCURRENCY).await {
         if let Some(p) = r? {
             out.push(Resource::Pipeline(p));
         }
     }
-    Ok(Found { resources: out, ..Default::default() })
+    let indexed = out.iter().map(|r| r.name().to_string()).filter(|n| read.indexed.contains(&arn(t, n))).collect();
+    Ok(Found { resources: out, indexed, ..Default::default() })
+}
+
+/// A pipeline's tags, with CodePipeline's own call.
+pub async fn read_tags(c: &Clients, name: &str) -> Result<Tags, AwsError> {
+    let out = c
+        .codepipeline
+        .list_tags_for_resource()
+        .resource_arn(arn(c.target(), name))
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("codepipeline:ListTagsForResource", name, e))?;
+    Ok(out.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect())
 }
 
 fn filter_from_sdk(

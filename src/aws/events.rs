@@ -1,87 +1,110 @@
 //! EventBridge adapter: the rules that start pipelines on source changes.
 //!
-//! Discovery: ListRules with the stack's name prefix plus DescribeRule for each declared
-//! rule, ListTagsForResource per candidate, and ListTargetsByRule for the managed ones.
-
-use std::collections::BTreeSet;
+//! Discovery: ListRules with the stack's name prefix (it carries everything DescribeRule
+//! would), the tags of those rules from the tagging index (100 a call), and
+//! ListTargetsByRule for the stack's own.
 
 use aws_sdk_eventbridge::types::{RuleState, Tag, Target as SdkTarget};
 
-use super::Clients;
+use super::{tagging, Clients};
 use crate::engine::adapter::{bounded, Found, Scope};
 use crate::engine::AwsError;
-use crate::model::names::{RULE_TARGET_ID, STACK_TAG};
+use crate::model::names::{rule_arn, RULE_TARGET_ID, STACK_TAG};
 use crate::model::{Resource, Rule, Tags};
 
 pub async fn observe(c: &Clients, scope: Scope<'_>) -> Result<Found, AwsError> {
-    let (stack, declared) = (scope.stack, scope.declared);
-    let mut names: BTreeSet<String> = declared.iter().cloned().collect();
+    let stack = scope.stack;
+    let mut listed = list_rules(c, &format!("{stack}-")).await?;
+    // Every declared rule name starts with the stack's prefix; any other is described.
+    let unlisted: Vec<&String> = scope.declared.iter().filter(|n| !listed.iter().any(|r| &r.rule.name == *n)).collect();
+    for name in unlisted {
+        listed.extend(describe_rule(c, name).await?);
+    }
+    let read = tagging::tags_of(c, listed.iter().map(|r| r.arn.clone()).collect(), |arn| async move { read_tags_at(c, &arn).await }).await?;
+    let mut managed = Vec::new();
+    for mut r in listed {
+        r.rule.tags = read.tags.get(&r.arn).cloned().unwrap_or_default();
+        let owned = r.rule.tags.get(STACK_TAG).map(String::as_str) == Some(stack);
+        if owned || scope.declared.contains(&r.rule.name) {
+            managed.push((r, owned));
+        }
+    }
+    let indexed = managed.iter().filter(|(r, _)| read.indexed.contains(&r.arn)).map(|(r, _)| r.rule.name.clone()).collect();
+    let reads = managed.into_iter().map(|(r, owned)| async move {
+        let mut rule = r.rule;
+        if owned {
+            rule.target = target_of(c, &rule.name).await?;
+        }
+        Ok::<_, AwsError>(Resource::Rule(rule))
+    });
+    let resources = bounded(reads.collect::<Vec<_>>(), 8).await.into_iter().collect::<Result<_, _>>()?;
+    Ok(Found { resources, indexed, ..Default::default() })
+}
+
+/// A rule as ListRules or DescribeRule tell it, before its tags and target are read.
+struct Listed {
+    arn: String,
+    rule: Rule,
+}
+
+fn listed(name: Option<&str>, arn: Option<&str>, description: Option<&str>, pattern: Option<&str>, state: Option<&RuleState>) -> Option<Listed> {
+    Some(Listed {
+        arn: arn?.to_string(),
+        rule: Rule {
+            name: name?.to_string(),
+            description: description.filter(|s| !s.is_empty()).map(str::to_string),
+            event_pattern: pattern.and_then(|p| serde_json::from_str(p).ok()).unwrap_or_default(),
+            enabled: state == Some(&RuleState::Enabled),
+            target: None,
+            tags: Tags::new(),
+        },
+    })
+}
+
+/// Every rule whose name starts with `prefix`, with all ListRules says of it (100 a page).
+async fn list_rules(c: &Clients, prefix: &str) -> Result<Vec<Listed>, AwsError> {
+    let mut out = Vec::new();
     let mut token = None;
     loop {
         let page = c
             .events
             .list_rules()
-            .name_prefix(format!("{stack}-"))
+            .name_prefix(prefix)
+            .limit(100)
             .set_next_token(token)
             .send()
             .await
             .map_err(|e| AwsError::from_sdk("events:ListRules", "", e))?;
-        names.extend(page.rules().iter().filter_map(|r| r.name().map(str::to_string)));
+        out.extend(page.rules().iter().filter_map(|r| listed(r.name(), r.arn(), r.description(), r.event_pattern(), r.state())));
         token = page.next_token().map(str::to_string);
         if token.is_none() {
-            break;
+            return Ok(out);
         }
     }
-    let declared: BTreeSet<&String> = declared.iter().collect();
-    let reads = names.into_iter().map(|n| {
-        let declared = declared.contains(&n);
-        read_rule(c, stack, n, declared)
-    });
-    let mut out = Vec::new();
-    for r in bounded(reads.collect::<Vec<_>>(), 8).await {
-        if let Some(rule) = r? {
-            out.push(Resource::Rule(rule));
-        }
-    }
-    Ok(Found { resources: out, ..Default::default() })
 }
 
-async fn read_rule(c: &Clients, stack: &str, name: String, declared: bool) -> Result<Option<Rule>, AwsError> {
-    let d = match c.events.describe_rule().name(&name).send().await {
-        Ok(d) => d,
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => return Ok(None),
-        Err(e) => return Err(AwsError::from_sdk("events:DescribeRule", &name, e)),
-    };
-    let arn = d.arn().unwrap_or_default().to_string();
-    let tags: Tags = c
-        .events
-        .list_tags_for_resource()
-        .resource_arn(&arn)
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk("events:ListTagsForResource", &name, e))?
-        .tags()
-        .iter()
-        .map(|t| (t.key().to_string(), t.value().to_string()))
-        .collect();
-    let owned = tags.get(STACK_TAG).map(String::as_str) == Some(stack);
-    if !owned && !declared {
-        return Ok(None);
+async fn describe_rule(c: &Clients, name: &str) -> Result<Option<Listed>, AwsError> {
+    match c.events.describe_rule().name(name).send().await {
+        Ok(d) => Ok(listed(d.name(), d.arn(), d.description(), d.event_pattern(), d.state())),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(None),
+        Err(e) => Err(AwsError::from_sdk("events:DescribeRule", name, e)),
     }
-    let mut rule = Rule {
-        name: name.clone(),
-        description: d.description().filter(|s| !s.is_empty()).map(str::to_string),
-        event_pattern: d.event_pattern().and_then(|p| serde_json::from_str(p).ok()).unwrap_or_default(),
-        enabled: d.state() == Some(&RuleState::Enabled),
-        target: None,
-        tags,
-    };
-    if owned {
-        let targets =
-            c.events.list_targets_by_rule().rule(&name).send().await.map_err(|e| AwsError::from_sdk("events:ListTargetsByRule", &name, e))?;
-        rule.target = targets.targets().first().map(|t| (t.arn().to_string(), t.role_arn().map(str::to_string)));
-    }
-    Ok(Some(rule))
+}
+
+async fn target_of(c: &Clients, name: &str) -> Result<Option<(String, Option<String>)>, AwsError> {
+    let targets = c.events.list_targets_by_rule().rule(name).send().await.map_err(|e| AwsError::from_sdk("events:ListTargetsByRule", name, e))?;
+    Ok(targets.targets().first().map(|t| (t.arn().to_string(), t.role_arn().map(str::to_string))))
+}
+
+/// A rule's tags, with EventBridge's own call.
+pub async fn read_tags(c: &Clients, name: &str) -> Result<Tags, AwsError> {
+    read_tags_at(c, &rule_arn(c.target(), name)).await
+}
+
+async fn read_tags_at(c: &Clients, arn: &str) -> Result<Tags, AwsError> {
+    let out =
+        c.events.list_tags_for_resource().resource_arn(arn).send().await.map_err(|e| AwsError::from_sdk("events:ListTagsForResource", arn, e))?;
+    Ok(out.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect())
 }
 
 fn sdk_tags(tags: &Tags) -> Vec<Tag> {
@@ -137,7 +160,7 @@ pub async fn update(c: &Clients, want: &Rule, have: &Rule) -> Result<(), AwsErro
     if want.tags == have.tags {
         return Ok(());
     }
-    let arn = &rule_arn(c, &want.name).await?;
+    let arn = &rule_arn(c.target(), &want.name);
     super::retag(
         &want.tags,
         &have.tags,
@@ -163,11 +186,6 @@ pub async fn update(c: &Clients, want: &Rule, have: &Rule) -> Result<(), AwsErro
         },
     )
     .await
-}
-
-async fn rule_arn(c: &Clients, name: &str) -> Result<String, AwsError> {
-    let d = c.events.describe_rule().name(name).send().await.map_err(|e| AwsError::from_sdk("events:DescribeRule", name, e))?;
-    Ok(d.arn().unwrap_or_default().to_string())
 }
 
 /// Removes the rule's targets (EventBridge refuses to delete a rule that has any), then the rule.

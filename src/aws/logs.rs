@@ -1,40 +1,46 @@
 //! CloudWatch Logs adapter: the log groups of projects whose logs the stack owns.
 //!
 //! Discovery: DescribeLogGroups over the `/aws/codebuild/` prefix (50 a page; it carries
-//! retention but no tags), plus one per declared group outside that prefix, then
-//! ListTagsForResource per group found, concurrently, to tell the stack's own. Tags and
+//! retention but no tags), plus one per declared group outside that prefix, then the
+//! tags of every group found from the tagging index (100 a call), to tell the stack's own. Tags and
 //! retention are set with CreateLogGroup and PutRetentionPolicy, and reconciled with
 //! Put/DeleteRetentionPolicy and Tag/UntagResource.
 
 use std::collections::BTreeMap;
 
-use super::{retag, tags_from, Clients};
-use crate::engine::adapter::{bounded, Found, Scope};
+use super::{retag, tagging, tags_from, Clients};
+use crate::engine::adapter::{Found, Scope};
 use crate::engine::AwsError;
 use crate::model::names::{log_group_arn, STACK_TAG};
 use crate::model::{LogGroup, Resource, Tags};
 
 const CODEBUILD_PREFIX: &str = "/aws/codebuild/";
-const CONCURRENCY: usize = 8;
 
 pub async fn observe(c: &Clients, scope: Scope<'_>) -> Result<Found, AwsError> {
     let mut groups = describe(c, CODEBUILD_PREFIX).await?;
     for name in scope.declared.iter().filter(|n| !n.starts_with(CODEBUILD_PREFIX)) {
         groups.extend(describe(c, name).await?.into_iter().filter(|(n, _)| n == name));
     }
-    let reads = groups.into_iter().map(|(name, retention_days)| async move {
-        let tags = list_tags(c, &name).await?;
-        Ok::<_, AwsError>(LogGroup { name, retention_days, tags })
-    });
+    let t = c.target();
+    let read = tagging::tags_of(c, groups.keys().map(|n| log_group_arn(t, n)).collect(), |arn| async move {
+        let name = arn.split_once(":log-group:").map(|(_, n)| n.to_string()).unwrap_or_default();
+        read_tags(c, &name).await
+    })
+    .await?;
     let mut resources = Vec::new();
-    for group in bounded(reads.collect(), CONCURRENCY).await {
-        let group = group?;
-        let owned = group.tags.get(STACK_TAG).map(String::as_str) == Some(scope.stack);
-        if owned || scope.declared.contains(&group.name) {
-            resources.push(Resource::LogGroup(group));
+    let mut indexed = Vec::new();
+    for (name, retention_days) in groups {
+        let arn = log_group_arn(t, &name);
+        let tags = read.tags.get(&arn).cloned().unwrap_or_default();
+        let owned = tags.get(STACK_TAG).map(String::as_str) == Some(scope.stack);
+        if owned || scope.declared.contains(&name) {
+            if read.indexed.contains(&arn) {
+                indexed.push(name.clone());
+            }
+            resources.push(Resource::LogGroup(LogGroup { name, retention_days, tags }));
         }
     }
-    Ok(Found { resources, ..Default::default() })
+    Ok(Found { resources, indexed, ..Default::default() })
 }
 
 /// Every log group whose name starts with `prefix`: name → retention in days.
@@ -52,7 +58,8 @@ async fn describe(c: &Clients, prefix: &str) -> Result<BTreeMap<String, Option<i
     Ok(out)
 }
 
-async fn list_tags(c: &Clients, name: &str) -> Result<Tags, AwsError> {
+/// A log group's tags, with CloudWatch Logs' own call.
+pub async fn read_tags(c: &Clients, name: &str) -> Result<Tags, AwsError> {
     let arn = log_group_arn(c.target(), name);
     let out = c.logs.list_tags_for_resource().resource_arn(&arn).send().await.map_err(|e| AwsError::from_sdk("logs:ListTagsForResource", name, e))?;
     Ok(tags_from(out.tags().map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<Vec<_>>()).unwrap_or_default()))

@@ -17,6 +17,7 @@ mod kms;
 mod logs;
 mod s3;
 mod ssm;
+mod tagging;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -49,6 +50,15 @@ impl CallLog {
     }
     pub fn by_operation(&self) -> BTreeMap<String, usize> {
         self.by_operation.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+    /// The requests per service (`IAM`, `SSM`, ...).
+    pub fn by_service(&self) -> BTreeMap<String, usize> {
+        let mut out = BTreeMap::new();
+        for (op, n) in self.by_operation() {
+            let service = op.split_once('.').map_or(op.as_str(), |(s, _)| s).to_string();
+            *out.entry(service).or_default() += n;
+        }
+        out
     }
 }
 
@@ -101,6 +111,9 @@ pub struct Clients {
     events: aws_sdk_eventbridge::Client,
     logs: aws_sdk_cloudwatchlogs::Client,
     s3: aws_sdk_s3::Client,
+    tagging: aws_sdk_resourcegroupstagging::Client,
+    /// The tagging index's tags of what the stack owns, read once per discovery.
+    index: Arc<tagging::Index>,
     calls: CallLog,
     target: Target,
     /// How long to wait for a new IAM role to become usable.
@@ -113,7 +126,7 @@ pub struct Options {
     pub region: Option<String>,
     pub profile: Option<String>,
     pub verbose: u8,
-    /// Attempts per call for throttling and 5xx (the SDK's standard retry strategy).
+    /// Attempts per call for throttling and 5xx (the SDK's adaptive retry strategy).
     pub max_attempts: u32,
     pub propagation_limit: std::time::Duration,
     pub notice: fn(&str, &str),
@@ -155,6 +168,8 @@ impl Clients {
             s3: aws_sdk_s3::Client::from_conf(
                 aws_sdk_s3::config::Builder::from(&config).interceptor(calls.clone()).force_path_style(config.endpoint_url().is_some()).build(),
             ),
+            tagging: client!(aws_sdk_resourcegroupstagging),
+            index: Arc::default(),
             calls,
             target,
             propagation_limit: opts.propagation_limit,
@@ -171,13 +186,22 @@ impl Clients {
     pub fn calls(&self) -> &CallLog {
         &self.calls
     }
+
+    /// Says how cbctl is reading AWS, with `-v` (e.g. a batched read it is not allowed).
+    fn say(&self, what: &str) {
+        if self.calls.verbose > 0 {
+            eprintln!("aws: note: {what}");
+        }
+    }
 }
 
 async fn load_config(opts: &Options) -> Result<aws_config::SdkConfig, AwsError> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        // Throttling and 5xx are retried by the SDK's standard strategy with
-        // exponential backoff and jitter.
-        .retry_config(RetryConfig::standard().with_max_attempts(opts.max_attempts.max(1)));
+        // Throttling and 5xx are retried with exponential backoff and jitter; the adaptive
+        // mode also slows this client down once AWS throttles it (a token bucket shared by
+        // every call of the run), so a big apply settles at IAM's request rate instead of
+        // spending its attempts.
+        .retry_config(RetryConfig::adaptive().with_max_attempts(opts.max_attempts.max(1)));
     if let Some(r) = &opts.region {
         loader = loader.region(aws_config::Region::new(r.clone()));
     }
@@ -287,7 +311,8 @@ pub fn tags_from<I: IntoIterator<Item = (String, String)>>(it: I) -> Tags {
 }
 
 /// The adapter of one kind: its module's `observe(c, scope)`, `create(c, &T)`,
-/// `update(c, &T, &T)` and `delete(c, &T)` on the kind's model type.
+/// `update(c, &T, &T)` and `delete(c, &T)` on the kind's model type, and
+/// `read_tags(c, name)`, the exact per-resource tag read.
 macro_rules! adapter {
     ($module:ident::$adapter:ident for $variant:ident) => {
         struct $adapter<'a>(&'a Clients);
@@ -320,6 +345,14 @@ macro_rules! adapter {
                     }
                 })
             }
+            fn read_tags<'a>(&'a self, have: &'a Resource) -> BoxFuture<'a, Result<Tags, AwsError>> {
+                Box::pin(async move {
+                    match have {
+                        Resource::$variant(h) => $module::read_tags(self.0, &h.name).await,
+                        other => Err(mismatch(Kind::$variant, other)),
+                    }
+                })
+            }
         }
     };
 }
@@ -334,6 +367,9 @@ adapter!(events::Rules for Rule);
 adapter!(logs::LogGroups for LogGroup);
 
 impl Backend for Clients {
+    fn start_discovery(&self, stack: &str) {
+        tagging::prefetch(self, stack);
+    }
     fn adapter(&self, kind: Kind) -> Box<dyn Adapter + '_> {
         match kind {
             Kind::Role => Box::new(Roles(self)),

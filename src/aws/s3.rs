@@ -1,7 +1,7 @@
 //! S3 adapter: the stack's artifact bucket.
 //!
-//! Discovery lists buckets with the stack's artifact prefix (ListBuckets) and reads the
-//! tags of each candidate; the owned bucket then costs four reads (versioning, encryption,
+//! Discovery lists buckets with the stack's artifact prefix (ListBuckets) and takes their
+//! tags from the tagging index (`tagging`); the owned bucket then costs four reads (versioning, encryption,
 //! public access block, policy). A bucket the file only names is checked with HeadBucket
 //! and never read further or changed. Deleting an owned bucket first deletes every object
 //! version and delete marker in it, and stops, naming them, at versions S3 refuses to
@@ -15,7 +15,7 @@ use aws_sdk_s3::types::{
     VersioningConfiguration,
 };
 
-use super::Clients;
+use super::{tagging, Clients};
 use crate::engine::adapter::{bounded, Facts, Found, Scope};
 use crate::engine::AwsError;
 use crate::model::document::parse_document;
@@ -35,25 +35,36 @@ where
 pub async fn observe(c: &Clients, scope: Scope<'_>) -> Result<Found, AwsError> {
     let (stack, named) = (scope.stack, scope.referenced);
     let prefix = format!("{}-", artifact_bucket_prefix(stack));
-    let mut candidates: BTreeSet<String> = scope.declared.iter().cloned().collect();
+    let mut listed = BTreeSet::new();
     let mut pages = c.s3.list_buckets().prefix(&prefix).into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| err("s3:ListBuckets", "", e))?;
-        candidates.extend(page.buckets().iter().filter_map(|b| b.name()).filter(|n| n.starts_with(&prefix)).map(str::to_string));
+        listed.extend(page.buckets().iter().filter_map(|b| b.name()).filter(|n| n.starts_with(&prefix)).map(str::to_string));
     }
-    let reads = candidates.into_iter().map(|name| read_bucket(c, stack, name));
+    // Listed buckets exist: their tags may come from the index. A declared one not listed
+    // is looked for with GetBucketTagging, which says whether it exists.
+    let arn = |n: &str| format!("arn:{}:s3:::{n}", c.target().partition);
+    let read = tagging::tags_of(c, listed.iter().map(|n| arn(n)).collect(), |a| async move {
+        let name = a.rsplit(':').next().unwrap_or_default().to_string();
+        read_tags(c, &name).await
+    })
+    .await?;
+    let unlisted = scope.declared.iter().filter(|n| !listed.contains(*n));
+    let reads = listed.iter().map(|n| (n.clone(), read.tags.get(&arn(n)).cloned())).chain(unlisted.map(|n| (n.clone(), None)));
+    let reads = reads.map(|(name, tags)| read_bucket(c, stack, name, tags));
     let mut resources = Vec::new();
     for r in bounded(reads.collect::<Vec<_>>(), 4).await {
         if let Some(b) = r? {
             resources.push(Resource::Bucket(b));
         }
     }
+    let indexed = listed.into_iter().filter(|n| read.indexed.contains(&arn(n))).collect();
     let heads = named.iter().map(|n| async move { bucket_exists(c, n).await.map(|yes| yes.then(|| n.clone())) });
     let mut existing = BTreeSet::new();
     for found in bounded(heads.collect::<Vec<_>>(), 4).await {
         existing.extend(found?);
     }
-    Ok(Found { resources, facts: Facts { buckets: existing, ..Default::default() } })
+    Ok(Found { resources, facts: Facts { buckets: existing, ..Default::default() }, indexed })
 }
 
 /// Whether a bucket the file names exists: HeadBucket answers 404 when it does not.
@@ -82,14 +93,32 @@ pub async fn versioning_statuses(c: &Clients, buckets: Vec<String>) -> Result<BT
     bounded(reads.collect::<Vec<_>>(), 4).await.into_iter().collect()
 }
 
-async fn read_bucket(c: &Clients, stack: &str, name: String) -> Result<Option<Bucket>, AwsError> {
-    let tags: Tags = match c.s3.get_bucket_tagging().bucket(&name).send().await {
-        Ok(o) => o.tag_set().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect(),
+/// A bucket's tags (none when it has none); `None` when the bucket does not exist.
+async fn bucket_tags(c: &Clients, name: &str) -> Result<Option<Tags>, AwsError> {
+    match c.s3.get_bucket_tagging().bucket(name).send().await {
+        Ok(o) => Ok(Some(o.tag_set().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect())),
         Err(e) => match e.as_service_error().and_then(aws_smithy_types::error::metadata::ProvideErrorMetadata::code) {
-            Some("NoSuchTagSet") => Tags::new(),
-            Some("NoSuchBucket") => return Ok(None),
-            _ if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => return Ok(None),
-            _ => return Err(err("s3:GetBucketTagging", &name, e)),
+            Some("NoSuchTagSet") => Ok(Some(Tags::new())),
+            Some("NoSuchBucket") => Ok(None),
+            _ if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => Ok(None),
+            _ => Err(err("s3:GetBucketTagging", name, e)),
+        },
+    }
+}
+
+/// A bucket's tags, with S3's own call.
+pub async fn read_tags(c: &Clients, name: &str) -> Result<Tags, AwsError> {
+    Ok(bucket_tags(c, name).await?.unwrap_or_default())
+}
+
+/// A bucket with the tags already read (`None`: read them here, which also tells whether
+/// it exists); its settings too when the stack owns it.
+async fn read_bucket(c: &Clients, stack: &str, name: String, tags: Option<Tags>) -> Result<Option<Bucket>, AwsError> {
+    let tags = match tags {
+        Some(t) => t,
+        None => match bucket_tags(c, &name).await? {
+            Some(t) => t,
+            None => return Ok(None),
         },
     };
     let mut b = Bucket { name: name.clone(), versioning: false, encryption: None, public_access_blocked: false, policy: None, tags };

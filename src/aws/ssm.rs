@@ -1,20 +1,22 @@
 //! SSM Parameter Store adapter.
 //!
-//! Discovery: one DescribeParameters filtered on the stack tag (owned parameters), one
-//! DescribeParameters per 50 declared or referenced names (metadata: type, KMS key,
-//! description), one GetParameters per 10 parameters for values (decrypted in memory to
-//! compare SecureStrings, never shown), and ListTagsForResource per parameter that exists
-//! and is declared or owned (ownership and tag drift). Reads run concurrently.
+//! Discovery: DescribeParameters filtered on the stack tag (owned parameters, 50 a page),
+//! one DescribeParameters per 50 other declared or referenced names (metadata: type, KMS
+//! key, description), one GetParameters per 10 parameters for values (decrypted in
+//! memory to compare SecureStrings, never shown), and the tags of every parameter that is
+//! declared or owned from the tagging index (100 a call; `tagging`). Reads run
+//! concurrently.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_ssm::types::{ParameterStringFilter, ParameterType as SdkType, ResourceTypeForTagging, Tag};
 
+use super::tagging::{self, TagRead};
 use super::{tags_from, Clients};
 use crate::engine::adapter::{bounded, Facts, Found, Scope};
 use crate::engine::AwsError;
-use crate::model::names::STACK_TAG;
-use crate::model::{Parameter, ParameterType, ParameterValue, Resource, Sensitive, Tags};
+use crate::model::names::{parameter_arn, STACK_TAG};
+use crate::model::{Parameter, ParameterType, ParameterValue, Resource, Sensitive, Tags, Target};
 
 const CONCURRENCY: usize = 8;
 
@@ -65,60 +67,31 @@ fn filter(key: &str, option: Option<&str>, values: Vec<String>) -> Result<Parame
 /// or referenced parameter that exists, with its KMS key id, as facts. Values are read
 /// only `with_values` (destroy needs none).
 pub async fn observe(c: &Clients, scope: Scope<'_>) -> Result<Found, AwsError> {
-    let (stack, declared, referenced, with_values) = (scope.stack, scope.declared, scope.referenced, scope.with_values);
+    let (stack, declared, referenced) = (scope.stack, scope.declared, scope.referenced);
     let mut owned = BTreeMap::new();
     describe(c, filter(&format!("tag:{STACK_TAG}"), None, vec![stack.to_string()])?, &mut owned).await?;
-    let mut named = BTreeMap::new();
-    let wanted: BTreeSet<String> = declared.iter().chain(referenced).cloned().collect();
+    // Owned parameters are described already; the others the file names are looked up.
+    let wanted: BTreeSet<String> = declared.iter().chain(referenced).filter(|n| !owned.contains_key(*n)).cloned().collect();
     let wanted: Vec<String> = wanted.into_iter().collect();
+    let mut named = BTreeMap::new();
     for chunk in wanted.chunks(50) {
         describe(c, filter("Name", Some("Equals"), chunk.to_vec())?, &mut named).await?;
     }
-    let existing = named.iter().map(|(k, m)| (k.clone(), m.key_id.clone())).collect();
+    let named_in_file = |n: &String| declared.contains(n) || referenced.contains(n);
+    let existing = named.iter().chain(owned.iter().filter(|(n, _)| named_in_file(n))).map(|(k, m)| (k.clone(), m.key_id.clone())).collect();
 
     // The parameters cbctl manages: owned ones, and declared ones that exist.
-    let declared_set: BTreeSet<&String> = declared.iter().collect();
     let mut managed: BTreeMap<String, Meta> = owned;
-    for (k, m) in named {
-        if declared_set.contains(&k) {
-            managed.insert(k, m);
-        }
-    }
+    managed.extend(named.into_iter().filter(|(k, _)| declared.contains(k)));
     let names: Vec<String> = managed.keys().cloned().collect();
-
-    let mut values: BTreeMap<String, String> = BTreeMap::new();
-    if with_values {
-        let gets = names.chunks(10).map(|chunk| async move {
-            c.ssm
-                .get_parameters()
-                .set_names(Some(chunk.to_vec()))
-                .with_decryption(true)
-                .send()
-                .await
-                .map_err(|e| AwsError::from_sdk("ssm:GetParameters", "", e))
-        });
-        for out in bounded(gets.collect(), CONCURRENCY).await {
-            for p in out?.parameters() {
-                if let (Some(n), Some(v)) = (p.name(), p.value()) {
-                    values.insert(n.to_string(), v.to_string());
-                }
-            }
-        }
-    }
-    let tag_reads = names.iter().map(|n| async move {
-        c.ssm
-            .list_tags_for_resource()
-            .resource_type(ResourceTypeForTagging::Parameter)
-            .resource_id(n)
-            .send()
-            .await
-            .map(|o| tags_from(o.tag_list().iter().map(|t| (t.key().to_string(), t.value().to_string()))))
-            .map_err(|e| AwsError::from_sdk("ssm:ListTagsForResource", n, e))
-    });
-    let tags: Vec<Result<Tags, AwsError>> = bounded(tag_reads.collect(), CONCURRENCY).await;
-
+    let (mut values, read) = tokio::try_join!(values_of(c, &names, scope.with_values), tags_of(c, scope.target, &names))?;
     let mut resources = Vec::new();
-    for ((name, meta), tags) in managed.into_iter().zip(tags) {
+    let mut indexed = Vec::new();
+    for (name, meta) in managed {
+        let arn = parameter_arn(scope.target, &name);
+        if read.indexed.contains(&arn) {
+            indexed.push(name.clone());
+        }
         let value = values.remove(&name).unwrap_or_default();
         resources.push(Resource::Parameter(Parameter {
             value: if meta.kind == ParameterType::SecureString {
@@ -131,11 +104,60 @@ pub async fn observe(c: &Clients, scope: Scope<'_>) -> Result<Found, AwsError> {
             // leaves key_id unset for it.
             key_id: meta.key_id.filter(|k| k != "alias/aws/ssm"),
             description: meta.description,
-            tags: tags?,
+            tags: read.tags.get(&arn).cloned().unwrap_or_default(),
             name,
         }));
     }
-    Ok(Found { resources, facts: Facts { parameters: existing, ..Default::default() } })
+    Ok(Found { resources, facts: Facts { parameters: existing, ..Default::default() }, indexed })
+}
+
+/// The values of `names`, decrypted in memory (one GetParameters per 10); none unless
+/// `with_values`.
+async fn values_of(c: &Clients, names: &[String], with_values: bool) -> Result<BTreeMap<String, String>, AwsError> {
+    let mut values = BTreeMap::new();
+    if !with_values {
+        return Ok(values);
+    }
+    let gets = names.chunks(10).map(|chunk| async move {
+        c.ssm
+            .get_parameters()
+            .set_names(Some(chunk.to_vec()))
+            .with_decryption(true)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("ssm:GetParameters", "", e))
+    });
+    for out in bounded(gets.collect(), CONCURRENCY).await {
+        for p in out?.parameters() {
+            if let (Some(n), Some(v)) = (p.name(), p.value()) {
+                values.insert(n.to_string(), v.to_string());
+            }
+        }
+    }
+    Ok(values)
+}
+
+/// The tags of `names`, by ARN: from the tagging index, else ListTagsForResource each.
+async fn tags_of(c: &Clients, t: &Target, names: &[String]) -> Result<TagRead, AwsError> {
+    let arns = names.iter().map(|n| parameter_arn(t, n)).collect();
+    let by_arn: BTreeMap<String, String> = names.iter().map(|n| (parameter_arn(t, n), n.clone())).collect();
+    tagging::tags_of(c, arns, |arn| {
+        let name = by_arn.get(&arn).cloned().unwrap_or(arn);
+        async move { read_tags(c, &name).await }
+    })
+    .await
+}
+
+/// A parameter's tags, with SSM's own call.
+pub async fn read_tags(c: &Clients, name: &str) -> Result<Tags, AwsError> {
+    c.ssm
+        .list_tags_for_resource()
+        .resource_type(ResourceTypeForTagging::Parameter)
+        .resource_id(name)
+        .send()
+        .await
+        .map(|o| tags_from(o.tag_list().iter().map(|t| (t.key().to_string(), t.value().to_string()))))
+        .map_err(|e| AwsError::from_sdk("ssm:ListTagsForResource", name, e))
 }
 
 fn value_of(p: &Parameter) -> &str {

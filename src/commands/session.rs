@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::{Cli, Error};
 use crate::aws::{self, Clients};
-use crate::engine::observe::{observe, World};
+use crate::engine::observe::{confirm_tags, observe, World};
 use crate::engine::plan::{plan, Plan};
 use crate::engine::resolve::{resolve, Desired};
 use crate::engine::Observed;
@@ -88,6 +88,13 @@ pub fn refuse_deleting_references(loaded: &Loaded, plan: &Plan) -> Result<(), Er
     }
 }
 
+/// The existing resources a plan acts on or refuses: what it must not decide from tags
+/// that may lag.
+fn touched(plan: &Plan) -> std::collections::BTreeSet<String> {
+    let acted = plan.changes.iter().filter(|c| c.observed.is_some()).map(|c| c.address());
+    acted.chain(plan.conflicts.iter().map(|c| c.address())).collect()
+}
+
 /// Everything plan, apply, destroy and import share: clients, observed world, plan.
 pub struct Session {
     pub clients: Clients,
@@ -98,8 +105,8 @@ pub struct Session {
 
 /// Reads AWS and plans: the file's resources, or nothing at all for destroy.
 pub async fn session(loaded: &Loaded, cli: &Cli, clients: Clients, destroy: bool) -> Result<Session, Error> {
-    let world: World = observe(&clients, clients.target(), &loaded.file, loaded.base(), !destroy).await?;
-    let mut warnings = world.warnings;
+    let mut world: World = observe(&clients, clients.target(), &loaded.file, loaded.base(), !destroy).await?;
+    let mut warnings = std::mem::take(&mut world.warnings);
     let desired = if destroy {
         Vec::new()
     } else {
@@ -108,13 +115,19 @@ pub async fn session(loaded: &Loaded, cli: &Cli, clients: Clients, destroy: bool
         warnings.extend(d.warnings);
         d.resources
     };
-    let mut plan = plan(loaded.stack(), &desired, &world.observed);
-    plan.warnings = warnings;
+    let mut planned = plan(loaded.stack(), &desired, &world.observed);
+    if confirm_tags(&clients, &mut world, &touched(&planned)).await? {
+        planned = plan(loaded.stack(), &desired, &world.observed);
+    }
+    planned.warnings = warnings;
     if destroy {
-        plan.conflicts.clear();
+        planned.conflicts.clear();
     }
     if cli.global.verbose > 0 {
-        eprintln!("aws: {} API calls to read the stack", clients.calls().total());
+        let calls = clients.calls();
+        eprintln!("aws: {} API calls to read the stack", calls.total());
+        let per_service: Vec<String> = calls.by_service().iter().map(|(s, n)| format!("{s} {n}")).collect();
+        eprintln!("aws: calls per service: {}", per_service.join(", "));
     }
-    Ok(Session { clients, observed: world.observed, desired, plan })
+    Ok(Session { clients, observed: world.observed, desired, plan: planned })
 }

@@ -73,6 +73,9 @@ pub struct Found {
     pub resources: Vec<Resource>,
     /// What it learnt on the way about the references of its kind.
     pub facts: Facts,
+    /// The names of the resources whose tags came from the tagging index, which may lag
+    /// a change made seconds ago: the engine re-reads them before acting on their tags.
+    pub indexed: Vec<String>,
 }
 
 /// The AWS side of one kind of resource.
@@ -81,10 +84,15 @@ pub trait Adapter: Send + Sync {
     fn create<'a>(&'a self, want: &'a Resource) -> BoxFuture<'a, Result<(), AwsError>>;
     fn update<'a>(&'a self, want: &'a Resource, have: &'a Resource) -> BoxFuture<'a, Result<(), AwsError>>;
     fn delete<'a>(&'a self, have: &'a Resource) -> BoxFuture<'a, Result<(), AwsError>>;
+    /// The resource's tags as they are now, read with the service's own exact call.
+    fn read_tags<'a>(&'a self, have: &'a Resource) -> BoxFuture<'a, Result<crate::model::Tags, AwsError>>;
 }
 
 /// Everything the engine asks of AWS.
 pub trait Backend: Send + Sync {
+    /// Discovery of `stack` begins: the backend may start reading, in one batch, what
+    /// every kind will ask for (the tags of what the stack owns).
+    fn start_discovery(&self, _stack: &str) {}
     /// The adapter of `kind`.
     fn adapter(&self, kind: Kind) -> Box<dyn Adapter + '_>;
     /// CodeConnections status of each connection ARN (`NOT_FOUND` when there is none).

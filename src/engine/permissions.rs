@@ -15,7 +15,7 @@ use serde_json::Value as Json;
 use super::policy::{normalize, render, sorted, Vars};
 use super::resolve::declared_names;
 use crate::file::{references, ProjectFile};
-use crate::model::names::{artifact_bucket_name, log_group_arn, parameter_arn, pipeline_arn, project_log_group, role_path};
+use crate::model::names::{artifact_bucket_name, log_group_arn, parameter_arn, pipeline_arn, project_log_group, role_path, rule_arn};
 use crate::model::{Kind, ParameterType, Target};
 
 const OPERATOR: &str = include_str!("../../policies/operator.json");
@@ -23,7 +23,7 @@ const OPERATOR: &str = include_str!("../../policies/operator.json");
 pub fn operator_policy(file: &ProjectFile, base: &Path, t: &Target) -> Json {
     let stack = file.stack.name.get_ref();
     let declared = declared_names(file, base, t);
-    let rule_arns = declared.get(&Kind::Rule).into_iter().flatten().map(|r| t.arn("events", &format!("rule/{r}"))).collect();
+    let rule_arns = declared.get(&Kind::Rule).into_iter().flatten().map(|r| rule_arn(t, r)).collect();
     let arn = |service: &str, rest: &str| format!("arn:{}:{service}:{}:{}:{rest}", t.partition, t.region, t.account);
     let mut pass_roles = vec![format!("arn:{}:iam::{}:role{}*", t.partition, t.account, role_path(stack))];
     pass_roles.extend(file.projects.values().filter_map(|p| p.role.as_ref().map(|r| r.arn.get_ref().clone())));
@@ -161,7 +161,7 @@ actions = [{{ name = "Build", provider = "CodeBuild", project = "{stack}-build",
 
     #[test]
     fn the_policy_of_stack_app_reaches_nothing_of_stack_app_prod_but_through_its_tag() {
-        use crate::model::names::{log_group_arn, parameter_arn, project_arn, repository_arn, role_arn};
+        use crate::model::names::{log_group_arn, parameter_arn, project_arn, repository_arn, role_arn, rule_arn};
         let t = Target { account: "123456789012".into(), region: "eu-west-1".into(), partition: "aws".into() };
         let base = Path::new(".");
         let app = operator_policy(&stack_file("app"), base, &t);
@@ -174,7 +174,7 @@ actions = [{{ name = "Build", provider = "CodeBuild", project = "{stack}-build",
                 Kind::Bucket => format!("arn:aws:s3:::{n}"),
                 Kind::Project => project_arn(&t, n),
                 Kind::Pipeline => pipeline_arn(&t, n),
-                Kind::Rule => t.arn("events", &format!("rule/{n}")),
+                Kind::Rule => rule_arn(&t, n),
                 Kind::LogGroup => log_group_arn(&t, n),
             }));
         }

@@ -163,9 +163,19 @@ fn too_deep(at: Marker, how: &str) -> Problem {
     }
 }
 
-/// Every `buildspec_file` of the file, read and checked; used offline by `validate`.
+/// Every `buildspec_file` of the file, read and checked once however many projects share
+/// it (a generated stack of 1,000 projects often names one); a problem is reported at
+/// each project that names the file. Used offline by `validate`.
 pub fn buildspec_files(file: &ProjectFile, base: &std::path::Path) -> Vec<Diagnostic> {
-    file.projects.values().filter_map(|p| p.buildspec_file.as_ref()).filter_map(|f| read_buildspec(base, f).err()).collect()
+    let mut checked: std::collections::HashMap<&str, Option<Diagnostic>> = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for f in file.projects.values().filter_map(|p| p.buildspec_file.as_ref()) {
+        let problem = checked.entry(f.get_ref()).or_insert_with(|| read_buildspec(base, f).err());
+        if let Some(d) = problem {
+            out.push(Diagnostic { span: Some(span(f)), ..d.clone() });
+        }
+    }
+    out
 }
 
 #[cfg(test)]

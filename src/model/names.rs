@@ -92,6 +92,11 @@ pub fn pipeline_arn(t: &Target, name: &str) -> String {
     t.arn("codepipeline", name)
 }
 
+/// A rule on the default event bus.
+pub fn rule_arn(t: &Target, name: &str) -> String {
+    t.arn("events", &format!("rule/{name}"))
+}
+
 pub fn log_group_arn(t: &Target, name: &str) -> String {
     t.arn("logs", &format!("log-group:{name}"))
 }

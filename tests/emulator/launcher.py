@@ -9,8 +9,11 @@ Request logging goes to stderr only with --verbose.
 
 Every patch below reproduces a real-AWS behaviour that moto 5.2.5
 lacks or gets wrong; the patches reach into moto internals, so the launcher
-refuses to run on any other moto version. SSM, STS and EventBridge need no
-patches in 5.2.5 (test_launcher.py checks the operations cbctl relies on).
+refuses to run on any other moto version. STS needs no patches in 5.2.5
+(test_launcher.py checks the operations cbctl relies on). The Resource Groups
+Tagging API's GetResources (awsJson 1.1) reports the tags of SSM parameters,
+EventBridge rules, CodeBuild projects, CodePipeline pipelines, CodeCommit
+repositories and CloudWatch Logs groups (see patch_tagging).
 CodeConnections (and its old name, CodeStar Connections) is missing from moto
 and emulated here in memory, over awsJson 1.0 and Smithy RPC v2 CBOR.
 TEST-ONLY hook, not in AWS: CreateConnection/TagResource with the tag
@@ -20,9 +23,19 @@ standing in for the console handshake.
 Fault injection, set by the environment: all off by default, and then no
 middleware is installed at all. Requests to /moto-api/... are never touched.
 When any is on, one summary line goes to stderr (stdout stays READY only).
+A setting that does not parse makes the launcher exit non-zero at start.
+  CBCTL_EMU_LATENCY_MS=N         every request waits N ms (integer >= 0)
+      before it is handled, standing in for the network round trip; the
+      server handles each request in its own thread, so concurrent requests
+      wait side by side (8 at once take N ms, not 8*N).
+  CBCTL_EMU_TAGGING_LAG_SECONDS=F  AWS's tag index lags behind tag changes:
+      Resource Groups Tagging API GetResources leaves out a resource whose
+      tags changed (created with tags, tagged, untagged) less than F s ago
+      (number >= 0), with a ResourceARNList or without.
   CBCTL_EMU_THROTTLE_RATE=F      fraction 0..1 of requests answered with the
-      service's throttling error: JSON/CBOR services 400 ThrottlingException,
-      IAM/STS 400 Throttling (XML ErrorResponse), S3 503 SlowDown.
+      service's throttling error: JSON/CBOR services 400 ThrottlingException
+      (Tagging: ThrottledException), IAM/STS 400 Throttling (XML
+      ErrorResponse), S3 503 SlowDown.
   CBCTL_EMU_5XX_RATE=F           fraction 0..1 answered 500 InternalFailure
       (S3: InternalError); throttling wins where the two add up to over 1.
   CBCTL_EMU_SEED=N               seed of the RNG drawing those (default 1):
@@ -37,14 +50,16 @@ When any is on, one summary line goes to stderr (stdout stays READY only).
       Nth (default 1st; * = every) HTTP request of that operation, SDK retries
       included, fails 400 with Code (default AccessDeniedException), message
       "injected failure". Service: CodeBuild, CodeCommit, SSM, IAM, STS, KMS,
-      CodePipeline, S3, EventBridge, CodeConnections, CodeStarConnections (or
-      a SigV4 signing name, e.g. codestar-connections: requests are told
-      apart by the API they were sent to); Operation: its API name, or * for
-      any.
-Precedence per request: CBCTL_EMU_FAIL, then throttle/5xx, then role delay.
+      CodePipeline, S3, EventBridge, CodeConnections, CodeStarConnections,
+      Tagging (or a SigV4 signing name, e.g. codestar-connections: requests
+      are told apart by the API they were sent to); Operation: its API name,
+      or * for any.
+Precedence per request: latency (always waited), then CBCTL_EMU_FAIL, then
+throttle/5xx, then role delay.
 """
 
 import argparse
+import collections
 import copy
 import http
 import io
@@ -69,6 +84,23 @@ MOTO_VERSION = "5.2.5"
 def _body(response):
     """The JSON request body of a moto (awsJson 1.1) response handler."""
     return json.loads(response.body or "{}")
+
+
+# When each resource's tags last changed (created with tags, tagged,
+# untagged), by ARN, kept on the object that holds the tags (a moto backend,
+# its TaggingService, or the resource itself) so that deleting it or
+# /moto-api/reset forgets it too. patch_tagging reads it: a resource with a
+# record was "tagged or previously tagged", and CBCTL_EMU_TAGGING_LAG_SECONDS
+# hides it for a while after the change.
+TAG_CHANGES = "cbctl_tag_changes"
+
+
+def note_tag_change(holder, arn):
+    holder.__dict__.setdefault(TAG_CHANGES, {})[arn] = time.monotonic()
+
+
+def tag_changes(holder):
+    return getattr(holder, "__dict__", {}).get(TAG_CHANGES, {})
 
 
 def patch_codebuild():
@@ -149,6 +181,9 @@ def patch_codebuild():
     cbr._validate_required_params_service_role = validate_role
     cbr._validate_required_params_project_name = validate_name
 
+    def tag_map(tags):
+        return {t.get("key"): t.get("value") for t in tags or []}
+
     def apply(project, request):
         # Real AWS round-trips every field the client sent (moto drops e.g.
         # concurrentBuildLimit and never sets lastModified); top-level
@@ -165,6 +200,8 @@ def patch_codebuild():
             source.setdefault("gitCloneDepth", 0)
         if "badgeEnabled" in request:
             meta["badge"] = {"badgeEnabled": bool(request["badgeEnabled"])}
+        if "tags" in request and tag_map(request["tags"]) != tag_map(project.tags):
+            note_tag_change(project, project.arn)
         project.tags = meta.get("tags")
         project.service_role = meta["serviceRole"]
         meta["lastModified"] = time.time()
@@ -190,6 +227,8 @@ def patch_codebuild():
         if not any(v.get("name") == AUTO_DISCOVER for v in variables):
             variables.append({"name": AUTO_DISCOVER, "value": "true", "type": "PLAINTEXT"})
         apply(project, request)
+        if request.get("tags"):
+            note_tag_change(project, project.arn)
         return ActionResult({"project": project.project_metadata})
 
     def update_project(self):
@@ -226,9 +265,29 @@ def patch_codebuild():
         missing = [n for n in names if n not in known]
         return ActionResult({"projects": found, "projectsNotFound": missing})
 
+    def list_projects(self):
+        # Real AWS: at most 100 names per page, then a nextToken; sortBy NAME
+        # (the emulator's default), CREATED_TIME or LAST_MODIFIED_TIME,
+        # sortOrder ASCENDING (default) or DESCENDING. moto returns every
+        # name in one unsorted page.
+        sort_by = self._get_param("sortBy") or "NAME"
+        descending = self._get_param("sortOrder") == "DESCENDING"
+        token = self._get_param("nextToken")
+        if token is not None and not str(token).isdigit():
+            raise InvalidInputException("Invalid pagination token")
+        field = {"NAME": "name", "CREATED_TIME": "created", "LAST_MODIFIED_TIME": "lastModified"}[sort_by]
+        metas = [p.project_metadata for p in self.codebuild_backend.codebuild_projects.values()]
+        names = [m["name"] for m in sorted(metas, key=lambda m: (m.get(field, m["created"]), m["name"]), reverse=descending)]
+        start, page = int(token or 0), 100
+        result = {"projects": names[start : start + page]}
+        if start + page < len(names):
+            result["nextToken"] = str(start + page)
+        return ActionResult(result)
+
     cbr.CodeBuildResponse.create_project = create_project
     cbr.CodeBuildResponse.update_project = update_project
     cbr.CodeBuildResponse.batch_get_projects = batch_get_projects
+    cbr.CodeBuildResponse.list_projects = list_projects
     # DeleteProject of an unknown name already succeeds in moto, as in AWS.
 
 
@@ -276,6 +335,8 @@ def patch_codecommit():
         if repo.repository_metadata.get("repositoryDescription") is None:
             repo.repository_metadata.pop("repositoryDescription", None)
         tags_of(repo).update(tags)
+        if tags:
+            note_tag_change(repo, repo.repository_metadata["Arn"])
         return json.dumps({"repositoryMetadata": repo.repository_metadata})
 
     def list_repositories(self):
@@ -342,6 +403,7 @@ def patch_codecommit():
         if len({**tags_of(repo), **tags}) > 50:
             raise error("TooManyTagsException", "A resource can have at most 50 tags.")
         tags_of(repo).update(tags)
+        note_tag_change(repo, repo.repository_metadata["Arn"])
         return "{}"
 
     def untag_resource(self):
@@ -351,6 +413,7 @@ def patch_codecommit():
             raise error("TagKeysListRequiredException", "A list of tag keys is required.")
         for key in keys:
             tags_of(repo).pop(key, None)
+        note_tag_change(repo, repo.repository_metadata["Arn"])
         return "{}"
 
     def list_tags_for_resource(self):
@@ -370,11 +433,15 @@ def patch_codecommit():
 
 
 ROLE_INLINE_POLICY_LIMIT = 10240
+# GetAccountAuthorizationDetails: response list -> moto's detail kind, in paging order
+GAAD_LISTS = (("UserDetailList", "users"), ("GroupDetailList", "groups"),
+              ("RoleDetailList", "roles"), ("Policies", "managed_policies"))
 
 
 def patch_iam():
-    from moto.core.responses import EmptyResult
+    from moto.core.responses import ActionResult, EmptyResult
     from moto.core.serialize import url_encode
+    from moto.iam.exceptions import ValidationError
     from moto.iam.responses import IamResponse
 
     def encode(value):
@@ -388,6 +455,18 @@ def patch_iam():
     }
     # Real ListRoles also returns each AssumeRolePolicyDocument encoded (moto: raw).
     transformers["ListRolesResponse.Roles.Role.AssumeRolePolicyDocument"] = encode
+    # Real GetAccountAuthorizationDetails returns every policy document
+    # URL-encoded (RFC 3986), like GetRole/GetRolePolicy: moto sends the trust
+    # policy raw and quote()s the others with "/" kept.
+    def reencode(value):
+        return encode(urllib.parse.unquote(value)) if isinstance(value, str) else value
+
+    gaad = "GetAccountAuthorizationDetailsResponse."
+    transformers[gaad + "RoleDetailList.RoleDetail.AssumeRolePolicyDocument"] = encode
+    for path in ("RoleDetailList.RoleDetail.RolePolicyList", "UserDetailList.UserDetail.UserPolicyList",
+                 "GroupDetailList.GroupDetail.GroupPolicyList"):
+        transformers[gaad + path + ".PolicyDetail.PolicyDocument"] = reencode
+    transformers[gaad + "Policies.ManagedPolicyDetail.PolicyVersionList.PolicyVersion.Document"] = reencode
     IamResponse.RESPONSE_KEY_PATH_TO_TRANSFORMER = transformers
 
     def update_role(self):
@@ -404,6 +483,25 @@ def patch_iam():
         return EmptyResult()
 
     IamResponse.update_role = update_role
+
+    def get_account_authorization_details(self):
+        # Real IAM pages: at most MaxItems (1..1000, default 100) entities a
+        # response, then IsTruncated true and a Marker to resume from (moto
+        # returns everything with IsTruncated false and ignores Marker).
+        details = self.backend.get_account_authorization_details(self._get_param("Filter", []))
+        entities = [(key, item) for key, kind in GAAD_LISTS for item in details[kind]]
+        marker = self._get_param("Marker")
+        if marker is not None and not str(marker).isdigit():
+            raise ValidationError("Invalid Marker.")
+        start, limit = int(marker or 0), self._get_int_param("MaxItems") or 100
+        page = entities[start : start + limit]
+        result = {key: [item for k, item in page if k == key] for key, _ in GAAD_LISTS}
+        result["IsTruncated"] = start + limit < len(entities)
+        if result["IsTruncated"]:
+            result["Marker"] = str(start + limit)
+        return ActionResult(result)
+
+    IamResponse.get_account_authorization_details = get_account_authorization_details
 
     from moto.iam.exceptions import LimitExceededException
 
@@ -571,6 +669,8 @@ def patch_codepipeline():
         created._updated = created._created  # one instant in AWS (moto: two utcnow() calls)
         created.validate_tags(tags)
         created.tags.update({tag["key"]: tag["value"] for tag in tags})
+        if tags:
+            note_tag_change(created, created._arn)
         self.pipelines[name] = created
         versions(created)[1] = copy.deepcopy(created.pipeline)
         return created.pipeline, sorted(tags, key=lambda t: t["key"])
@@ -606,11 +706,13 @@ def patch_codepipeline():
         codepipeline = pipeline_by_arn(self, arn)
         codepipeline.validate_tags([t for t in tags if t["key"] not in codepipeline.tags])
         codepipeline.tags.update({t["key"]: t["value"] for t in tags})
+        note_tag_change(codepipeline, arn)
 
     def untag_resource(self, arn, keys):
         codepipeline = pipeline_by_arn(self, arn)
         for key in keys:
             codepipeline.tags.pop(key, None)
+        note_tag_change(codepipeline, arn)
 
     for fn in (create_pipeline, update_pipeline, list_tags_for_resource, tag_resource, untag_resource):
         setattr(cpm.CodePipelineBackend, fn.__name__, fn)
@@ -640,8 +742,11 @@ def patch_codepipeline():
 
     def list_pipelines(self):
         # Real AWS summaries carry pipelineType and executionMode too, and
-        # pages with maxResults (1..1000) / nextToken.
-        limit = self._get_param("maxResults") or 1000
+        # pages with maxResults (1..1000) / nextToken. AWS documents no
+        # default page size; the emulator uses 100, the documented default of
+        # CodePipeline's other List operations (ListPipelineExecutions, ...),
+        # so a client wanting 1000 a page must ask for it.
+        limit = self._get_param("maxResults") or 100
         token = self._get_param("nextToken")
         if token is not None and not str(token).isdigit():
             raise error("InvalidNextTokenException", "The next token is not valid.")
@@ -1064,7 +1169,8 @@ def patch_s3():
 
 
 def patch_ssm():
-    from moto.ssm.exceptions import ValidationException
+    from moto.core.responses import ActionResult
+    from moto.ssm.exceptions import SSMException, ValidationException
     from moto.ssm.responses import SimpleSystemManagerResponse
 
     orig_put = SimpleSystemManagerResponse.put_parameter
@@ -1081,8 +1187,244 @@ def patch_ssm():
 
     SimpleSystemManagerResponse.put_parameter = put_parameter
 
+    def describe_parameters(self):
+        # Real SSM returns up to MaxResults (1..50; default 10) parameters a
+        # page (fewer only at its own discretion); moto ignores MaxResults
+        # and always pages by 10, and sends a NextToken after a full last page.
+        limit = self._get_int_param("MaxResults") or 10
+        token = str(self._get_param("NextToken") or "0").strip()
+        if not token.isdigit():
+            raise SSMException("InvalidNextToken", "The specified token isn't valid.")
+        found = self.ssm_backend.describe_parameters(self._get_param("Filters"), self._get_param("ParameterFilters"))
+        start = int(token)
+        result = {"Parameters": [p.describe_response_object(False) for p in found[start : start + limit]]}
+        if start + limit < len(found):
+            result["NextToken"] = str(start + limit)
+        return ActionResult(result)
 
-def apply_patches():
+    SimpleSystemManagerResponse.describe_parameters = describe_parameters
+    patch_ssm_tag_changes()
+
+
+def patch_ssm_tag_changes():
+    """Records parameters' tag changes for patch_tagging (TAG_CHANGES)."""
+    from moto.ssm.models import SimpleSystemManagerBackend as Backend
+    from moto.ssm.utils import parameter_arn
+
+    def arn(self, name):  # name or ARN, as the tagging operations take it
+        parameter = self.get_parameter(name)
+        return parameter_arn(self.account_id, self.region_name, parameter.name if parameter else name)
+
+    orig_add, orig_remove = Backend.add_tags_to_resource, Backend.remove_tags_from_resource
+    orig_delete, orig_delete_many = Backend.delete_parameter, Backend.delete_parameters
+
+    def add_tags_to_resource(self, resource_type, resource_id, tags):
+        orig_add(self, resource_type, resource_id, tags)
+        if resource_type == "Parameter" and tags:
+            note_tag_change(self, arn(self, resource_id))
+
+    def remove_tags_from_resource(self, resource_type, resource_id, keys):
+        orig_remove(self, resource_type, resource_id, keys)
+        if resource_type == "Parameter":
+            note_tag_change(self, arn(self, resource_id))
+
+    def delete_parameter(self, name):
+        orig_delete(self, name)
+        tag_changes(self).pop(parameter_arn(self.account_id, self.region_name, name), None)
+
+    def delete_parameters(self, names):
+        deleted = orig_delete_many(self, names)
+        for name in deleted:
+            tag_changes(self).pop(parameter_arn(self.account_id, self.region_name, name), None)
+        return deleted
+
+    for fn in (add_tags_to_resource, remove_tags_from_resource, delete_parameter, delete_parameters):
+        setattr(Backend, fn.__name__, fn)
+
+
+def patch_events():
+    from moto.events import models as evm
+    from moto.events.responses import EventsHandler
+    from moto.events.utils import PAGINATION_MODEL
+    from moto.utilities.paginator import paginate
+
+    @paginate(pagination_model=PAGINATION_MODEL)
+    def list_rules(self, prefix=None, event_bus_arn=None):
+        # Real AWS matches NamePrefix literally (moto reads it as a regular
+        # expression, so "a.b" also matched "aXb").
+        bus = self._get_event_bus(self._normalize_event_bus_arn(event_bus_arn))
+        return [rule for name, rule in bus.rules.items() if name.startswith(prefix or "")]
+
+    orig_list_rules = EventsHandler.list_rules
+
+    def list_rules_response(self):
+        # Real ListRules items are Rule shapes: Name, Arn, EventPattern,
+        # State, Description, ScheduleExpression, RoleArn, ManagedBy,
+        # EventBusName; moto adds DescribeRule's CreatedBy.
+        body, headers = orig_list_rules(self)
+        result = json.loads(body)
+        for rule in result["Rules"]:
+            rule.pop("CreatedBy", None)
+        if result.get("NextToken") is None:  # AWS omits it on the last page (moto: null)
+            result.pop("NextToken", None)
+        return json.dumps(result), headers
+
+    evm.EventsBackend.list_rules = list_rules
+    EventsHandler.list_rules = list_rules_response
+
+
+# Resource Groups Tagging API. AWS's resource type strings ("service:type",
+# as ResourceTypeFilters take them) where moto's differ.
+TAGGING_TYPES = {"logs:loggroup": "logs:log-group"}
+# GetResources members that AWS refuses together with ResourceARNList
+TAGGING_ARN_LIST_EXCLUSIVE = ("TagFilters", "ResourceTypeFilters", "ResourcesPerPage", "TagsPerPage", "PaginationToken")
+TaggedArn = collections.namedtuple("TaggedArn", "arn tags type changed")  # changed: TAG_CHANGES time or None
+
+
+def patch_tagging(lag):
+    """GetResources as AWS serves it, over every resource cbctl tags (moto
+    knows no CodeBuild project, CodePipeline pipeline, CodeCommit repository
+    or EventBridge rule there): a ResourceARNList (1..100) is answered in one
+    response with each listed resource that is tagged or was tagged before
+    (unknown or never-tagged ARNs are left out, no error), and refused
+    (InvalidParameterException) together with TagFilters, ResourceTypeFilters,
+    ResourcesPerPage, TagsPerPage or PaginationToken; moto paged it (50
+    resources / 100 tags) and never returned a resource whose tags were all
+    removed. AWS's tag index lags behind tag changes: a resource whose tags
+    changed less than `lag` seconds ago (CBCTL_EMU_TAGGING_LAG_SECONDS) is
+    left out of every answer."""
+    from moto.core.resource_tagging import iter_taggable_backends, make_tag_matcher, match_resource_type
+    from moto.resourcegroupstaggingapi.exceptions import ResourceGroupsTaggingAPIError as Error
+    from moto.resourcegroupstaggingapi.responses import ResourceGroupsTaggingAPIResponse as Response
+
+    record_tagging_service_changes()
+
+    def visible(item, now):
+        if item.changed is None:  # tagged by a path that keeps no record
+            return bool(item.tags)
+        return now - item.changed >= lag
+
+    def reply(items, token):
+        mappings = [{"ResourceARN": i.arn, "Tags": [{"Key": k, "Value": v} for k, v in i.tags.items()]} for i in items]
+        return json.dumps({"PaginationToken": token, "ResourceTagMappingList": mappings})
+
+    def by_arn(request, found):
+        clash = [key for key in TAGGING_ARN_LIST_EXCLUSIVE if key in request]
+        if clash:
+            raise Error("InvalidParameterException", f"ResourceARNList cannot be combined with {', '.join(clash)}")
+        wanted = set(request["ResourceARNList"])
+        return reply([item for item in found if item.arn in wanted], "")
+
+    def listing(request, found):
+        # moto's page limits (50 resources, 100 tags), with AWS's counting:
+        # a page may hold exactly TagsPerPage tags, an untagged resource
+        # counts as one (moto: one less, and zero).
+        per_page, tags_per_page = request.get("ResourcesPerPage", 50), request.get("TagsPerPage", 100)
+        if not 1 <= per_page <= 100:
+            raise Error("InvalidParameterException", "ResourcesPerPage must be between 1 and 100")
+        if not 100 <= tags_per_page <= 500:
+            raise Error("InvalidParameterException", "TagsPerPage must be between 100 and 500")
+        token = request.get("PaginationToken") or "0"
+        if not str(token).isdigit():
+            raise Error("PaginationTokenExpiredException", "Token does not exist")
+        matches = make_tag_matcher(request.get("TagFilters"))
+        types = request.get("ResourceTypeFilters")
+        found = [i for i in found if match_resource_type(i.type, types) and matches(i.tags)]
+        start, page, weight = int(token), [], 0
+        for item in found[start:]:
+            if len(page) == per_page or weight + max(len(item.tags), 1) > tags_per_page:
+                break
+            page.append(item)
+            weight += max(len(item.tags), 1)
+        end = start + len(page)
+        return reply(page, str(end) if end < len(found) else "")
+
+    def get_resources(self):
+        request, now = _body(self), time.monotonic()
+        indexed = [*moto_tagged(iter_taggable_backends(self.current_account, self.region)),
+                   *cbctl_tagged(self.current_account, self.region)]
+        found = sorted((i for i in indexed if visible(i, now)), key=lambda i: i.arn)
+        return by_arn(request, found) if "ResourceARNList" in request else listing(request, found)
+
+    Response.get_resources = get_resources
+
+
+def record_tagging_service_changes():
+    """Records tag changes made through moto's TaggingService (EventBridge,
+    CloudWatch Logs and most others) in TAG_CHANGES, on the service's tagger."""
+    from moto.logs.models import LogsBackend
+    from moto.utilities.tagging_service import TaggingService
+
+    orig_tag, orig_untag = TaggingService.tag_resource, TaggingService.untag_resource_using_names
+    orig_untag_tags, orig_delete = TaggingService.untag_resource_using_tags, TaggingService.delete_all_tags_for_resource
+    orig_delete_group = LogsBackend.delete_log_group
+
+    def tag_resource(self, arn, tags):
+        orig_tag(self, arn, tags)
+        if tags:
+            note_tag_change(self, arn)
+
+    def untag_resource_using_names(self, arn, tag_names):
+        orig_untag(self, arn, tag_names)
+        note_tag_change(self, arn)
+
+    def untag_resource_using_tags(self, arn, tags):
+        orig_untag_tags(self, arn, tags)
+        note_tag_change(self, arn)
+
+    def delete_all_tags_for_resource(self, arn):  # the resource is gone
+        orig_delete(self, arn)
+        tag_changes(self).pop(arn, None)
+
+    def delete_log_group(self, log_group_name):
+        # Real AWS deletes a log group's tags with it (moto kept them for a
+        # later group of the same name).
+        group = self.groups.get(log_group_name)
+        orig_delete_group(self, log_group_name)
+        self.tagger.delete_all_tags_for_resource(group.arn)
+
+    for fn in (tag_resource, untag_resource_using_names, untag_resource_using_tags, delete_all_tags_for_resource):
+        setattr(TaggingService, fn.__name__, fn)
+    LogsBackend.delete_log_group = delete_log_group
+
+
+def moto_tagged(backends):
+    """TaggedArn of each resource of moto's TaggableResourcesMixin backends."""
+    for backend in backends:
+        changes = {**tag_changes(backend), **tag_changes(getattr(backend, "tagger", None))}
+        for r in backend.iter_tagged_resources():
+            yield TaggedArn(r.arn, r.tags, TAGGING_TYPES.get(r.resource_type, r.resource_type), changes.get(r.arn))
+
+
+def cbctl_tagged(account, region):
+    """TaggedArn of each resource GetResources must report that moto's
+    tagging backend does not know: EventBridge rules (events:rule, ARN
+    arn:aws:events:REGION:ACCOUNT:rule/[BUS/]NAME), CodeBuild projects
+    (codebuild:project, ...:project/NAME), CodePipeline pipelines
+    (codepipeline:pipeline, arn:aws:codepipeline:REGION:ACCOUNT:NAME) and
+    CodeCommit repositories (codecommit:repository, ...:codecommit:REGION:ACCOUNT:NAME)."""
+    from moto.codebuild.models import codebuild_backends
+    from moto.codecommit.models import codecommit_backends
+    from moto.codepipeline.models import codepipeline_backends
+    from moto.events.models import events_backends
+
+    events = events_backends[account][region]
+    for bus in events.event_buses.values():
+        for rule in bus.rules.values():
+            tags = events.tagger.get_tag_dict_for_resource(rule.arn)
+            yield TaggedArn(rule.arn, tags, "events:rule", tag_changes(events.tagger).get(rule.arn))
+    for project in codebuild_backends[account][region].codebuild_projects.values():
+        tags = {t["key"]: t.get("value", "") for t in project.tags or []}
+        yield TaggedArn(project.arn, tags, "codebuild:project", tag_changes(project).get(project.arn))
+    for pipeline in codepipeline_backends[account][region].pipelines.values():
+        yield TaggedArn(pipeline._arn, dict(pipeline.tags), "codepipeline:pipeline", tag_changes(pipeline).get(pipeline._arn))
+    for repo in codecommit_backends[account][region].repositories.values():
+        arn = repo.repository_metadata["Arn"]
+        tags = dict(repo.__dict__.get("cbctl_tags", {}))
+        yield TaggedArn(arn, tags, "codecommit:repository", tag_changes(repo).get(arn))
+
+
+def apply_patches(faults):
     import moto
 
     if moto.__version__ != MOTO_VERSION:
@@ -1094,9 +1436,11 @@ def apply_patches():
     patch_codecommit()
     patch_iam()
     patch_ssm()
+    patch_events()
     patch_codepipeline()
     patch_codeconnections()
     patch_s3()
+    patch_tagging(faults.tagging_lag)
 
 
 # --------------------------------------------------------- fault injection --
@@ -1113,11 +1457,13 @@ FAULT_SERVICES = {
     "EventBridge": ("events", "events"),
     "CodeConnections": ("codeconnections", "codeconnections"),
     "CodeStarConnections": ("codestar-connections", "codestar-connections"),
+    "Tagging": ("tagging", "resourcegroupstaggingapi"),
 }
 QUERY_SERVICES = {
     "IAM": "https://iam.amazonaws.com/doc/2010-05-08/",
     "STS": "https://sts.amazonaws.com/doc/2011-06-15/",
 }
+THROTTLE_CODES = {"Tagging": "ThrottledException"}  # services whose throttling error is named otherwise
 INTERNAL_FAILURE = "The request processing has failed because of an unknown error, exception or failure."
 ROLE_DELAYED = {  # (service, operation) -> (error code, message prefix)
     ("CodeBuild", "CreateProject"): ("InvalidInputException", "CodeBuild is not authorized to perform: sts:AssumeRole on "),
@@ -1155,6 +1501,8 @@ class Faults:
         self.server_error = min(number("CBCTL_EMU_5XX_RATE", float, 0.0, rate, 0.0, 1.0), 1.0 - self.throttle)
         self.seed = number("CBCTL_EMU_SEED", int, 1, "an integer")
         self.role_delay = number("CBCTL_EMU_ROLE_DELAY_SECONDS", float, 0.0, "a number of seconds >= 0", 0.0, 1e9)
+        self.latency = number("CBCTL_EMU_LATENCY_MS", int, 0, "an integer number of milliseconds >= 0", 0, 10**9)
+        self.tagging_lag = number("CBCTL_EMU_TAGGING_LAG_SECONDS", float, 0.0, "a number of seconds >= 0", 0.0, 1e9)
         self.fail = [self._parse_fail(s) for s in env.get("CBCTL_EMU_FAIL", "").split(",") if s.strip()]
 
     @staticmethod
@@ -1182,10 +1530,15 @@ class Faults:
         return service, operation, nth, m[4] or "AccessDeniedException"
 
     def __bool__(self):
-        return bool(self.throttle or self.server_error or self.role_delay or self.fail)
+        return bool(self.throttle or self.server_error or self.role_delay or self.fail
+                    or self.latency or self.tagging_lag)
 
     def summary(self):
         parts = []
+        if self.latency:
+            parts.append(f"latency {self.latency} ms")
+        if self.tagging_lag:
+            parts.append(f"tagging lag {self.tagging_lag:g}s")
         if self.throttle or self.server_error:
             parts.append(f"throttle {self.throttle:g}, 5xx {self.server_error:g} (seed {self.seed})")
         if self.role_delay:
@@ -1396,6 +1749,8 @@ class FaultInjector:
         if path.startswith("/moto-api") or path == "/favicon.ico":
             return self.app(environ, start_response)
         faults = self.faults
+        if faults.latency:  # the round trip; the server runs each request in its own thread
+            time.sleep(faults.latency / 1000)
         service, family = self.service_of(environ)
         operation = self.operation_of(environ, service, family)
         with self.lock:
@@ -1421,6 +1776,7 @@ class FaultInjector:
                 "query": (400, "Throttling", "Rate exceeded"),
                 "s3": (503, "SlowDown", "Please reduce your request rate."),
             }.get(family, (429, "ThrottlingException", "Rate exceeded"))
+            code = THROTTLE_CODES.get(service, code)
             return self.respond(environ, start_response, family, service, status, code, message)
         if draw is not None and draw < faults.throttle + faults.server_error:
             if family == "s3":
@@ -1462,9 +1818,10 @@ class FaultInjector:
 # violation as AWS does, so any test whose request AWS would refuse fails:
 #   awsJson / RPC v2 CBOR (CodeBuild, CodePipeline, SSM, CodeCommit,
 #     EventBridge, KMS, CodeConnections, CodeStar Connections, CloudWatch
-#     Logs): 400 ValidationException "N validation error(s) detected: Value
-#     'x' at 'a.b' failed to satisfy constraint: Member must ...", or 400
-#     SerializationException when a member has the wrong JSON type;
+#     Logs, Resource Groups Tagging API): 400 ValidationException "N
+#     validation error(s) detected: Value 'x' at 'a.b' failed to satisfy
+#     constraint: Member must ...", or 400 SerializationException when a
+#     member has the wrong JSON type;
 #   awsQuery (IAM, STS): the same message as 400 ValidationError, XML;
 #   S3: CreateBucket's bucket name (400 InvalidBucketName) and the XML bodies
 #     of PutBucketTagging/Encryption/Versioning/Lifecycle, PutPublicAccessBlock
@@ -1477,7 +1834,7 @@ class FaultInjector:
 # one line per refused request (service, operation, code, message) to FILE.
 
 STRICT_JSON_SERVICES = ("codebuild", "codepipeline", "ssm", "codecommit", "events", "kms",
-                        "codeconnections", "codestar-connections", "logs")
+                        "codeconnections", "codestar-connections", "logs", "resourcegroupstaggingapi")
 STRICT_QUERY_SERVICES = ("iam", "sts")
 STRICT_S3_XML_OPERATIONS = ("PutBucketTagging", "PutBucketEncryption", "PutBucketVersioning",
                             "PutPublicAccessBlock", "PutBucketLifecycleConfiguration", "DeleteObjects")
@@ -2235,8 +2592,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     port = args.port if args.port is not None else (args.port_arg or 0)
     logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.WARNING)
-    apply_patches()
     faults = Faults(os.environ)
+    apply_patches(faults)
     # What moto.server.ThreadedMotoServer does, minus its thread-side bind:
     # there a busy port leaves start() waiting forever; here it exits non-zero.
     from moto.moto_server.werkzeug_app import (

@@ -5,6 +5,7 @@ patched/relied-upon operation with boto3, prints "N passed, M failed".
 Run: .venv/bin/python tests/emulator/test_launcher.py
 """
 
+import concurrent.futures
 import contextlib
 import json
 import os
@@ -87,6 +88,18 @@ def cbor_client(service, **kwargs):
 def cbor_decode(data):
     parser = RpcV2CBORParser()
     return parser.parse_data_item(parser.get_peekable_stream_from_bytes(data))
+
+
+def pages(call, token_in, token_out, items, **kwargs):
+    """Every page call(**kwargs) returns, following token_out -> token_in:
+    a list of each page's items (the response member `items`)."""
+    got, token = [], None
+    while True:
+        page = call(**kwargs, **({token_in: token} if token else {}))
+        got.append(page[items])
+        token = page.get(token_out)
+        if not token:
+            return got
 
 
 # --------------------------------------------------------------- CodeBuild --
@@ -222,6 +235,22 @@ def codebuild_batch_get_not_found_and_delete(c):
     assert cb.batch_get_projects(names=["cb-pipe"])["projectsNotFound"] == ["cb-pipe"]
 
 
+@check
+def codebuild_list_projects_pages_by_100(c):
+    # AWS: 100 names a page, then nextToken (moto: everything at once).
+    cb = c["codebuild"]
+    base = dict(source={"type": "NO_SOURCE", "buildspec": "x"}, artifacts={"type": "NO_ARTIFACTS"}, environment=ENV, serviceRole=ROLE)
+    for i in range(230):
+        cb.create_project(name=f"cb-bulk-{i:03}", **base)
+    got = pages(cb.list_projects, "nextToken", "nextToken", "projects", sortBy="NAME")
+    names = [n for page in got for n in page]
+    assert [len(page) for page in got[:-1]] == [100] * (len(got) - 1) and 0 < len(got[-1]) <= 100, [len(p) for p in got]
+    assert names == sorted(names) and len(names) == len(set(names)) and {f"cb-bulk-{i:03}" for i in range(230)} <= set(names)
+    first = cb.list_projects(sortBy="NAME", sortOrder="DESCENDING")["projects"]
+    assert first == sorted(names, reverse=True)[:100]
+    assert error_of(cb.list_projects, nextToken="bogus") == ("InvalidInputException", 400)
+
+
 # -------------------------------------------------------------- CodeCommit --
 @check
 def codecommit_create_with_tags_and_tag_ops(c):
@@ -264,6 +293,15 @@ def codecommit_list_batch_get_update_description(c):
     assert [r["repositoryName"] for r in cc.list_repositories()["repositories"]] == ["repo-a"]
 
 
+@check
+def codecommit_list_repositories_holds_up_to_1000_a_page(c):
+    cc = c["codecommit"]
+    for i in range(300):
+        cc.create_repository(repositoryName=f"repo-bulk-{i:03}")
+    got = cc.list_repositories()
+    assert "nextToken" not in got and len(got["repositories"]) == 301, len(got["repositories"])  # with repo-a
+
+
 # --------------------------------------------------------------------- SSM --
 @check
 def ssm_parameters_tags_and_filters(c):
@@ -293,6 +331,25 @@ def ssm_standard_tier_values_hold_at_most_4_kb(c):
     ssm.put_parameter(Name="/cbctl/s1/big2", Value="x" * 5000, Type="String", Tier="Advanced")
     assert len(ssm.get_parameter(Name="/cbctl/s1/big")["Parameter"]["Value"]) == 4096
     ssm.delete_parameters(Names=["/cbctl/s1/big", "/cbctl/s1/big2"])
+
+
+@check
+def ssm_describe_parameters_pages_by_max_results(c):
+    # AWS returns up to MaxResults a page (moto: always 10, so 100 tagged
+    # parameters took 10 calls instead of 2).
+    ssm = c["ssm"]
+    names = [f"/cbctl/bulk/p{i:03}" for i in range(100)]
+    for name in names:
+        ssm.put_parameter(Name=name, Value="v", Type="String", Tags=[{"Key": "cbctl:stack", "Value": "bulk"}])
+    by_tag = [{"Key": "tag:cbctl:stack", "Values": ["bulk"]}]
+    got = pages(ssm.describe_parameters, "NextToken", "NextToken", "Parameters", ParameterFilters=by_tag, MaxResults=50)
+    assert [len(page) for page in got] == [50, 50], [len(page) for page in got]
+    assert sorted(p["Name"] for page in got for p in page) == names
+    by_name = [{"Key": "Name", "Option": "Equals", "Values": names[:50]}]
+    got = pages(ssm.describe_parameters, "NextToken", "NextToken", "Parameters", ParameterFilters=by_name, MaxResults=50)
+    assert [len(page) for page in got] == [50] and {p["Name"] for p in got[0]} == set(names[:50])
+    assert len(ssm.describe_parameters(ParameterFilters=by_tag)["Parameters"]) == 10  # the default page
+    assert error_of(ssm.describe_parameters, NextToken="bogus") == ("InvalidNextToken", 400)
 
 
 # --------------------------------------------------------------------- IAM --
@@ -327,6 +384,51 @@ def iam_role_lifecycle_and_encoding(c):
     iam.delete_role_policy(RoleName="cbctl-r", PolicyName="inline")
     iam.delete_role(RoleName="cbctl-r")
     assert error_of(iam.get_role, RoleName="cbctl-r") == ("NoSuchEntity", 404)
+
+
+@check
+def iam_gaad_role_details_with_encoded_documents(c):
+    iam, raw = c["iam"], Raw(c["iam"])
+    enc = lambda doc: urllib.parse.quote(doc, safe="")  # noqa: E731
+    iam.create_role(RoleName="gaad-r", Path="/gaad/", AssumeRolePolicyDocument=TRUST, Description="not in RoleDetail",
+                    Tags=[{"Key": "cbctl:stack", "Value": "g"}])
+    iam.put_role_policy(RoleName="gaad-r", PolicyName="inline", PolicyDocument=POLICY)
+    managed = iam.create_policy(PolicyName="gaad-managed", PolicyDocument=POLICY)["Policy"]["Arn"]
+    iam.attach_role_policy(RoleName="gaad-r", PolicyArn=managed)
+    details = iam.get_account_authorization_details(Filter=["Role"], MaxItems=1000)
+    (role,) = [r for r in details["RoleDetailList"] if r["RoleName"] == "gaad-r"]
+    assert (role["Path"], role["Arn"]) == ("/gaad/", f"arn:aws:iam::{ACCOUNT}:role/gaad/gaad-r")
+    assert role["AssumeRolePolicyDocument"] == json.loads(TRUST)  # boto3 URL-decodes, as for GetRole
+    assert role["RolePolicyList"] == [{"PolicyName": "inline", "PolicyDocument": json.loads(POLICY)}]
+    assert role["AttachedManagedPolicies"] == [{"PolicyName": "gaad-managed", "PolicyArn": managed}]
+    assert role["Tags"] == [{"Key": "cbctl:stack", "Value": "g"}] and "Description" not in role
+    assert details["UserDetailList"] == details["GroupDetailList"] == details["Policies"] == []
+    body = raw.bodies["GetAccountAuthorizationDetails"]  # RFC 3986, "/" too: as GetRole/GetRolePolicy
+    assert f"<AssumeRolePolicyDocument>{enc(TRUST)}</AssumeRolePolicyDocument>" in body
+    assert f"<PolicyDocument>{enc(POLICY)}</PolicyDocument>" in body and '{"Version"' not in body
+    assert error_of(iam.get_account_authorization_details, Marker="bogus") == ("ValidationError", 400)
+    iam.detach_role_policy(RoleName="gaad-r", PolicyArn=managed)
+    iam.delete_role_policy(RoleName="gaad-r", PolicyName="inline")
+    iam.delete_role(RoleName="gaad-r")
+
+
+@check
+def iam_1200_roles_page_through_gaad_list_roles_and_summary(c):
+    # AWS pages GetAccountAuthorizationDetails by MaxItems (moto: one page,
+    # IsTruncated false); ListRoles pages too and carries Description.
+    iam = c["iam"]
+    for i in range(1200):
+        iam.create_role(RoleName=f"bulk-{i:04}", Path="/bulk/", AssumeRolePolicyDocument=TRUST, Description=f"d{i}")
+    total = iam.get_account_summary()["SummaryMap"]["Roles"]
+    got = pages(iam.get_account_authorization_details, "Marker", "Marker", "RoleDetailList", Filter=["Role"], MaxItems=1000)
+    assert [len(page) for page in got] == [1000, total - 1000], ([len(page) for page in got], total)
+    assert len({r["Arn"] for page in got for r in page}) == total
+    got = pages(iam.list_roles, "Marker", "Marker", "Roles", PathPrefix="/bulk/", MaxItems=1000)
+    assert [len(page) for page in got] == [1000, 200], [len(page) for page in got]
+    roles = {r["RoleName"]: r for page in got for r in page}
+    assert set(roles) == {f"bulk-{i:04}" for i in range(1200)} and roles["bulk-0007"]["Description"] == "d7"
+    everything = pages(iam.list_roles, "Marker", "Marker", "Roles", MaxItems=1000)
+    assert sum(map(len, everything)) == total
 
 
 # --------------------------------------------------------------------- STS --
@@ -570,6 +672,19 @@ def codepipeline_get_masks_secret_action_configuration(c):
     assert "ghp_secret" not in json.dumps(cp.get_pipeline(name="cp-gh", version=1)["pipeline"])
     cp.delete_pipeline(name="cp-gh")
 
+@check
+def codepipeline_list_pipelines_pages(c):
+    cp = c["codepipeline"]
+    role = cp_role(c["iam"], "cp-bulk", trust("codepipeline"))
+    for i in range(250):
+        cp.create_pipeline(pipeline=pipeline_decl(f"cp-bulk-{i:03}", role))
+    default = pages(cp.list_pipelines, "nextToken", "nextToken", "pipelines")
+    assert [len(page) for page in default[:-1]] == [100] * (len(default) - 1) and len(default) == 3, [len(p) for p in default]
+    (whole,) = pages(cp.list_pipelines, "nextToken", "nextToken", "pipelines", maxResults=1000)
+    assert [p["name"] for p in whole] == [p["name"] for page in default for p in page]
+    assert {f"cp-bulk-{i:03}" for i in range(250)} <= {p["name"] for p in whole}
+
+
 # --------------------------------------------------------- CodeConnections --
 CONNECTION_ARN = r"arn:aws:{}:us-east-1:123456789012:connection/[0-9a-f]{{8}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{12}}"
 
@@ -797,6 +912,28 @@ def eventbridge_rule_targets_and_tags(c):
     ev.delete_rule(Name="other-rule")
 
 
+@check
+def eventbridge_list_rules_carries_every_rule_field_and_pages(c):
+    # ListRules items are whole Rule shapes (no DescribeRule per rule needed).
+    ev = c["events"]
+    pattern = json.dumps({"source": ["aws.codecommit"]})
+    role = f"arn:aws:iam::{ACCOUNT}:role/cbctl/events"
+    for i in range(150):
+        ev.put_rule(Name=f"bulk.{i:03}", EventPattern=pattern, State="DISABLED" if i % 2 else "ENABLED",
+                    Description=f"rule {i}", RoleArn=role)
+    ev.put_rule(Name="bulkX000", EventPattern=pattern)  # "." in NamePrefix is literal
+    got = pages(ev.list_rules, "NextToken", "NextToken", "Rules", NamePrefix="bulk.", Limit=100)
+    assert [len(page) for page in got] == [100, 50], [len(page) for page in got]
+    rules = {r["Name"]: r for page in got for r in page}
+    assert set(rules) == {f"bulk.{i:03}" for i in range(150)}
+    assert rules["bulk.007"] == {"Name": "bulk.007", "Arn": f"arn:aws:events:us-east-1:{ACCOUNT}:rule/bulk.007",
+                                 "EventPattern": pattern, "State": "DISABLED", "Description": "rule 7",
+                                 "RoleArn": role, "EventBusName": "default"}, rules["bulk.007"]
+    target = {"Id": "t", "Arn": f"arn:aws:codepipeline:us-east-1:{ACCOUNT}:cp-v2", "RoleArn": role}
+    ev.put_targets(Rule="bulk.007", Targets=[target])
+    assert ev.list_targets_by_rule(Rule="bulk.007")["Targets"] == [target]
+
+
 # ----------------------------------------------------- IAM inline policies --
 @check
 def iam_inline_policies_of_a_role_total_at_most_10240_characters(c):
@@ -843,10 +980,114 @@ def iam_two_inline_policies_with_conditions(c):
     assert iam.list_role_policies(RoleName="cp-inline")["PolicyNames"] == []
 
 
+# ------------------------------------------------- Resource Groups Tagging --
+def tagged(t, arns):
+    """{ARN: tags} of one GetResources call for arns; it must be a single page."""
+    got = t.get_resources(ResourceARNList=arns)
+    assert got["PaginationToken"] == "", got["PaginationToken"]
+    return {m["ResourceARN"]: {x["Key"]: x["Value"] for x in m["Tags"]} for m in got["ResourceTagMappingList"]}
+
+
+def stack_resources(c, stack):
+    """One resource of each type cbctl tags, tagged cbctl:stack=stack: {type: ARN}."""
+    tag, tags_map = [{"Key": "cbctl:stack", "Value": stack}], {"cbctl:stack": stack}
+    c["ssm"].put_parameter(Name=f"/cbctl/{stack}/name/with/slashes", Value="v", Type="String", Tags=tag)
+    c["events"].put_rule(Name=f"{stack}-rule", EventPattern='{"source":["x"]}', Tags=tag)
+    c["logs"].create_log_group(logGroupName=f"/cbctl/{stack}", tags=tags_map)
+    c["codebuild"].create_project(name=f"{stack}-build", source={"type": "NO_SOURCE", "buildspec": "x"}, artifacts={"type": "NO_ARTIFACTS"},
+                                  environment=ENV, serviceRole=ROLE, tags=[{"key": "cbctl:stack", "value": stack}])
+    c["codecommit"].create_repository(repositoryName=f"{stack}-repo", tags=tags_map)
+    role = cp_role(c["iam"], f"{stack}-pipeline", trust("codepipeline"))
+    c["codepipeline"].create_pipeline(pipeline=pipeline_decl(f"{stack}-pipe", role), tags=[{"key": "cbctl:stack", "value": stack}])
+    region = f"us-east-1:{ACCOUNT}"
+    return {"ssm:parameter": f"arn:aws:ssm:{region}:parameter/cbctl/{stack}/name/with/slashes",
+            "events:rule": f"arn:aws:events:{region}:rule/{stack}-rule",
+            "logs:log-group": f"arn:aws:logs:{region}:log-group:/cbctl/{stack}",
+            "codebuild:project": f"arn:aws:codebuild:{region}:project/{stack}-build",
+            "codecommit:repository": f"arn:aws:codecommit:{region}:{stack}-repo",
+            "codepipeline:pipeline": f"arn:aws:codepipeline:{region}:{stack}-pipe"}
+
+
+@check
+def tagging_arn_list_answers_every_type_in_one_response(c):
+    t, ssm = c["resourcegroupstaggingapi"], c["ssm"]
+    arns = stack_resources(c, "tg1")
+    params = [f"/cbctl/tg1/p{i:02}" for i in range(60)]
+    for name in params:
+        ssm.put_parameter(Name=name, Value="v", Type="String", Tags=[{"Key": "cbctl:stack", "Value": "tg1"}, {"Key": "n", "Value": name}])
+    ssm.put_parameter(Name="/cbctl/tg1/untagged", Value="v", Type="String")
+    param_arns = [f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter{name}" for name in params]
+    unknown = [f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/cbctl/tg1/untagged", f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/nope",
+               f"arn:aws:codebuild:us-east-1:{ACCOUNT}:project/nope", f"arn:aws:iam::{ACCOUNT}:role/cbctl/tg1-pipeline"]
+    wanted = [*arns.values(), *param_arns, *unknown]
+    wanted += [f"arn:aws:codecommit:us-east-1:{ACCOUNT}:nope-{i}" for i in range(100 - len(wanted))]
+    got = tagged(t, wanted)  # 100 ARNs, 66 of them tagged: one response (moto paged by 50)
+    assert set(got) == {*arns.values(), *param_arns}, sorted(set(got) ^ {*arns.values(), *param_arns})
+    assert all(got[arn] == {"cbctl:stack": "tg1"} for arn in arns.values())
+    assert got[param_arns[7]] == {"cbctl:stack": "tg1", "n": params[7]}
+
+
+@check
+def tagging_reflects_later_tag_changes_on_every_type(c):
+    t, arns = c["resourcegroupstaggingapi"], stack_resources(c, "tg2")
+    c["ssm"].add_tags_to_resource(ResourceType="Parameter", ResourceId="/cbctl/tg2/name/with/slashes", Tags=[{"Key": "a", "Value": "1"}])
+    c["ssm"].remove_tags_from_resource(ResourceType="Parameter", ResourceId="/cbctl/tg2/name/with/slashes", TagKeys=["cbctl:stack"])
+    c["events"].tag_resource(ResourceARN=arns["events:rule"], Tags=[{"Key": "a", "Value": "1"}])
+    c["events"].untag_resource(ResourceARN=arns["events:rule"], TagKeys=["cbctl:stack"])
+    c["logs"].tag_resource(resourceArn=arns["logs:log-group"], tags={"a": "1"})
+    c["logs"].untag_resource(resourceArn=arns["logs:log-group"], tagKeys=["cbctl:stack"])
+    c["codebuild"].update_project(name="tg2-build", tags=[{"key": "a", "value": "1"}])
+    c["codecommit"].tag_resource(resourceArn=arns["codecommit:repository"], tags={"a": "1"})
+    c["codecommit"].untag_resource(resourceArn=arns["codecommit:repository"], tagKeys=["cbctl:stack"])
+    c["codepipeline"].tag_resource(resourceArn=arns["codepipeline:pipeline"], tags=[{"key": "a", "value": "1"}])
+    c["codepipeline"].untag_resource(resourceArn=arns["codepipeline:pipeline"], tagKeys=["cbctl:stack"])
+    assert tagged(t, list(arns.values())) == {arn: {"a": "1"} for arn in arns.values()}
+    # Every tag removed: still returned ("tagged or previously tagged"), with no tags.
+    c["ssm"].remove_tags_from_resource(ResourceType="Parameter", ResourceId="/cbctl/tg2/name/with/slashes", TagKeys=["a"])
+    c["events"].untag_resource(ResourceARN=arns["events:rule"], TagKeys=["a"])
+    c["logs"].untag_resource(resourceArn=arns["logs:log-group"], tagKeys=["a"])
+    c["codebuild"].update_project(name="tg2-build", tags=[])
+    c["codecommit"].untag_resource(resourceArn=arns["codecommit:repository"], tagKeys=["a"])
+    c["codepipeline"].untag_resource(resourceArn=arns["codepipeline:pipeline"], tagKeys=["a"])
+    assert tagged(t, list(arns.values())) == {arn: {} for arn in arns.values()}
+    # A deleted resource takes its tags along: one of the same name starts untagged.
+    c["logs"].delete_log_group(logGroupName="/cbctl/tg2")
+    c["logs"].create_log_group(logGroupName="/cbctl/tg2")
+    assert tagged(t, [arns["logs:log-group"]]) == {}
+    assert c["logs"].list_tags_for_resource(resourceArn=arns["logs:log-group"])["tags"] == {}
+
+
+@check
+def tagging_arn_list_refuses_pagination_and_filters(c):
+    t = unvalidated(c, "resourcegroupstaggingapi")
+    arn = [f"arn:aws:codecommit:us-east-1:{ACCOUNT}:tg1-repo"]
+    for extra in ({"ResourcesPerPage": 50}, {"TagsPerPage": 100}, {"PaginationToken": "x"},
+                  {"TagFilters": [{"Key": "cbctl:stack"}]}, {"ResourceTypeFilters": ["codecommit"]}):
+        got = refusal(t.get_resources, ResourceARNList=arn, **extra)
+        assert got[:2] == ("InvalidParameterException", 400) and next(iter(extra)) in got[2], (extra, got)
+    arns = [f"arn:aws:codecommit:us-east-1:{ACCOUNT}:r{i}" for i in range(101)]
+    expect_validation(refusal(t.get_resources, ResourceARNList=arns), "resourceARNList", "Member must have length less than or equal to 100")
+
+
+@check
+def tagging_listing_by_tag_and_type_pages(c):
+    t = c["resourcegroupstaggingapi"]
+    by_tag = [{"Key": "cbctl:stack", "Values": ["tg1"]}]
+    got = pages(t.get_resources, "PaginationToken", "PaginationToken", "ResourceTagMappingList", TagFilters=by_tag, ResourcesPerPage=25)
+    assert [len(page) for page in got] == [25, 25, 16], [len(page) for page in got]  # 6 types + 60 parameters
+    for kind in ("ssm:parameter", "events:rule", "logs:log-group", "codebuild:project", "codecommit:repository", "codepipeline:pipeline"):
+        found = pages(t.get_resources, "PaginationToken", "PaginationToken", "ResourceTagMappingList", TagFilters=by_tag, ResourceTypeFilters=[kind])
+        assert sum(map(len, found)) == (61 if kind == "ssm:parameter" else 1), (kind, found)
+    assert len(t.get_resources(TagFilters=by_tag, ResourceTypeFilters=["codebuild", "codepipeline"])["ResourceTagMappingList"]) == 2
+    # TagsPerPage: a page may hold exactly that many tags (60 parameters, 2 tags each).
+    got = t.get_resources(TagFilters=[*by_tag, {"Key": "n"}], TagsPerPage=100, ResourcesPerPage=100)
+    assert len(got["ResourceTagMappingList"]) == 50 and got["PaginationToken"], len(got["ResourceTagMappingList"])
+
+
 # --------------------------------------------------------- fault injection --
 NO_RETRY = Config(retries={"mode": "standard", "total_max_attempts": 1})
 SERVICES = ("codebuild", "codecommit", "ssm", "iam", "sts", "kms", "codepipeline", "s3", "events",
-            "codeconnections", "codestar-connections")
+            "codeconnections", "codestar-connections", "resourcegroupstaggingapi")
 
 
 def failure(call, **kwargs):
@@ -873,6 +1114,7 @@ def fault_throttle_rate_1_per_protocol(start):
             ("kms", "list_keys", {}, ("ThrottlingException", 400)),
             ("codepipeline", "list_pipelines", {}, ("ThrottlingException", 400)),
             ("events", "list_rules", {}, ("ThrottlingException", 400)),
+            ("resourcegroupstaggingapi", "get_resources", {}, ("ThrottledException", 400)),
             ("codeconnections", "list_connections", {}, ("ThrottlingException", 400)),
             ("codeconnections_cbor", "list_connections", {}, ("ThrottlingException", 400)),
             ("codestar-connections", "list_connections", {}, ("ThrottlingException", 400)),
@@ -1069,8 +1311,52 @@ def fault_fail_names_codeconnections_operations(start):
 
 
 @fault_check
+def fault_latency_delays_every_request_side_by_side(start):
+    latency = 0.2
+    with start(CBCTL_EMU_LATENCY_MS=str(int(latency * 1000))) as (c, url):
+        sts = c["sts"]
+        began = time.monotonic()
+        sts.get_caller_identity()
+        assert time.monotonic() - began >= latency
+        began = time.monotonic()
+        assert moto_api(url, "/moto-api/data.json") == 200  # never delayed
+        assert time.monotonic() - began < latency
+        began = time.monotonic()
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            accounts = list(pool.map(lambda _: sts.get_caller_identity()["Account"], range(8)))
+        elapsed = time.monotonic() - began
+        assert accounts == [ACCOUNT] * 8 and latency <= elapsed < 3 * latency, elapsed  # one after another: 8x
+
+
+@fault_check
+def fault_tagging_lag_hides_recent_tag_changes(start):
+    lag = 1.5
+    env = dict(CBCTL_EMU_TAGGING_LAG_SECONDS=str(lag), CBCTL_EMU_FAIL="Tagging.GetResources:1=ThrottlingException")
+    with start(**env) as (c, url):
+        t, ssm = c["resourcegroupstaggingapi"], c["ssm"]
+        assert error_of(t.get_resources, ResourceARNList=["arn:aws:ssm:us-east-1:123456789012:parameter/x"]) == ("ThrottlingException", 400)
+        arn = f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/lag/p"
+        ssm.put_parameter(Name="/lag/p", Value="v", Type="String", Tags=[{"Key": "k", "Value": "1"}])
+        changed = time.monotonic()
+        assert tagged(t, [arn]) == {} and t.get_resources()["ResourceTagMappingList"] == []
+        assert ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId="/lag/p")["TagList"] == [{"Key": "k", "Value": "1"}]
+        assert time.monotonic() - changed < lag, "too slow to observe the lag"
+        time.sleep(max(0.0, changed + lag + 0.1 - time.monotonic()))
+        assert tagged(t, [arn]) == {arn: {"k": "1"}}
+        ssm.remove_tags_from_resource(ResourceType="Parameter", ResourceId="/lag/p", TagKeys=["k"])
+        changed = time.monotonic()
+        assert tagged(t, [arn]) == {}
+        time.sleep(max(0.0, changed + lag + 0.1 - time.monotonic()))
+        assert tagged(t, [arn]) == {arn: {}}
+
+
+@fault_check
 def fault_bad_settings_refuse_to_start(start):
     for name, value, message in (
+        ("CBCTL_EMU_LATENCY_MS", "-1", "CBCTL_EMU_LATENCY_MS='-1': expected an integer number of milliseconds >= 0"),
+        ("CBCTL_EMU_LATENCY_MS", "1.5", "CBCTL_EMU_LATENCY_MS='1.5': expected an integer number of milliseconds >= 0"),
+        ("CBCTL_EMU_LATENCY_MS", "fast", "expected an integer number of milliseconds >= 0"),
+        ("CBCTL_EMU_TAGGING_LAG_SECONDS", "-0.5", "CBCTL_EMU_TAGGING_LAG_SECONDS='-0.5': expected a number of seconds >= 0"),
         ("CBCTL_EMU_THROTTLE_RATE", "1.5", "CBCTL_EMU_THROTTLE_RATE='1.5': expected a number from 0 to 1"),
         ("CBCTL_EMU_5XX_RATE", "nan", "CBCTL_EMU_5XX_RATE='nan': expected a number from 0 to 1"),
         ("CBCTL_EMU_SEED", "1.0", "CBCTL_EMU_SEED='1.0': expected an integer"),
@@ -1449,7 +1735,8 @@ def main():
     proc, url, lines, errors = start_launcher()
     kw = client_kwargs(url)
     clients = {s: boto3.client(s, **kw) for s in ("codebuild", "codecommit", "ssm", "iam", "sts", "codepipeline",
-                                                  "codeconnections", "codestar-connections", "events")}
+                                                  "codeconnections", "codestar-connections", "events", "logs",
+                                                  "resourcegroupstaggingapi")}
     clients["codebuild_unvalidated"] = boto3.client("codebuild", config=Config(parameter_validation=False), **kw)
     clients["codeconnections_cbor"] = cbor_client("codeconnections", **kw)
     clients["s3"] = boto3.client("s3", config=Config(s3={"addressing_style": "path"}), **kw)

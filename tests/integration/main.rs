@@ -19,4 +19,5 @@ mod pipelines;
 mod refusals;
 mod s3_and_import;
 mod safety;
+mod scale;
 mod strict_input;
