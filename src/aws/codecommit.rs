@@ -26,19 +26,14 @@ pub async fn observe(c: &Clients, scope: Scope<'_>) -> Result<Found, AwsError> {
         names.extend(page.repositories().iter().filter_map(|r| r.repository_name().map(str::to_string)));
     }
     let existing: BTreeSet<String> = names.iter().cloned().collect();
-    let read = tagging::tags_of(c, names.iter().map(|n| arn(t, n)).collect(), |a| async move {
-        let name = a.rsplit(':').next().unwrap_or_default().to_string();
-        read_tags(c, &name).await
-    })
-    .await?;
+    let read = tagging::tags_of(c, names.iter().cloned(), |n| arn(t, n), |n| async move { read_tags(c, &n).await }).await?;
     let mut managed: Vec<(String, Tags)> = Vec::new();
     for name in names {
-        let tags = read.tags.get(&arn(t, &name)).cloned().unwrap_or_default();
+        let tags = read.of(&name);
         if scope.declared.contains(&name) || tags.get(STACK_TAG).map(String::as_str) == Some(stack) {
             managed.push((name, tags));
         }
     }
-    let indexed = managed.iter().filter(|(n, _)| read.indexed.contains(&arn(t, n))).map(|(n, _)| n.clone()).collect();
     let mut descriptions = std::collections::BTreeMap::new();
     let chunks: Vec<Vec<String>> = managed.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>().chunks(25).map(<[String]>::to_vec).collect();
     let gets = chunks.into_iter().map(|chunk| async move {
@@ -60,7 +55,7 @@ pub async fn observe(c: &Clients, scope: Scope<'_>) -> Result<Found, AwsError> {
         .into_iter()
         .map(|(name, tags)| Resource::Repository(Repository { description: descriptions.remove(&name).flatten(), name, tags }))
         .collect();
-    Ok(Found { resources, facts: Facts { repositories: existing, ..Default::default() }, indexed })
+    Ok(Found { resources, facts: Facts { repositories: existing, ..Default::default() }, indexed: read.indexed })
 }
 
 /// A repository's tags, with CodeCommit's own call.

@@ -31,13 +31,9 @@ pub async fn observe(c: &Clients, scope: Scope<'_>) -> Result<Found, AwsError> {
         let page = page.map_err(|e| AwsError::from_sdk("codepipeline:ListPipelines", "", e))?;
         names.extend(page.pipelines().iter().filter_map(|p| p.name().map(str::to_string)));
     }
-    let read = tagging::tags_of(c, names.iter().map(|n| arn(t, n)).collect(), |a| async move {
-        let name = a.rsplit(':').next().unwrap_or_default().to_string();
-        read_tags(c, &name).await
-    })
-    .await?;
+    let read = tagging::tags_of(c, names.iter().cloned(), |n| arn(t, n), |n| async move { read_tags(c, &n).await }).await?;
     let managed = names.into_iter().filter_map(|name| {
-        let tags = read.tags.get(&arn(t, &name)).cloned().unwrap_or_default();
+        let tags = read.of(&name);
         (declared.contains(&name) || tags.get(STACK_TAG).map(String::as_str) == Some(stack)).then_some((name, tags))
     });
     let gets = managed.map(|(name, tags)| async move {
@@ -50,8 +46,7 @@ pub async fn observe(c: &Clients, scope: Scope<'_>) -> Result<Found, AwsError> {
             out.push(Resource::Pipeline(p));
         }
     }
-    let indexed = out.iter().map(|r| r.name().to_string()).filter(|n| read.indexed.contains(&arn(t, n))).collect();
-    Ok(Found { resources: out, indexed, ..Default::default() })
+    Ok(Found { resources: out, indexed: read.indexed, ..Default::default() })
 }
 
 /// A pipeline's tags, with CodePipeline's own call.

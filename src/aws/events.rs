@@ -4,6 +4,8 @@
 //! would), the tags of those rules from the tagging index (100 a call), and
 //! ListTargetsByRule for the stack's own.
 
+use std::collections::BTreeMap;
+
 use aws_sdk_eventbridge::types::{RuleState, Tag, Target as SdkTarget};
 
 use super::{tagging, Clients};
@@ -20,25 +22,29 @@ pub async fn observe(c: &Clients, scope: Scope<'_>) -> Result<Found, AwsError> {
     for name in unlisted {
         listed.extend(describe_rule(c, name).await?);
     }
-    let read = tagging::tags_of(c, listed.iter().map(|r| r.arn.clone()).collect(), |arn| async move { read_tags_at(c, &arn).await }).await?;
+    let arns: BTreeMap<String, String> = listed.iter().map(|r| (r.rule.name.clone(), r.arn.clone())).collect();
+    let arn_of = |name: &str| arns.get(name).cloned().unwrap_or_default();
+    let read = tagging::tags_of(c, arns.keys().cloned(), arn_of, |n| {
+        let arn = arn_of(&n);
+        async move { read_tags_at(c, &arn).await }
+    })
+    .await?;
     let mut managed = Vec::new();
-    for mut r in listed {
-        r.rule.tags = read.tags.get(&r.arn).cloned().unwrap_or_default();
-        let owned = r.rule.tags.get(STACK_TAG).map(String::as_str) == Some(stack);
-        if owned || scope.declared.contains(&r.rule.name) {
-            managed.push((r, owned));
+    for Listed { mut rule, .. } in listed {
+        rule.tags = read.of(&rule.name);
+        let owned = rule.tags.get(STACK_TAG).map(String::as_str) == Some(stack);
+        if owned || scope.declared.contains(&rule.name) {
+            managed.push((rule, owned));
         }
     }
-    let indexed = managed.iter().filter(|(r, _)| read.indexed.contains(&r.arn)).map(|(r, _)| r.rule.name.clone()).collect();
-    let reads = managed.into_iter().map(|(r, owned)| async move {
-        let mut rule = r.rule;
+    let reads = managed.into_iter().map(|(mut rule, owned)| async move {
         if owned {
             rule.target = target_of(c, &rule.name).await?;
         }
         Ok::<_, AwsError>(Resource::Rule(rule))
     });
     let resources = bounded(reads.collect::<Vec<_>>(), 8).await.into_iter().collect::<Result<_, _>>()?;
-    Ok(Found { resources, indexed, ..Default::default() })
+    Ok(Found { resources, indexed: read.indexed, ..Default::default() })
 }
 
 /// A rule as ListRules or DescribeRule tell it, before its tags and target are read.

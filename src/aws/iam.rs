@@ -74,7 +74,7 @@ async fn read_batched(c: &Clients, scope: &Scope<'_>, wanted: &BTreeMap<String, 
             Ok(p) => p,
             Err(e) => {
                 let e = AwsError::from_sdk("iam:GetAccountAuthorizationDetails", "", e);
-                if !e.code_is(&["AccessDenied", "AccessDeniedException"]) {
+                if !e.is_access_denied() {
                     return Err(e);
                 }
                 c.say("iam:GetAccountAuthorizationDetails is not allowed; reading roles one at a time (4 calls each; `cbctl permissions` lists it)");

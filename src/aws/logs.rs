@@ -21,26 +21,16 @@ pub async fn observe(c: &Clients, scope: Scope<'_>) -> Result<Found, AwsError> {
     for name in scope.declared.iter().filter(|n| !n.starts_with(CODEBUILD_PREFIX)) {
         groups.extend(describe(c, name).await?.into_iter().filter(|(n, _)| n == name));
     }
-    let t = c.target();
-    let read = tagging::tags_of(c, groups.keys().map(|n| log_group_arn(t, n)).collect(), |arn| async move {
-        let name = arn.split_once(":log-group:").map(|(_, n)| n.to_string()).unwrap_or_default();
-        read_tags(c, &name).await
-    })
-    .await?;
+    let read = tagging::tags_of(c, groups.keys().cloned(), |n| log_group_arn(c.target(), n), |n| async move { read_tags(c, &n).await }).await?;
     let mut resources = Vec::new();
-    let mut indexed = Vec::new();
     for (name, retention_days) in groups {
-        let arn = log_group_arn(t, &name);
-        let tags = read.tags.get(&arn).cloned().unwrap_or_default();
+        let tags = read.of(&name);
         let owned = tags.get(STACK_TAG).map(String::as_str) == Some(scope.stack);
         if owned || scope.declared.contains(&name) {
-            if read.indexed.contains(&arn) {
-                indexed.push(name.clone());
-            }
             resources.push(Resource::LogGroup(LogGroup { name, retention_days, tags }));
         }
     }
-    Ok(Found { resources, indexed, ..Default::default() })
+    Ok(Found { resources, indexed: read.indexed, ..Default::default() })
 }
 
 /// Every log group whose name starts with `prefix`: name → retention in days.

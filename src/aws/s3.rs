@@ -44,13 +44,9 @@ pub async fn observe(c: &Clients, scope: Scope<'_>) -> Result<Found, AwsError> {
     // Listed buckets exist: their tags may come from the index. A declared one not listed
     // is looked for with GetBucketTagging, which says whether it exists.
     let arn = |n: &str| format!("arn:{}:s3:::{n}", c.target().partition);
-    let read = tagging::tags_of(c, listed.iter().map(|n| arn(n)).collect(), |a| async move {
-        let name = a.rsplit(':').next().unwrap_or_default().to_string();
-        read_tags(c, &name).await
-    })
-    .await?;
+    let read = tagging::tags_of(c, listed.iter().cloned(), arn, |n| async move { read_tags(c, &n).await }).await?;
     let unlisted = scope.declared.iter().filter(|n| !listed.contains(*n));
-    let reads = listed.iter().map(|n| (n.clone(), read.tags.get(&arn(n)).cloned())).chain(unlisted.map(|n| (n.clone(), None)));
+    let reads = listed.iter().map(|n| (n.clone(), Some(read.of(n)))).chain(unlisted.map(|n| (n.clone(), None)));
     let reads = reads.map(|(name, tags)| read_bucket(c, stack, name, tags));
     let mut resources = Vec::new();
     for r in bounded(reads.collect::<Vec<_>>(), 4).await {
@@ -58,13 +54,12 @@ pub async fn observe(c: &Clients, scope: Scope<'_>) -> Result<Found, AwsError> {
             resources.push(Resource::Bucket(b));
         }
     }
-    let indexed = listed.into_iter().filter(|n| read.indexed.contains(&arn(n))).collect();
     let heads = named.iter().map(|n| async move { bucket_exists(c, n).await.map(|yes| yes.then(|| n.clone())) });
     let mut existing = BTreeSet::new();
     for found in bounded(heads.collect::<Vec<_>>(), 4).await {
         existing.extend(found?);
     }
-    Ok(Found { resources, facts: Facts { buckets: existing, ..Default::default() }, indexed })
+    Ok(Found { resources, facts: Facts { buckets: existing, ..Default::default() }, indexed: read.indexed })
 }
 
 /// Whether a bucket the file names exists: HeadBucket answers 404 when it does not.

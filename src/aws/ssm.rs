@@ -11,12 +11,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_ssm::types::{ParameterStringFilter, ParameterType as SdkType, ResourceTypeForTagging, Tag};
 
-use super::tagging::{self, TagRead};
+use super::tagging;
 use super::{tags_from, Clients};
 use crate::engine::adapter::{bounded, Facts, Found, Scope};
 use crate::engine::AwsError;
 use crate::model::names::{parameter_arn, STACK_TAG};
-use crate::model::{Parameter, ParameterType, ParameterValue, Resource, Sensitive, Tags, Target};
+use crate::model::{Parameter, ParameterType, ParameterValue, Resource, Sensitive, Tags};
 
 const CONCURRENCY: usize = 8;
 
@@ -84,14 +84,10 @@ pub async fn observe(c: &Clients, scope: Scope<'_>) -> Result<Found, AwsError> {
     let mut managed: BTreeMap<String, Meta> = owned;
     managed.extend(named.into_iter().filter(|(k, _)| declared.contains(k)));
     let names: Vec<String> = managed.keys().cloned().collect();
-    let (mut values, read) = tokio::try_join!(values_of(c, &names, scope.with_values), tags_of(c, scope.target, &names))?;
+    let tags = tagging::tags_of(c, names.iter().cloned(), |n| parameter_arn(scope.target, n), |n| async move { read_tags(c, &n).await });
+    let (mut values, read) = tokio::try_join!(values_of(c, &names, scope.with_values), tags)?;
     let mut resources = Vec::new();
-    let mut indexed = Vec::new();
     for (name, meta) in managed {
-        let arn = parameter_arn(scope.target, &name);
-        if read.indexed.contains(&arn) {
-            indexed.push(name.clone());
-        }
         let value = values.remove(&name).unwrap_or_default();
         resources.push(Resource::Parameter(Parameter {
             value: if meta.kind == ParameterType::SecureString {
@@ -104,11 +100,11 @@ pub async fn observe(c: &Clients, scope: Scope<'_>) -> Result<Found, AwsError> {
             // leaves key_id unset for it.
             key_id: meta.key_id.filter(|k| k != "alias/aws/ssm"),
             description: meta.description,
-            tags: read.tags.get(&arn).cloned().unwrap_or_default(),
+            tags: read.of(&name),
             name,
         }));
     }
-    Ok(Found { resources, facts: Facts { parameters: existing, ..Default::default() }, indexed })
+    Ok(Found { resources, facts: Facts { parameters: existing, ..Default::default() }, indexed: read.indexed })
 }
 
 /// The values of `names`, decrypted in memory (one GetParameters per 10); none unless
@@ -135,17 +131,6 @@ async fn values_of(c: &Clients, names: &[String], with_values: bool) -> Result<B
         }
     }
     Ok(values)
-}
-
-/// The tags of `names`, by ARN: from the tagging index, else ListTagsForResource each.
-async fn tags_of(c: &Clients, t: &Target, names: &[String]) -> Result<TagRead, AwsError> {
-    let arns = names.iter().map(|n| parameter_arn(t, n)).collect();
-    let by_arn: BTreeMap<String, String> = names.iter().map(|n| (parameter_arn(t, n), n.clone())).collect();
-    tagging::tags_of(c, arns, |arn| {
-        let name = by_arn.get(&arn).cloned().unwrap_or(arn);
-        async move { read_tags(c, &name).await }
-    })
-    .await
 }
 
 /// A parameter's tags, with SSM's own call.

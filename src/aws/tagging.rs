@@ -30,11 +30,18 @@ const CONCURRENCY: usize = 8;
 /// The resource types whose tags discovery takes from the index.
 const INDEXED_TYPES: [&str; 6] = ["ssm:parameter", "codepipeline:pipeline", "events:rule", "codecommit:repository", "logs:log-group", "s3"];
 
-/// Tags by ARN, and the ARNs whose tags came from the index (and so may lag).
+/// Tags by resource name, and the names whose tags came from the index (and so may lag).
 #[derive(Debug, Default)]
 pub struct TagRead {
     pub tags: BTreeMap<String, Tags>,
     pub indexed: BTreeSet<String>,
+}
+
+impl TagRead {
+    /// The tags of `name` (none if it was not asked for).
+    pub fn of(&self, name: &str) -> Tags {
+        self.tags.get(name).cloned().unwrap_or_default()
+    }
 }
 
 /// The index's tags of every resource the stack owns, read once per discovery for all
@@ -64,7 +71,7 @@ pub fn prefetch(c: &Clients, stack: &str) {
         while let Some(page) = pages.next().await {
             match page.map_err(|e| AwsError::from_sdk("tag:GetResources", "", e)) {
                 Ok(page) => out.extend(mappings(page.resource_tag_mapping_list())),
-                Err(e) if denied(&e) => {
+                Err(e) if e.is_access_denied() => {
                     if verbose > 0 {
                         eprintln!("aws: note: {DENIED}");
                     }
@@ -82,47 +89,56 @@ pub fn prefetch(c: &Clients, stack: &str) {
 
 const DENIED: &str = "tag:GetResources is not allowed; reading tags one resource at a time (add it to the operator's policy: `cbctl permissions`)";
 
-fn denied(e: &AwsError) -> bool {
-    e.code_is(&["AccessDeniedException", "AccessDenied"])
-}
-
 fn mappings(list: &[aws_sdk_resourcegroupstagging::types::ResourceTagMapping]) -> impl Iterator<Item = (String, Tags)> + '_ {
     list.iter().filter_map(|m| Some((m.resource_arn()?.to_string(), m.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect())))
 }
 
-/// The tags of every ARN in `arns`: from the index where it has them (what the stack owns
-/// was prefetched; the others are asked by ARN), else from `one`.
-pub async fn tags_of<F, Fut>(c: &Clients, arns: Vec<String>, one: F) -> Result<TagRead, AwsError>
+/// The tags of every resource in `names`, whose ARN is `arn(name)`: from the index where
+/// it has them (what the stack owns was prefetched; the others are asked by ARN), else
+/// from `one(name)`.
+pub async fn tags_of<A, F, Fut>(c: &Clients, names: impl IntoIterator<Item = String>, arn: A, one: F) -> Result<TagRead, AwsError>
 where
+    A: Fn(&str) -> String,
     F: Fn(String) -> Fut,
     Fut: Future<Output = Result<Tags, AwsError>>,
 {
+    let by_arn: BTreeMap<String, String> = names.into_iter().map(|n| (arn(&n), n)).collect();
     let mut read = TagRead::default();
+    for (arn, tags) in indexed(c, &by_arn).await? {
+        if let Some(name) = by_arn.get(&arn) {
+            read.tags.insert(name.clone(), tags);
+        }
+    }
+    read.indexed = read.tags.keys().cloned().collect();
+    let missing: Vec<String> = by_arn.into_values().filter(|n| !read.tags.contains_key(n)).collect();
+    let reads = missing.into_iter().map(|name| {
+        let tags = one(name.clone());
+        async move { tags.await.map(|t| (name, t)) }
+    });
+    for r in bounded(reads.collect(), CONCURRENCY).await {
+        let (name, tags) = r?;
+        read.tags.insert(name, tags);
+    }
+    Ok(read)
+}
+
+/// What the index holds of the ARNs in `wanted`: the prefetched tags of the stack's own,
+/// then the others asked by ARN. Nothing when the operator may not read the index.
+async fn indexed(c: &Clients, wanted: &BTreeMap<String, String>) -> Result<BTreeMap<String, Tags>, AwsError> {
     let prefetched = c.index.0.lock().ok().and_then(|slot| slot.clone());
     let owned = match prefetched {
         Some(p) => p.await?,
         None => Some(Arc::new(BTreeMap::new())),
     };
-    if let Some(owned) = owned {
-        read.tags.extend(arns.iter().filter_map(|a| owned.get(a).map(|t| (a.clone(), t.clone()))));
-        let others: Vec<String> = arns.iter().filter(|a| !read.tags.contains_key(*a)).cloned().collect();
-        match by_arn(c, &others).await {
-            Ok(found) => read.tags.extend(found),
-            Err(e) if denied(&e) => c.say(DENIED),
-            Err(e) => return Err(e),
-        }
+    let Some(owned) = owned else { return Ok(BTreeMap::new()) };
+    let mut found: BTreeMap<String, Tags> = wanted.keys().filter_map(|a| owned.get(a).map(|t| (a.clone(), t.clone()))).collect();
+    let others: Vec<String> = wanted.keys().filter(|a| !found.contains_key(*a)).cloned().collect();
+    match by_arn(c, &others).await {
+        Ok(more) => found.extend(more),
+        Err(e) if e.is_access_denied() => c.say(DENIED),
+        Err(e) => return Err(e),
     }
-    read.indexed = read.tags.keys().cloned().collect();
-    let missing: Vec<String> = arns.into_iter().filter(|a| !read.tags.contains_key(a)).collect();
-    let reads = missing.into_iter().map(|arn| {
-        let tags = one(arn.clone());
-        async move { tags.await.map(|t| (arn, t)) }
-    });
-    for r in bounded(reads.collect(), CONCURRENCY).await {
-        let (arn, tags) = r?;
-        read.tags.insert(arn, tags);
-    }
-    Ok(read)
+    Ok(found)
 }
 
 /// What the index holds for `arns`: one call per 100, concurrently.

@@ -75,7 +75,8 @@ pub struct Found {
     pub facts: Facts,
     /// The names of the resources whose tags came from the tagging index, which may lag
     /// a change made seconds ago: the engine re-reads them before acting on their tags.
-    pub indexed: Vec<String>,
+    /// It may name resources not among `resources` (seen, but neither owned nor declared).
+    pub indexed: BTreeSet<String>,
 }
 
 /// The AWS side of one kind of resource.

@@ -39,4 +39,10 @@ impl AwsError {
     pub fn code_is(&self, codes: &[&str]) -> bool {
         codes.contains(&self.code.as_str())
     }
+
+    /// AWS refused the call for want of permission (IAM and S3 say `AccessDenied`, the
+    /// JSON services `AccessDeniedException`).
+    pub fn is_access_denied(&self) -> bool {
+        self.code_is(&["AccessDenied", "AccessDeniedException"])
+    }
 }

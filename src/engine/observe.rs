@@ -38,7 +38,7 @@ pub async fn observe(b: &dyn Backend, t: &Target, file: &ProjectFile, base: &Pat
     let source_buckets = refs.source_buckets.iter().map(|r| r.name.clone()).collect();
     let (found, statuses, versioning) =
         tokio::join!(futures::future::try_join_all(reads), b.connection_statuses(refs.connections.clone()), b.bucket_versioning(source_buckets));
-    let (mut resources, mut facts, indexed) = merge(found?);
+    let (mut resources, mut facts, indexed) = merge(Kind::ALL.iter().copied().zip(found?));
     facts.source_buckets = versioning?;
     facts.keys = b.key_arns(customer_aliases(file, &facts)).await?;
     for r in &mut resources {
@@ -51,13 +51,13 @@ pub async fn observe(b: &dyn Backend, t: &Target, file: &ProjectFile, base: &Pat
     Ok(World { observed, facts, warnings: connection_warnings(statuses?), indexed })
 }
 
-fn merge(found: Vec<Found>) -> (Vec<Resource>, Facts, BTreeSet<String>) {
+/// Every kind's findings (in `Kind::ALL` order, as discovery reads them) as one.
+fn merge(found: impl Iterator<Item = (Kind, Found)>) -> (Vec<Resource>, Facts, BTreeSet<String>) {
     let mut resources = Vec::new();
     let mut facts = Facts::default();
     let mut indexed = BTreeSet::new();
-    for f in found {
-        let kind = f.resources.first().map(Resource::kind);
-        indexed.extend(f.indexed.iter().filter_map(|n| kind.map(|k| address(k, n))));
+    for (kind, f) in found {
+        indexed.extend(f.indexed.iter().map(|n| address(kind, n)));
         resources.extend(f.resources);
         facts.merge(f.facts);
     }
