@@ -5,8 +5,8 @@
 //! desired project; UpdateProject replaces the fields it is given, including the tag list.
 
 use aws_sdk_codebuild::types::{
-    ArtifactsType, ComputeType, EnvironmentType, EnvironmentVariable, EnvironmentVariableType, ProjectArtifacts, ProjectEnvironment, ProjectSource,
-    SourceAuth, SourceAuthType, SourceType, Tag,
+    ArtifactsType, ComputeType, CredentialProviderType, EnvironmentType, EnvironmentVariable, EnvironmentVariableType, ImagePullCredentialsType,
+    ProjectArtifacts, ProjectEnvironment, ProjectSource, RegistryCredential, SourceAuth, SourceAuthType, SourceType, Tag,
 };
 use std::collections::BTreeSet;
 
@@ -74,6 +74,8 @@ fn from_sdk(p: &aws_sdk_codebuild::types::Project) -> Project {
         compute_type: env.map(|e| e.compute_type().as_str().to_string()).unwrap_or_default(),
         environment_type: env.map(|e| e.r#type().as_str().to_string()).unwrap_or_default(),
         privileged: env.and_then(|e| e.privileged_mode()).unwrap_or(false),
+        image_pull_credentials_type: env.and_then(|e| e.image_pull_credentials_type()).map_or("CODEBUILD", |t| t.as_str()).to_string(),
+        registry_credential: env.and_then(|e| e.registry_credential()).map(|c| c.credential().to_string()).filter(|c| !c.is_empty()),
         variables: env
             .map(|e| {
                 e.environment_variables()
@@ -130,11 +132,21 @@ fn parts(p: &Project) -> Result<Parts, AwsError> {
             .image(&p.image)
             .compute_type(ComputeType::from(p.compute_type.as_str()))
             .privileged_mode(p.privileged)
+            .image_pull_credentials_type(ImagePullCredentialsType::from(p.image_pull_credentials_type.as_str()))
+            .set_registry_credential(registry_credential(p).map_err(e)?)
             .set_environment_variables(Some(variables))
             .build()
             .map_err(e)?,
         tags: sdk_tags(&p.tags),
     })
+}
+
+/// A private registry's credential, always kept in Secrets Manager.
+fn registry_credential(p: &Project) -> Result<Option<RegistryCredential>, aws_sdk_codebuild::error::BuildError> {
+    p.registry_credential
+        .as_ref()
+        .map(|c| RegistryCredential::builder().credential(c).credential_provider(CredentialProviderType::SecretsManager).build())
+        .transpose()
 }
 
 fn sdk_tags(tags: &Tags) -> Vec<Tag> {

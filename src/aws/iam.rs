@@ -100,7 +100,8 @@ fn from_detail(d: &RoleDetail) -> Role {
         trust_policy: d.assume_role_policy_document().and_then(parse_document).unwrap_or_default(),
         policy: None,
         other_inline_policies: vec![],
-        attached_policies: d.attached_managed_policies().iter().filter_map(|p| p.policy_arn().map(str::to_string)).collect(),
+        attached_policies: sorted_arns(d.attached_managed_policies().iter().filter_map(|p| p.policy_arn())),
+        permissions_boundary: d.permissions_boundary().and_then(|b| b.permissions_boundary_arn()).map(str::to_string),
         tags: tags_from(d.tags().iter().map(|t| (t.key().to_string(), t.value().to_string()))),
     };
     for p in d.role_policy_list() {
@@ -148,6 +149,7 @@ async fn get_role(c: &Clients, name: &str) -> Result<Option<Role>, AwsError> {
         policy: None,
         other_inline_policies: vec![],
         attached_policies: vec![],
+        permissions_boundary: r.permissions_boundary().and_then(|b| b.permissions_boundary_arn()).map(str::to_string),
         tags: tags_from(r.tags().iter().map(|t| (t.key().to_string(), t.value().to_string()))),
     }))
 }
@@ -163,7 +165,7 @@ async fn read_role(c: &Clients, scope: &Scope<'_>, name: String) -> Result<Optio
         tokio::join!(c.iam.list_role_policies().role_name(&name).send(), c.iam.list_attached_role_policies().role_name(&name).send());
     let inline = inline.map_err(|e| AwsError::from_sdk("iam:ListRolePolicies", &name, e))?;
     let attached = attached.map_err(|e| AwsError::from_sdk("iam:ListAttachedRolePolicies", &name, e))?;
-    role.attached_policies = attached.attached_policies().iter().filter_map(|p| p.policy_arn().map(str::to_string)).collect();
+    role.attached_policies = sorted_arns(attached.attached_policies().iter().filter_map(|p| p.policy_arn()));
     for p in inline.policy_names() {
         if p == INLINE_POLICY {
             let doc = c
@@ -182,6 +184,12 @@ async fn read_role(c: &Clients, scope: &Scope<'_>, name: String) -> Result<Optio
     Ok(Some(role))
 }
 
+fn sorted_arns<'a>(arns: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut out: Vec<String> = arns.map(str::to_string).collect();
+    out.sort();
+    out
+}
+
 /// A role's tags, read on their own (GetRole).
 pub async fn read_tags(c: &Clients, name: &str) -> Result<Tags, AwsError> {
     Ok(get_role(c, name).await?.map(|r| r.tags).unwrap_or_default())
@@ -198,6 +206,7 @@ pub async fn create(c: &Clients, r: &Role) -> Result<(), AwsError> {
         .path(&r.path)
         .set_description(r.description.clone())
         .assume_role_policy_document(r.trust_policy.to_string())
+        .set_permissions_boundary(r.permissions_boundary.clone())
         .set_tags(Some(sdk_tags(&r.tags)))
         .send()
         .await
@@ -205,7 +214,38 @@ pub async fn create(c: &Clients, r: &Role) -> Result<(), AwsError> {
     if let Some(p) = &r.policy {
         put_policy(c, &r.name, p).await?;
     }
+    for arn in &r.attached_policies {
+        attach(c, &r.name, arn).await?;
+    }
     Ok(())
+}
+
+async fn attach(c: &Clients, name: &str, arn: &str) -> Result<(), AwsError> {
+    c.iam.attach_role_policy().role_name(name).policy_arn(arn).send().await.map_err(|e| AwsError::from_sdk("iam:AttachRolePolicy", name, e))?;
+    Ok(())
+}
+
+/// Sets, changes or removes the role's permissions boundary.
+async fn set_boundary(c: &Clients, name: &str, boundary: Option<&String>) -> Result<(), AwsError> {
+    match boundary {
+        Some(arn) => c
+            .iam
+            .put_role_permissions_boundary()
+            .role_name(name)
+            .permissions_boundary(arn)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| AwsError::from_sdk("iam:PutRolePermissionsBoundary", name, e)),
+        None => c
+            .iam
+            .delete_role_permissions_boundary()
+            .role_name(name)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| AwsError::from_sdk("iam:DeleteRolePermissionsBoundary", name, e)),
+    }
 }
 
 async fn put_policy(c: &Clients, name: &str, doc: &serde_json::Value) -> Result<(), AwsError> {
@@ -248,8 +288,14 @@ pub async fn update(c: &Clients, want: &Role, have: &Role) -> Result<(), AwsErro
     for p in &have.other_inline_policies {
         c.iam.delete_role_policy().role_name(name).policy_name(p).send().await.map_err(|e| AwsError::from_sdk("iam:DeleteRolePolicy", name, e))?;
     }
-    for arn in &have.attached_policies {
+    for arn in want.attached_policies.iter().filter(|a| !have.attached_policies.contains(a)) {
+        attach(c, name, arn).await?;
+    }
+    for arn in have.attached_policies.iter().filter(|a| !want.attached_policies.contains(a)) {
         c.iam.detach_role_policy().role_name(name).policy_arn(arn).send().await.map_err(|e| AwsError::from_sdk("iam:DetachRolePolicy", name, e))?;
+    }
+    if want.permissions_boundary != have.permissions_boundary {
+        set_boundary(c, name, want.permissions_boundary.as_ref()).await?;
     }
     super::retag(
         &want.tags,

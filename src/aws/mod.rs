@@ -10,6 +10,7 @@
 mod codebuild;
 mod codecommit;
 mod codepipeline;
+mod ecr;
 mod error;
 mod events;
 mod iam;
@@ -109,6 +110,7 @@ pub struct Clients {
     codepipeline: aws_sdk_codepipeline::Client,
     codeconnections: aws_sdk_codeconnections::Client,
     events: aws_sdk_eventbridge::Client,
+    ecr: aws_sdk_ecr::Client,
     logs: aws_sdk_cloudwatchlogs::Client,
     s3: aws_sdk_s3::Client,
     tagging: aws_sdk_resourcegroupstagging::Client,
@@ -162,6 +164,7 @@ impl Clients {
             codepipeline: client!(aws_sdk_codepipeline),
             codeconnections: client!(aws_sdk_codeconnections),
             events: client!(aws_sdk_eventbridge),
+            ecr: client!(aws_sdk_ecr),
             logs: client!(aws_sdk_cloudwatchlogs),
             // A custom endpoint (an emulator, a VPC endpoint by IP) cannot resolve
             // virtual-hosted bucket names; real AWS keeps virtual-hosted addressing.
@@ -365,6 +368,7 @@ adapter!(codebuild::Projects for Project);
 adapter!(codepipeline::Pipelines for Pipeline);
 adapter!(events::Rules for Rule);
 adapter!(logs::LogGroups for LogGroup);
+adapter!(ecr::EcrRepositories for EcrRepository);
 
 impl Backend for Clients {
     fn start_discovery(&self, stack: &str) {
@@ -380,6 +384,7 @@ impl Backend for Clients {
             Kind::Pipeline => Box::new(Pipelines(self)),
             Kind::Rule => Box::new(Rules(self)),
             Kind::LogGroup => Box::new(LogGroups(self)),
+            Kind::EcrRepository => Box::new(EcrRepositories(self)),
         }
     }
     fn connection_statuses(&self, arns: Vec<String>) -> BoxFuture<'_, Result<BTreeMap<String, String>, AwsError>> {
@@ -390,6 +395,9 @@ impl Backend for Clients {
     }
     fn bucket_versioning(&self, buckets: Vec<String>) -> BoxFuture<'_, Result<BTreeMap<String, Option<String>>, AwsError>> {
         Box::pin(s3::versioning_statuses(self, buckets))
+    }
+    fn image_counts(&self, repositories: Vec<String>) -> BoxFuture<'_, Result<BTreeMap<String, usize>, AwsError>> {
+        Box::pin(ecr::image_counts(self, repositories))
     }
     fn put_if_absent<'a>(&'a self, name: &'a str, value: &'a str, description: &'a str) -> BoxFuture<'a, Result<bool, AwsError>> {
         Box::pin(ssm::create_if_absent(self, name, value, description))

@@ -28,7 +28,8 @@ use crate::model::Tags;
 const ARNS_PER_CALL: usize = 100;
 const CONCURRENCY: usize = 8;
 /// The resource types whose tags discovery takes from the index.
-const INDEXED_TYPES: [&str; 6] = ["ssm:parameter", "codepipeline:pipeline", "events:rule", "codecommit:repository", "logs:log-group", "s3"];
+const INDEXED_TYPES: [&str; 7] =
+    ["ssm:parameter", "codepipeline:pipeline", "events:rule", "codecommit:repository", "logs:log-group", "s3", "ecr:repository"];
 
 /// Tags by resource name, and the names whose tags came from the index (and so may lag).
 #[derive(Debug, Default)]

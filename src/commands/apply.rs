@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::locked::{confirm, finish, locked, refuse_protected};
+use super::locked::{confirm, finish, locked, refuse_held_images, refuse_protected};
 use super::session::{connect, load, out_style, refuse_deleting_references, session, Session};
 use super::{Cli, Error, ExitStatus, Outcome};
 use crate::engine::saved_plan::SavedPlan;
@@ -31,6 +31,7 @@ pub async fn run(cli: &Cli, planfile: Option<&Path>, auto_approve: bool) -> Outc
             ));
         }
         refuse_protected(loaded, &s.plan, "apply")?;
+        refuse_held_images(&s, "apply")?;
         if s.plan.is_empty() {
             return Ok(ExitStatus::Success);
         }

@@ -76,6 +76,10 @@ pub enum Command {
         /// `pipeline.NAME`): the one cbctl generates, or the one a role given by `role.arn` needs
         #[arg(long, value_name = "ADDRESS")]
         role: Option<String>,
+        /// With --role: each statement with the key of the project file (file:line:col)
+        /// or the buildspec line that made the role need it
+        #[arg(long, requires = "role")]
+        explain: bool,
     },
     /// Adopt a declared resource that exists in AWS without this stack's tag
     Import {

@@ -1,7 +1,7 @@
 //! `cbctl destroy [--auto-approve]`: delete everything the stack owns, after the stack
 //! name is typed back.
 
-use super::locked::{confirm, finish, locked, refuse_protected};
+use super::locked::{confirm, finish, locked, refuse_held_images, refuse_protected};
 use super::session::{connect, load, out_style, session};
 use super::{Cli, ExitStatus, Outcome};
 use crate::ui;
@@ -18,6 +18,7 @@ pub async fn run(cli: &Cli, auto_approve: bool) -> Outcome {
         }
         print!("{}", ui::plan::plan_text(&s.plan, out_style(cli)));
         refuse_protected(loaded, &s.plan, "destroy")?;
+        refuse_held_images(&s, "destroy")?;
         let question =
             format!("Do you really want to destroy everything stack `{}` owns? There is no undo.\n  Type the stack name to confirm.", s.plan.stack);
         confirm(auto_approve, "destroy", &question, &s.plan.stack)?;

@@ -30,6 +30,13 @@ pub const TEMPLATES: &[Template] = &[
         asks_registry: true,
     },
     Template {
+        name: "docker-image-ecr",
+        summary: "Docker image CI pushing to an ECR repository the stack owns, the role logging in (no stored password)",
+        toml: include_str!("../../templates/docker-image-ecr/cbctl.toml"),
+        buildspec: Some(include_str!("../../templates/docker-image-ecr/buildspec.yml")),
+        asks_registry: false,
+    },
+    Template {
         name: "test-only",
         summary: "a plain test project on a CodeCommit repository, with a JUnit report",
         toml: include_str!("../../templates/test-only/cbctl.toml"),

@@ -140,6 +140,18 @@ pub fn refuse_protected(loaded: &Loaded, plan: &Plan, command: &str) -> Result<(
     Err(Error::Message(lines))
 }
 
+/// Refuses a plan that deletes ECR repositories still holding images the file does not
+/// let go (`force_delete`), before anything is deleted.
+pub fn refuse_held_images(s: &super::session::Session, command: &str) -> Result<(), Error> {
+    if s.held.is_empty() {
+        return Ok(());
+    }
+    let mut lines = vec![format!("{command} refuses: the plan would delete ECR repositories that still hold images; nothing was changed:")];
+    lines.extend(s.held.iter().map(|h| format!("  - {h}")));
+    lines.push("  hint: delete the images first, or set `force_delete = true` on the repository in the file to delete them with it".into());
+    Err(Error::Message(lines))
+}
+
 /// A command that makes exactly one change to one resource (`import`, `release`).
 pub struct OneChange {
     pub command: &'static str,

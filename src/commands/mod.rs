@@ -130,7 +130,7 @@ async fn dispatch(cli: Cli) -> Outcome {
         Command::Init { .. } => init::run(cli),
         Command::Schema | Command::Completions { .. } | Command::Man => docs::run(&cli.command),
         Command::Validate => validate::run(cli),
-        Command::Permissions { role } => permissions::run(cli, role.as_deref()).await,
+        Command::Permissions { role, explain } => permissions::run(cli, role.as_deref(), *explain).await,
         Command::Plan { json, detailed_exitcode, out } => plan::run(cli, *json, *detailed_exitcode, out.as_deref()).await,
         Command::Apply { planfile, auto_approve } => apply::run(cli, planfile.as_deref(), *auto_approve).await,
         Command::Destroy { auto_approve } => destroy::run(cli, *auto_approve).await,

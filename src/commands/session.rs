@@ -7,7 +7,7 @@ use std::path::Path;
 use super::{Cli, Error};
 use crate::aws::{self, Clients};
 use crate::engine::observe::{confirm_tags, observe, World};
-use crate::engine::plan::{plan, Plan};
+use crate::engine::plan::{plan, Action, Plan};
 use crate::engine::resolve::{resolve, Desired};
 use crate::engine::Observed;
 use crate::file::diagnostic::Diagnostic;
@@ -80,7 +80,7 @@ pub async fn connect(loaded: &Loaded, cli: &Cli) -> Result<Clients, Error> {
 /// Refuses a plan that deletes what the file still references (plan and apply; release
 /// is the way out, so it does not refuse).
 pub fn refuse_deleting_references(loaded: &Loaded, plan: &Plan) -> Result<(), Error> {
-    let kept = crate::engine::kept::deleted_references(&loaded.file, plan);
+    let kept = crate::engine::kept::deleted_references(&loaded.file, loaded.base(), plan);
     if kept.is_empty() {
         Ok(())
     } else {
@@ -101,25 +101,33 @@ pub struct Session {
     pub observed: Observed,
     pub desired: Vec<Resource>,
     pub plan: Plan,
+    /// ECR repositories the plan would delete with their images, which the file does not
+    /// allow (`force_delete`): apply and destroy refuse them.
+    pub held: Vec<String>,
 }
 
 /// Reads AWS and plans: the file's resources, or nothing at all for destroy.
 pub async fn session(loaded: &Loaded, cli: &Cli, clients: Clients, destroy: bool) -> Result<Session, Error> {
     let mut world: World = observe(&clients, clients.target(), &loaded.file, loaded.base(), !destroy).await?;
     let mut warnings = std::mem::take(&mut world.warnings);
+    let mut notes = Vec::new();
     let desired = if destroy {
         Vec::new()
     } else {
         let env = |k: &str| std::env::var(k).ok();
         let d: Desired = resolve(&loaded.file, loaded.base(), clients.target(), &world.facts, &env, true).map_err(|d| loaded.fail(d))?;
         warnings.extend(d.warnings);
+        notes = d.notes;
         d.resources
     };
     let mut planned = plan(loaded.stack(), &desired, &world.observed);
     if confirm_tags(&clients, &mut world, &touched(&planned)).await? {
         planned = plan(loaded.stack(), &desired, &world.observed);
     }
+    let held = held_images(&clients, &loaded.file, &mut planned).await?;
+    warnings.extend(held.iter().map(|h| format!("{h}: apply and destroy refuse to delete it unless the file sets `force_delete = true` on it")));
     planned.warnings = warnings;
+    planned.notes = notes;
     if destroy {
         planned.conflicts.clear();
     }
@@ -129,5 +137,37 @@ pub async fn session(loaded: &Loaded, cli: &Cli, clients: Clients, destroy: bool
         let per_service: Vec<String> = calls.by_service().iter().map(|(s, n)| format!("{s} {n}")).collect();
         eprintln!("aws: calls per service: {}", per_service.join(", "));
     }
-    Ok(Session { clients, observed: world.observed, desired, plan: planned })
+    Ok(Session { clients, observed: world.observed, desired, plan: planned, held })
+}
+
+/// ECR repositories the plan deletes that still hold images. Those the file lets go with
+/// `force_delete` are marked so (their images are deleted with them); the others are
+/// returned, described, for apply and destroy to refuse before anything is deleted.
+async fn held_images(clients: &Clients, file: &ProjectFile, plan: &mut Plan) -> Result<Vec<String>, Error> {
+    use crate::engine::adapter::Backend;
+    use crate::model::{EcrRepository, Kind};
+    let deleted: Vec<String> =
+        plan.changes.iter().filter(|c| c.kind == Kind::EcrRepository && c.action == Action::Delete).map(|c| c.name.clone()).collect();
+    if deleted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let counts = clients.image_counts(deleted).await?;
+    let mut held = Vec::new();
+    for c in plan.changes.iter_mut().filter(|c| c.kind == Kind::EcrRepository && c.action == Action::Delete) {
+        let n = counts.get(&c.name).copied().unwrap_or(0);
+        if n == 0 {
+            continue;
+        }
+        let forced = file.ecr_repositories.iter().any(|(k, s)| k.get_ref() == &c.name && s.force_delete);
+        match &mut c.observed {
+            Some(Resource::EcrRepository(EcrRepository { force_delete, .. })) if forced => *force_delete = true,
+            _ => held.push(format!(
+                "{} still holds {n}{} image{}",
+                c.address(),
+                if n >= 1000 { " or more" } else { "" },
+                if n == 1 { "" } else { "s" }
+            )),
+        }
+    }
+    Ok(held)
 }

@@ -39,6 +39,8 @@ pub struct Facts {
     /// S3 source buckets → their versioning status (`Enabled`, `Suspended`, or empty
     /// when never enabled), `None` when the bucket does not exist. Empty offline.
     pub source_buckets: BTreeMap<String, Option<String>>,
+    /// every ECR repository of the account and region
+    pub ecr_repositories: BTreeSet<String>,
 }
 
 impl Facts {
@@ -63,6 +65,7 @@ impl Facts {
         self.projects.extend(other.projects);
         self.buckets.extend(other.buckets);
         self.source_buckets.extend(other.source_buckets);
+        self.ecr_repositories.extend(other.ecr_repositories);
     }
 }
 
@@ -102,6 +105,8 @@ pub trait Backend: Send + Sync {
     fn bucket_versioning(&self, buckets: Vec<String>) -> BoxFuture<'_, Result<BTreeMap<String, Option<String>>, AwsError>>;
     /// KMS aliases resolved to key ARNs; unknown aliases are left out.
     fn key_arns(&self, aliases: Vec<String>) -> BoxFuture<'_, Result<BTreeMap<String, String>, AwsError>>;
+    /// How many images each ECR repository holds (read before a delete is allowed).
+    fn image_counts(&self, repositories: Vec<String>) -> BoxFuture<'_, Result<BTreeMap<String, usize>, AwsError>>;
     /// Creates a plain parameter unless it exists: true when this call created it.
     fn put_if_absent<'a>(&'a self, name: &'a str, value: &'a str, description: &'a str) -> BoxFuture<'a, Result<bool, AwsError>>;
     fn read_parameter<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Option<String>, AwsError>>;

@@ -6,12 +6,12 @@
 
 use super::plan::{Action, Plan};
 use crate::file::diagnostic::Diagnostic;
-use crate::file::references::references;
+use crate::file::references::with_buildspecs;
 use crate::file::ProjectFile;
 
 /// One error per reference to a resource the plan would delete.
-pub fn deleted_references(file: &ProjectFile, plan: &Plan) -> Vec<Diagnostic> {
-    let refs = references(file);
+pub fn deleted_references(file: &ProjectFile, base: &std::path::Path, plan: &Plan) -> Vec<Diagnostic> {
+    let refs = with_buildspecs(file, base);
     let by_kind = refs.by_kind();
     let mut out = Vec::new();
     for c in plan.changes.iter().filter(|c| c.action == Action::Delete) {

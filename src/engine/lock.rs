@@ -164,6 +164,9 @@ mod tests {
         fn bucket_versioning(&self, _: Vec<String>) -> BoxFuture<'_, Result<BTreeMap<String, Option<String>>, AwsError>> {
             unreachable!("the lock uses parameters only")
         }
+        fn image_counts(&self, _: Vec<String>) -> BoxFuture<'_, Result<BTreeMap<String, usize>, AwsError>> {
+            unreachable!("the lock uses parameters only")
+        }
         fn put_if_absent<'a>(&'a self, name: &'a str, value: &'a str, _: &'a str) -> BoxFuture<'a, Result<bool, AwsError>> {
             Box::pin(async move {
                 tokio::task::yield_now().await;

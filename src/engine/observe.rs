@@ -10,7 +10,8 @@ use super::adapter::{bounded, Backend, Facts, Found, Scope};
 use super::error::AwsError;
 use super::plan::{Observed, ObservedResource};
 use super::resolve::{canonical_key, declared_names, is_customer_alias};
-use crate::file::{references, ProjectFile};
+use crate::file::references::with_buildspecs;
+use crate::file::ProjectFile;
 use crate::model::names::STACK_TAG;
 use crate::model::{address, Kind, Resource, Target};
 
@@ -26,7 +27,7 @@ pub struct World {
 pub async fn observe(b: &dyn Backend, t: &Target, file: &ProjectFile, base: &Path, with_values: bool) -> Result<World, AwsError> {
     let stack = file.stack.name.get_ref().as_str();
     let declared = declared_names(file, base, t);
-    let refs = references(file);
+    let refs = with_buildspecs(file, base);
     let referenced = refs.names();
     let none = Vec::new();
     b.start_discovery(stack);
@@ -97,6 +98,7 @@ pub async fn confirm_tags(b: &dyn Backend, world: &mut World, addresses: &BTreeS
 fn customer_aliases(file: &ProjectFile, facts: &Facts) -> Vec<String> {
     let mut aliases: BTreeSet<String> = file.parameters.values().filter_map(|p| p.key_id.as_ref().map(|k| k.get_ref().clone())).collect();
     aliases.extend(facts.parameters.values().flatten().cloned());
+    aliases.extend(file.ecr_repositories.values().filter_map(|r| r.key_id.as_ref().map(|k| k.get_ref().clone())));
     aliases.into_iter().filter(|k| is_customer_alias(k)).collect()
 }
 
@@ -163,6 +165,9 @@ mod tests {
             unreachable!()
         }
         fn bucket_versioning(&self, _: Vec<String>) -> BoxFuture<'_, Result<BTreeMap<String, Option<String>>, AwsError>> {
+            unreachable!()
+        }
+        fn image_counts(&self, _: Vec<String>) -> BoxFuture<'_, Result<BTreeMap<String, usize>, AwsError>> {
             unreachable!()
         }
         fn key_arns(&self, _: Vec<String>) -> BoxFuture<'_, Result<BTreeMap<String, String>, AwsError>> {

@@ -14,8 +14,10 @@ use serde_json::Value as Json;
 
 use super::policy::{normalize, render, sorted, Vars};
 use super::resolve::declared_names;
-use crate::file::{references, ProjectFile};
-use crate::model::names::{artifact_bucket_name, log_group_arn, parameter_arn, pipeline_arn, project_log_group, role_path, rule_arn};
+use crate::file::{references, ProjectFile, RoleSpec};
+use crate::model::names::{
+    artifact_bucket_name, ecr_repository_arn, log_group_arn, parameter_arn, pipeline_arn, project_log_group, role_path, rule_arn,
+};
 use crate::model::{Kind, ParameterType, Target};
 
 const OPERATOR: &str = include_str!("../../policies/operator.json");
@@ -26,8 +28,8 @@ pub fn operator_policy(file: &ProjectFile, base: &Path, t: &Target) -> Json {
     let rule_arns = declared.get(&Kind::Rule).into_iter().flatten().map(|r| rule_arn(t, r)).collect();
     let arn = |service: &str, rest: &str| format!("arn:{}:{service}:{}:{}:{rest}", t.partition, t.region, t.account);
     let mut pass_roles = vec![format!("arn:{}:iam::{}:role{}*", t.partition, t.account, role_path(stack))];
-    pass_roles.extend(file.projects.values().filter_map(|p| p.role.as_ref().map(|r| r.arn.get_ref().clone())));
-    pass_roles.extend(file.pipelines.values().filter_map(|p| p.role.as_ref().map(|r| r.arn.get_ref().clone())));
+    pass_roles.extend(file.projects.values().filter_map(|p| RoleSpec::given(&p.role).map(|arn| arn.get_ref().clone())));
+    pass_roles.extend(file.pipelines.values().filter_map(|p| RoleSpec::given(&p.role).map(|arn| arn.get_ref().clone())));
 
     let secure: Vec<_> = file.parameters.values().filter(|p| p.kind() == ParameterType::SecureString).collect();
     let mut kms_keys: Vec<String> = secure
@@ -78,11 +80,42 @@ pub fn operator_policy(file: &ProjectFile, base: &Path, t: &Target) -> Json {
         .list("connections", sorted(connections))
         .list("legacy_connections", sorted(legacy))
         .list("log_groups", sorted(log_groups));
+    let vars = role_shaping_vars(file, vars);
+    let vars = ecr_vars(file, t, vars);
     let mut doc = render(OPERATOR, &vars);
     if let Some(Json::Array(statements)) = doc.get_mut("Statement") {
-        statements.retain(|s| s.get("Resource") != Some(&Json::Array(vec![])));
+        statements.retain(|s| s.get("Resource") != Some(&Json::Array(vec![])) && !has_empty_condition(s));
     }
     normalize(&doc)
+}
+
+/// A statement conditioned on a list that came out empty applies to nothing.
+fn has_empty_condition(statement: &Json) -> bool {
+    let Some(Json::Object(operators)) = statement.get("Condition") else { return false };
+    operators.values().filter_map(Json::as_object).flat_map(|keys| keys.values()).any(|v| v == &Json::Array(vec![]))
+}
+
+/// The managed policies and boundaries the file puts on generated roles: the only ones
+/// the operator may attach or set.
+fn role_shaping_vars(file: &ProjectFile, vars: Vars) -> Vars {
+    let shaped = file.projects.values().filter_map(|p| p.role.as_ref()).chain(file.pipelines.values().filter_map(|p| p.role.as_ref()));
+    let (mut managed, mut boundaries) = (Vec::new(), Vec::new());
+    for r in shaped.filter(|r| r.arn.is_none()) {
+        managed.extend(r.managed_policies.iter().map(|p| p.get_ref().clone()));
+        boundaries.extend(r.permissions_boundary.iter().map(|b| b.get_ref().clone()));
+    }
+    vars.list("managed_policies", sorted(&managed)).list("permissions_boundaries", sorted(&boundaries))
+}
+
+/// The stack's ECR repositories, and the KMS keys they are encrypted with (an alias is
+/// not known offline: any key, through ECR only).
+fn ecr_vars(file: &ProjectFile, t: &Target, vars: Vars) -> Vars {
+    let repositories: Vec<String> = file.ecr_repositories.keys().map(|k| ecr_repository_arn(t, k.get_ref())).collect();
+    let mut keys: Vec<String> = Vec::new();
+    for k in file.ecr_repositories.values().filter_map(|r| r.key_id.as_ref()).map(|k| k.get_ref()) {
+        keys.push(if k.starts_with("arn:") && k.contains(":key/") { k.clone() } else { t.arn("kms", "key/*") });
+    }
+    vars.list("ecr_repository_arns", sorted(&repositories)).list("ecr_kms_keys", sorted(&keys))
 }
 
 #[cfg(test)]
@@ -122,6 +155,29 @@ actions = [{ name = "Build", provider = "CodeBuild", project = "b", input = "src
         assert!(by_sid("UseConnections").is_none());
         let bucket = by_sid("StackArtifactBucket").unwrap();
         assert!(bucket["Resource"].as_str().unwrap().starts_with("arn:aws:s3:::s-artifacts-"));
+    }
+
+    #[test]
+    fn ecr_and_role_shaping_are_allowed_for_exactly_what_the_file_names() {
+        let file = crate::file::parse(
+            r#"
+[stack]
+name = "s"
+[ecr_repositories.app]
+[projects.b]
+source = { type = "codepipeline" }
+role = { managed_policies = ["arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly"] }
+"#,
+        )
+        .unwrap();
+        let t = Target { account: "123456789012".into(), region: "eu-west-1".into(), partition: "aws".into() };
+        let doc = operator_policy(&file, Path::new("."), &t);
+        let by_sid = |sid: &str| doc["Statement"].as_array().unwrap().iter().find(|s| s["Sid"] == sid).cloned();
+        assert_eq!(by_sid("StackEcrRepositories").unwrap()["Resource"], "arn:aws:ecr:eu-west-1:123456789012:repository/app");
+        let attach = by_sid("AttachDeclaredManagedPolicies").unwrap();
+        assert_eq!(attach["Condition"]["ArnEquals"]["iam:PolicyARN"], "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly");
+        assert!(by_sid("SetDeclaredPermissionsBoundaries").is_none(), "no boundary named, none may be set");
+        assert!(by_sid("EncryptStackEcrRepositories").is_none(), "no KMS key, no KMS statement");
     }
 
     fn stack_file(stack: &str) -> ProjectFile {
@@ -176,6 +232,7 @@ actions = [{{ name = "Build", provider = "CodeBuild", project = "{stack}-build",
                 Kind::Pipeline => pipeline_arn(&t, n),
                 Kind::Rule => rule_arn(&t, n),
                 Kind::LogGroup => log_group_arn(&t, n),
+                Kind::EcrRepository => crate::model::names::ecr_repository_arn(&t, n),
             }));
         }
         assert!(prod.len() >= 9, "{prod:?}");

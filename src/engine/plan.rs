@@ -98,6 +98,8 @@ pub struct Plan {
     pub conflicts: Vec<Conflict>,
     /// Facts worth showing that are not changes (set by the caller, e.g. a PENDING connection).
     pub warnings: Vec<String>,
+    /// Facts worth knowing that need no attention (which buildspec a role follows).
+    pub notes: Vec<String>,
 }
 
 impl Plan {
@@ -192,7 +194,7 @@ pub fn plan(stack: &str, desired: &[Resource], observed: &Observed) -> Plan {
     }
     // Dependency order: creates and updates by tier, then deletes in reverse tier order.
     changes.sort_by(|a, b| (a.phase(), &a.name, a.kind).cmp(&(b.phase(), &b.name, b.kind)));
-    Plan { stack: stack.to_string(), changes, conflicts, warnings: Vec::new() }
+    Plan { stack: stack.to_string(), changes, conflicts, warnings: Vec::new(), notes: Vec::new() }
 }
 
 #[cfg(test)]
@@ -297,6 +299,7 @@ mod tests {
                 policy: None,
                 other_inline_policies: vec![],
                 attached_policies: vec![],
+                permissions_boundary: None,
                 tags: tags("s"),
             })
         };

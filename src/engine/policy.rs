@@ -23,6 +23,10 @@ const CODEBUILD_S3_SOURCE: &str = include_str!("../../policies/codebuild-s3-sour
 const CODEBUILD_CONNECTION: &str = include_str!("../../policies/codebuild-connection.json");
 const CODEBUILD_PIPELINE_CODECOMMIT: &str = include_str!("../../policies/codebuild-pipeline-codecommit.json");
 const CODEBUILD_PIPELINE_CONNECTION: &str = include_str!("../../policies/codebuild-pipeline-connection.json");
+const CODEBUILD_ECR_PUSH: &str = include_str!("../../policies/codebuild-ecr-push.json");
+const CODEBUILD_ECR_PULL: &str = include_str!("../../policies/codebuild-ecr-pull.json");
+const CODEBUILD_ECR_LOGIN: &str = include_str!("../../policies/codebuild-ecr-login.json");
+const CODEBUILD_S3_GRANT: &str = include_str!("../../policies/codebuild-s3-grant.json");
 const CODEBUILD_PIPELINE_ARTIFACTS: &str = include_str!("../../policies/codebuild-pipeline-artifacts.json");
 const CODEPIPELINE_TRUST: &str = include_str!("../../policies/codepipeline-trust.json");
 const CODEPIPELINE_ARTIFACTS: &str = include_str!("../../policies/codepipeline-artifacts.json");
@@ -105,6 +109,54 @@ pub struct CodeBuildNeeds {
     /// clones itself (the artifact is a reference to clone, not the code).
     pub clone_repository_arns: Vec<String>,
     pub clone_connection_arns: Vec<String>,
+    /// ECR repositories (ARNs) the build pushes to and pulls from.
+    pub ecr_push: Vec<String>,
+    pub ecr_pull: Vec<String>,
+    /// S3 objects (`arn:...:s3:::bucket/prefix/*`) the build reads and writes.
+    pub s3_read: Vec<String>,
+    pub s3_write: Vec<String>,
+    /// The report groups the buildspec names (`<project>-<name>`), when cbctl read it;
+    /// `None` grants every report group of the project (`<project>-*`).
+    pub report_groups: Option<Vec<String>>,
+    /// Whether CodeBuild's report auto-discover is on (its default).
+    pub auto_discover: bool,
+    /// Statements added verbatim (`grants.statements`), in IAM's form but for `Sid`.
+    pub statements: Vec<Json>,
+    /// Why each grant is there, for `permissions --explain`.
+    pub origins: Vec<Origin>,
+}
+
+/// What made a generated role need something: `key` names a statement's resource (or,
+/// for a statement on `*`, its Sid), `because` the place that asked for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Origin {
+    pub key: String,
+    pub because: Because,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Because {
+    /// A value of the project file, at this byte span.
+    File(std::ops::Range<usize>),
+    /// A line of a buildspec file: its path as the file names it, the line (1-based)
+    /// and what it says there.
+    Buildspec { file: String, line: usize, text: String },
+}
+
+impl Origin {
+    pub fn file(key: impl Into<String>, at: std::ops::Range<usize>) -> Origin {
+        Origin { key: key.into(), because: Because::File(at) }
+    }
+}
+
+/// Why a statement every role of its kind carries is there, by Sid.
+pub fn standing_reason(sid: &str) -> Option<&'static str> {
+    Some(match sid {
+        "OwnLogGroup" => "every build writes its log to the project's CloudWatch Logs group (CodeBuild service role permissions)",
+        "OwnReportGroups" => "CodeBuild reports (test and coverage results) go to the project's report groups; cbctl did not read a buildspec naming them, so every report group of the project is granted",
+        "PipelineArtifacts" | "PipelineArtifactBucket" => "a pipeline reads and writes its artifacts in its folder of the artifact bucket",
+        _ => return None,
+    })
 }
 
 pub fn codebuild_trust() -> Json {
@@ -113,7 +165,11 @@ pub fn codebuild_trust() -> Json {
 
 pub fn codebuild_policy(n: &CodeBuildNeeds) -> Json {
     let base = Vars::default().set("partition", &n.partition).set("region", &n.region).set("account", &n.account).set("project", &n.project);
-    let mut statements = vec![render(CODEBUILD_LOGS, &base), render(CODEBUILD_REPORTS, &base)];
+    let mut statements = vec![render(CODEBUILD_LOGS, &base)];
+    let report_groups = report_group_arns(n);
+    if !report_groups.is_empty() {
+        statements.push(render(CODEBUILD_REPORTS, &base.clone().list("report_group_arns", report_groups)));
+    }
     if !n.parameter_arns.is_empty() {
         statements.push(render(CODEBUILD_PARAMETERS, &base.clone().list("parameter_arns", sorted(&n.parameter_arns))));
     }
@@ -136,6 +192,7 @@ pub fn codebuild_policy(n: &CodeBuildNeeds) -> Json {
         statements.push(render(CODEBUILD_CONNECTION, &base.clone().set("connection_arn", arn).set("connection_service", service)));
     }
     clone_ref_statements(n, &base, &mut statements);
+    granted_statements(n, &base, &mut statements);
     for (suffix, arns, actions) in [
         ("Read", &n.artifact_read, vec!["s3:GetObject".to_string(), "s3:GetObjectVersion".to_string()]),
         ("Write", &n.artifact_write, vec!["s3:PutObject".to_string()]),
@@ -148,6 +205,65 @@ pub fn codebuild_policy(n: &CodeBuildNeeds) -> Json {
         }
     }
     normalize(&json!({ "Version": "2012-10-17", "Statement": statements }))
+}
+
+/// The report groups a project may write: exactly those its buildspec names and the
+/// ones report auto-discover creates, or all of the project's when cbctl could not read
+/// its buildspec.
+fn report_group_arns(n: &CodeBuildNeeds) -> Vec<String> {
+    let arn = |name: &str| format!("arn:{}:codebuild:{}:{}:report-group/{name}", n.partition, n.region, n.account);
+    let Some(named) = &n.report_groups else { return vec![arn(&format!("{}-*", n.project))] };
+    // A report may also name an existing report group by its ARN.
+    let mut out: Vec<String> = named.iter().map(|g| if g.starts_with("arn:") { g.clone() } else { arn(g) }).collect();
+    if n.auto_discover {
+        out.push(arn(&format!("{}-*-AutoDiscovered", n.project)));
+    }
+    sorted(&out)
+}
+
+/// What `grants` asks for: ECR pushes and pulls (and the registry login they take), S3
+/// objects, and the verbatim statements.
+fn granted_statements(n: &CodeBuildNeeds, base: &Vars, statements: &mut Vec<Json>) {
+    let pull_only: Vec<String> = n.ecr_pull.iter().filter(|a| !n.ecr_push.contains(a)).cloned().collect();
+    if !n.ecr_push.is_empty() {
+        statements.push(render(CODEBUILD_ECR_PUSH, &base.clone().list("repository_arns", sorted(&n.ecr_push))));
+    }
+    if !pull_only.is_empty() {
+        statements.push(render(CODEBUILD_ECR_PULL, &base.clone().list("repository_arns", sorted(&pull_only))));
+    }
+    if !n.ecr_push.is_empty() || !n.ecr_pull.is_empty() {
+        // AWS offers no resource-level permission for the registry login.
+        statements.push(render(CODEBUILD_ECR_LOGIN, base));
+    }
+    for (sid, arns, actions) in [
+        ("ReadGrantedObjects", &n.s3_read, vec!["s3:GetObject".to_string(), "s3:GetObjectVersion".to_string()]),
+        ("WriteGrantedObjects", &n.s3_write, vec!["s3:PutObject".to_string()]),
+    ] {
+        if !arns.is_empty() {
+            statements.push(render(CODEBUILD_S3_GRANT, &base.clone().set("sid", sid).list("actions", actions).list("object_arns", sorted(arns))));
+        }
+    }
+    statements.extend(numbered(&n.statements));
+}
+
+/// Verbatim statements with their Sids, `Granted1`, `Granted2`, ... in file order.
+pub fn numbered(granted: &[Json]) -> Vec<Json> {
+    granted
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let mut s = s.clone();
+            if let Some(o) = s.as_object_mut() {
+                o.insert("Sid".into(), Json::String(granted_sid(i)));
+            }
+            s
+        })
+        .collect()
+}
+
+/// The Sid of the `i`th (0-based) verbatim statement.
+pub fn granted_sid(i: usize) -> String {
+    format!("Granted{}", i + 1)
 }
 
 /// What a pipeline's service role must allow.
@@ -163,6 +279,10 @@ pub struct PipelineNeeds {
     pub s3_object_arns: Vec<String>,
     pub s3_bucket_arns: Vec<String>,
     pub topic_arns: Vec<String>,
+    /// Statements added verbatim (`grants.statements`).
+    pub statements: Vec<Json>,
+    /// Why each grant is there, for `permissions --explain`.
+    pub origins: Vec<Origin>,
 }
 
 /// What cloning a `CODEBUILD_CLONE_REF` pipeline source takes (CodePipeline User Guide,
@@ -212,6 +332,7 @@ pub fn codepipeline_policy(n: &PipelineNeeds) -> Json {
             ));
         }
     }
+    statements.extend(numbered(&n.statements));
     normalize(&json!({ "Version": "2012-10-17", "Statement": statements }))
 }
 

@@ -70,6 +70,135 @@ pub fn read_buildspec(base: &std::path::Path, file: &Spanned<String>) -> Result<
     Ok(text)
 }
 
+/// A buildspec named by `buildspec = "PATH"` that exists beside the project file (the
+/// usual layout of a repository holding both), read so that grants can follow it:
+/// `None` when there is no such file (the path is then only CodeBuild's to resolve, in
+/// the source). No length limit applies: it is not sent inline.
+pub fn source_buildspec(base: &std::path::Path, path: &Spanned<String>) -> Option<Result<String, Diagnostic>> {
+    let name = path.get_ref();
+    if name.contains('\n') || !base.join(name).is_file() {
+        return None;
+    }
+    let text = match read_regular(&base.join(name), READ_LIMIT, "a buildspec file") {
+        Ok(t) => t,
+        Err(e) => return Some(Err(Diagnostic::at(span(path), format!("cannot read buildspec `{name}`: {e}")))),
+    };
+    let checked = check_shape(&text)
+        .map_err(|p| Diagnostic::at(span(path), format!("buildspec `{name}` {} (at {name}:{}:{})", p.message, p.at.line(), p.at.col() + 1)))
+        .and_then(|()| {
+            YamlLoader::load_from_str(&text).map(|_| ()).map_err(|e| {
+                let at = e.marker();
+                Diagnostic::at(span(path), format!("buildspec `{name}` is not valid YAML: {} (at {name}:{}:{})", e.info(), at.line(), at.col() + 1))
+            })
+        });
+    Some(checked.map(|()| text))
+}
+
+/// A project's buildspec as cbctl could read it: `buildspec_file`, or a `buildspec`
+/// path beside the project file.
+pub struct Readable {
+    /// The path as the project file names it.
+    pub name: String,
+    pub text: String,
+    /// Where the project file names it.
+    pub at: std::ops::Range<usize>,
+}
+
+/// The project's buildspec, if cbctl can read it; an error when it names one that is
+/// broken. `None` for an inline buildspec or a path only the source holds.
+pub fn readable(base: &std::path::Path, spec: &super::ProjectSpec) -> Option<Result<Readable, Diagnostic>> {
+    let (key, text) = match (&spec.buildspec_file, &spec.buildspec) {
+        (Some(f), _) => (f, Some(read_buildspec(base, f))),
+        (None, Some(b)) => (b, source_buildspec(base, b)),
+        (None, None) => return None,
+    };
+    text.map(|t| t.map(|text| Readable { name: key.get_ref().clone(), text, at: span(key) }))
+}
+
+/// One entry of a buildspec that needs a grant: what it names and its line (1-based).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The environment variable (for `env` entries) or the report's name.
+    pub key: String,
+    /// The parameter name or secret id (`env` entries); empty for reports.
+    pub value: String,
+    pub line: usize,
+}
+
+/// What a buildspec reads and writes that its role must allow.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Uses {
+    /// `env.parameter-store`: variable → parameter name.
+    pub parameters: Vec<Entry>,
+    /// `env.secrets-manager`: variable → `secret-id:json-key:version-stage:version-id`.
+    pub secrets: Vec<Entry>,
+    /// `reports`: the report names (CodeBuild names the groups `<project>-<name>`).
+    pub reports: Vec<Entry>,
+}
+
+/// An open mapping or sequence while walking a buildspec: a mapping remembers the key
+/// whose value comes next.
+enum Open {
+    Mapping(Option<String>),
+    Sequence,
+}
+
+/// Reads from a checked buildspec (one `read_buildspec` or `source_buildspec` returned)
+/// what needs a grant, with the line of each entry.
+pub fn uses(text: &str) -> Uses {
+    let mut out = Uses::default();
+    let mut parser = Parser::new_from_str(text);
+    let mut open: Vec<Open> = Vec::new();
+    while let Ok((event, at)) = parser.next_token() {
+        match event {
+            Event::StreamEnd => break,
+            Event::MappingStart(..) => open.push(Open::Mapping(None)),
+            Event::SequenceStart(..) => open.push(Open::Sequence),
+            Event::MappingEnd | Event::SequenceEnd => {
+                open.pop();
+                value_done(&mut open);
+            }
+            Event::Scalar(value, ..) => {
+                if let Some(Open::Mapping(key @ None)) = open.last_mut() {
+                    *key = Some(value.clone());
+                    if path(&open) == ["reports", value.as_str()] {
+                        out.reports.push(Entry { key: value, value: String::new(), line: at.line() });
+                    }
+                    continue;
+                }
+                let entry = |value: String| Entry { key: path(&open).last().map(|k| k.to_string()).unwrap_or_default(), value, line: at.line() };
+                match path(&open).as_slice() {
+                    ["env", "parameter-store", _] => out.parameters.push(entry(value)),
+                    ["env", "secrets-manager", _] => out.secrets.push(entry(value)),
+                    _ => {}
+                }
+                value_done(&mut open);
+            }
+            Event::Alias(_) => value_done(&mut open),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The keys leading to where the walk is: the open mappings' current keys.
+fn path(open: &[Open]) -> Vec<&str> {
+    open.iter()
+        .map(|o| match o {
+            Open::Mapping(Some(k)) => k.as_str(),
+            Open::Mapping(None) => "",
+            Open::Sequence => "[]",
+        })
+        .collect()
+}
+
+/// A value is complete: the mapping that held its key expects a key again.
+fn value_done(open: &mut [Open]) {
+    if let Some(Open::Mapping(key)) = open.last_mut() {
+        *key = None;
+    }
+}
+
 /// What is wrong with a buildspec's structure, and where.
 struct Problem {
     message: String,
@@ -241,6 +370,19 @@ mod tests {
         assert!(read(&at_limit('é')).is_ok(), "25600 characters of two bytes each");
         let over = format!("{}#", at_limit('x'));
         assert_eq!(read(&over), Err("buildspec file `b.yml` is 25601 characters; CodeBuild accepts at most 25600 in an inline buildspec".into()));
+    }
+
+    #[test]
+    fn uses_finds_what_needs_a_grant_with_its_line() {
+        let text = "version: 0.2\nenv:\n  variables:\n    PLAIN: /not/a/parameter\n  parameter-store:\n    USER: /ci/user \n    URL: /ci/url\n  secrets-manager:\n    DB: db:password\nphases:\n  build:\n    commands:\n      - echo parameter-store\nreports:\n  junit:\n    files: ['*.xml']\n  arn:aws:codebuild:us-east-1:1:report-group/shared:\n    files: ['c.xml']\n";
+        let u = uses(text);
+        let entries = |v: &[Entry]| v.iter().map(|e| (e.key.clone(), e.value.clone(), e.line)).collect::<Vec<_>>();
+        assert_eq!(entries(&u.parameters), vec![("USER".into(), "/ci/user".into(), 6), ("URL".into(), "/ci/url".into(), 7)]);
+        assert_eq!(entries(&u.secrets), vec![("DB".into(), "db:password".into(), 9)]);
+        let reports: Vec<&str> = u.reports.iter().map(|r| r.key.as_str()).collect();
+        assert_eq!(reports, vec!["junit", "arn:aws:codebuild:us-east-1:1:report-group/shared"]);
+        assert_eq!(u.reports[0].line, 15);
+        assert_eq!(uses("version: 0.2\nphases: {}\n"), Uses::default());
     }
 
     #[test]

@@ -6,7 +6,9 @@
 
 pub mod buildspec;
 pub mod diagnostic;
+pub mod ecr;
 pub mod environment;
+pub mod grants;
 pub mod parameter;
 pub mod pipeline;
 pub mod project;
@@ -23,6 +25,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use self::diagnostic::{closest, Diagnostic};
+pub use self::ecr::EcrRepositorySpec;
+pub use self::grants::{GrantsSpec, RoleSpec};
 pub use self::parameter::ParameterSpec;
 pub use self::pipeline::{ActionSpec, PipelineSpec, Provider};
 pub use self::project::{ProjectSpec, SourceType, VariableSpec};
@@ -42,6 +46,9 @@ pub struct ProjectFile {
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, RepositorySpec>")]
     pub repositories: BTreeMap<Spanned<String>, RepositorySpec>,
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, EcrRepositorySpec>")]
+    pub ecr_repositories: BTreeMap<Spanned<String>, EcrRepositorySpec>,
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, ProjectSpec>")]
     pub projects: BTreeMap<Spanned<String>, ProjectSpec>,
@@ -118,6 +125,7 @@ pub fn protected(file: &ProjectFile) -> std::collections::BTreeSet<String> {
     let mut out = std::collections::BTreeSet::new();
     out.extend(file.parameters.iter().filter(|(_, s)| s.prevent_destroy).map(|(k, _)| format!("parameter.{}", k.get_ref())));
     out.extend(file.repositories.iter().filter(|(_, s)| s.prevent_destroy).map(|(k, _)| format!("repository.{}", k.get_ref())));
+    out.extend(file.ecr_repositories.iter().filter(|(_, s)| s.prevent_destroy).map(|(k, _)| format!("ecr_repository.{}", k.get_ref())));
     out.extend(file.projects.iter().filter(|(_, s)| s.prevent_destroy).map(|(k, _)| format!("project.{}", k.get_ref())));
     out.extend(file.pipelines.iter().filter(|(_, s)| s.prevent_destroy).map(|(k, _)| format!("pipeline.{}", k.get_ref())));
     out

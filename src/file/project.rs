@@ -8,6 +8,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::diagnostic::Diagnostic;
+use super::grants::{check_grants, check_role};
+pub use super::grants::{GrantsSpec, RoleSpec};
 use super::rules::{check_codebuild_tag_lengths, check_one_resource, check_parameter_name, check_tags, range, span};
 use super::{ProjectFile, Tags};
 use crate::model::log_group::RETENTION_DAYS;
@@ -36,6 +38,8 @@ pub struct ProjectSpec {
     #[serde(default)]
     pub environment: EnvironmentSpec,
     pub role: Option<RoleSpec>,
+    /// What the build does beyond its source, parameters and logs.
+    pub grants: Option<GrantsSpec>,
     /// The project's CloudWatch Logs group, owned by the stack.
     pub logs: Option<LogsSpec>,
     #[serde(default)]
@@ -126,6 +130,10 @@ pub struct EnvironmentSpec {
     pub kind: Option<Spanned<EnvironmentType>>,
     #[schemars(with = "Option<bool>")]
     pub privileged: Option<Spanned<bool>>,
+    /// A Secrets Manager secret (name or ARN) holding the credentials of the private
+    /// registry `image` is pulled from.
+    #[schemars(with = "Option<String>")]
+    pub registry_credential: Option<Spanned<String>>,
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, VariableSpec>")]
     pub variables: BTreeMap<Spanned<String>, Spanned<VariableSpec>>,
@@ -149,13 +157,6 @@ pub struct VariableReference {
     pub secrets_manager: Option<String>,
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RoleSpec {
-    #[schemars(with = "String")]
-    pub arn: Spanned<String>,
-}
-
 /// Checks one project.
 pub fn check(file: &ProjectFile, name: &Spanned<String>, spec: &ProjectSpec, out: &mut Vec<Diagnostic>) {
     let stack = file.stack.name.get_ref();
@@ -170,7 +171,7 @@ pub fn check(file: &ProjectFile, name: &Spanned<String>, spec: &ProjectSpec, out
                 .with_hint("use 2 to 150 letters, digits, `-` or `_`, starting with a letter or digit"),
         );
     }
-    if spec.role.is_none() {
+    if RoleSpec::given(&spec.role).is_none() {
         let role = codebuild_role_name(stack, n);
         if role.len() > MAX_ROLE_NAME {
             out.push(
@@ -180,12 +181,13 @@ pub fn check(file: &ProjectFile, name: &Spanned<String>, spec: &ProjectSpec, out
         }
     }
     if let Some(role) = &spec.role {
-        let parts: Vec<&str> = role.arn.get_ref().splitn(6, ':').collect();
-        if parts.len() != 6 || parts[0] != "arn" || parts[2] != "iam" || !parts[5].starts_with("role/") {
-            out.push(Diagnostic::at(span(&role.arn), "`role.arn` must be an IAM role ARN").with_hint("arn:aws:iam::123456789012:role/name"));
-        }
-        // The operator's iam:PassRole names it.
-        check_one_resource("role ARN", role.arn.get_ref(), span(&role.arn), out);
+        check_role(role, out);
+    }
+    if let Some(grants) = &spec.grants {
+        check_grants(grants, false, out);
+    }
+    if let Some(c) = &spec.environment.registry_credential {
+        check_one_resource("Secrets Manager secret", &secret_of(c.get_ref()), span(c), out);
     }
     if let Some(d) = &spec.description {
         if d.get_ref().chars().count() > 255 {

@@ -8,6 +8,7 @@ use std::ops::Range;
 use toml::Spanned;
 
 use super::diagnostic::{closest, Diagnostic};
+use super::grants::RoleSpec;
 use super::pipeline::Provider;
 use super::project::VariableSpec;
 use super::rules::span;
@@ -32,6 +33,9 @@ pub struct References {
     pub roles: Vec<Reference>,
     /// Every CodeConnections connection the sources use, once each, sorted.
     pub connections: Vec<String>,
+    /// Where in a buildspec each parameter reference read from one was written
+    /// (`(name, span start)` → `buildspec.yml:7`).
+    pub buildspec_places: BTreeMap<(String, usize), String>,
     /// The buckets of S3 source actions, each where it is first named: CodePipeline reads
     /// them by object version, so plan checks that their versioning is on.
     pub source_buckets: Vec<Reference>,
@@ -106,10 +110,29 @@ pub fn references(file: &ProjectFile) -> References {
     refs
 }
 
+/// `references(file)` and the parameters the buildspecs cbctl can read take from
+/// Parameter Store (`env.parameter-store`), each at its project's buildspec key.
+pub fn with_buildspecs(file: &ProjectFile, base: &std::path::Path) -> References {
+    let mut refs = references(file);
+    let declared: BTreeSet<&str> = file.parameters.keys().map(|k| k.get_ref().as_str()).collect();
+    for spec in file.projects.values() {
+        let Some(Ok(read)) = super::buildspec::readable(base, spec) else { continue };
+        for e in super::buildspec::uses(&read.text).parameters {
+            if declared.contains(e.value.as_str()) || refs.parameters.iter().any(|r| r.name == e.value && r.span == read.at) {
+                continue;
+            }
+            refs.buildspec_places.insert((e.value.clone(), read.at.start), format!("{}:{} (`env.parameter-store.{}`)", read.name, e.line, e.key));
+            refs.parameters.push(Reference { name: e.value, span: read.at.clone() });
+        }
+    }
+    refs
+}
+
 /// The roles given by `role.arn`, named as IAM names them (the ARN's last segment).
 fn roles(file: &ProjectFile) -> Vec<Reference> {
-    let given = file.projects.values().filter_map(|p| p.role.as_ref()).chain(file.pipelines.values().filter_map(|p| p.role.as_ref()));
-    given.map(|r| Reference { name: r.arn.get_ref().rsplit('/').next().unwrap_or_default().to_string(), span: span(&r.arn) }).collect()
+    let given =
+        file.projects.values().filter_map(|p| RoleSpec::given(&p.role)).chain(file.pipelines.values().filter_map(|p| RoleSpec::given(&p.role)));
+    given.map(|arn| Reference { name: arn.get_ref().rsplit('/').next().unwrap_or_default().to_string(), span: span(arn) }).collect()
 }
 
 /// Every CodeConnections connection the file's sources use: project sources and

@@ -12,7 +12,7 @@ use toml::Spanned;
 
 use super::diagnostic::Diagnostic;
 use super::rules::{check_codebuild_tag_lengths, check_tags, span};
-use super::{environment, parameter, pipeline, project, repository, ProjectFile, Provider};
+use super::{ecr, environment, parameter, pipeline, project, repository, ProjectFile, Provider};
 use crate::model::names::{artifact_bucket_problem, codebuild_role_name, events_role_name, pipeline_role_name, rule_name};
 
 pub fn validate(file: &ProjectFile) -> Vec<Diagnostic> {
@@ -40,6 +40,9 @@ pub fn validate(file: &ProjectFile) -> Vec<Diagnostic> {
     }
     for (name, spec) in &file.repositories {
         repository::check(file, name, spec, &mut out);
+    }
+    for (name, spec) in &file.ecr_repositories {
+        ecr::check(file, name, spec, &mut out);
     }
     for (name, spec) in &file.projects {
         project::check(file, name, spec, &mut out);

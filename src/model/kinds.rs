@@ -78,6 +78,7 @@ kinds! {
     Pipeline(super::pipeline::Pipeline) = "pipeline", tier 3;
     Rule(super::rule::Rule) = "rule", tier 4;
     LogGroup(super::log_group::LogGroup) = "log_group", tier 1;
+    EcrRepository(super::ecr_repository::EcrRepository) = "ecr_repository", tier 1;
 }
 
 impl Resource {

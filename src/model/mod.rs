@@ -5,6 +5,7 @@
 
 pub mod bucket;
 pub mod document;
+pub mod ecr_repository;
 pub mod kinds;
 pub mod log_group;
 pub mod names;
@@ -18,6 +19,7 @@ pub mod target;
 pub mod value;
 
 pub use bucket::Bucket;
+pub use ecr_repository::EcrRepository;
 pub use kinds::{address, Kind, Resource};
 pub use log_group::LogGroup;
 pub use parameter::{Parameter, ParameterType, ParameterValue};

@@ -101,6 +101,56 @@ pub fn log_group_arn(t: &Target, name: &str) -> String {
     t.arn("logs", &format!("log-group:{name}"))
 }
 
+/// An ECR repository of the target's account and region, by name or as a full ARN.
+pub fn ecr_repository_arn(t: &Target, name_or_arn: &str) -> String {
+    if name_or_arn.starts_with("arn:") {
+        name_or_arn.to_string()
+    } else {
+        t.arn("ecr", &format!("repository/{name_or_arn}"))
+    }
+}
+
+/// The registry host of the target's account and region: images are
+/// `<registry>/<repository>:<tag>`.
+pub fn ecr_registry(t: &Target) -> String {
+    let suffix = if t.partition == "aws-cn" { "amazonaws.com.cn" } else { "amazonaws.com" };
+    format!("{}.dkr.ecr.{}.{suffix}", t.account, t.region)
+}
+
+/// The repository's ARN of an image in an ECR registry
+/// (`<account>.dkr.ecr.<region>.amazonaws.com/<repository>[:tag|@digest]`), if it is one.
+pub fn ecr_image_repository_arn(partition: &str, image: &str) -> Option<String> {
+    let (host, path) = image.split_once('/')?;
+    let labels: Vec<&str> = host.split('.').collect();
+    let ecr = labels.len() >= 5 && labels[1] == "dkr" && labels[2] == "ecr" && labels[4] == "amazonaws";
+    if !ecr || labels[0].len() != 12 || !labels[0].chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let repository = match path.split_once('@') {
+        Some((r, _digest)) => r,
+        None => path.rsplit_once(':').map_or(path, |(r, _tag)| r),
+    };
+    Some(format!("arn:{partition}:ecr:{}:{}:repository/{repository}", labels[3], labels[0]))
+}
+
+/// Why `name` is not an ECR repository name, if it is not: 2 to 256 characters,
+/// lowercase letters and digits in groups joined by `.`, `_`, `-`, or `/` between
+/// namespaces (CreateRepository's `repositoryName` pattern).
+pub fn ecr_repository_name_problem(name: &str) -> Option<&'static str> {
+    if !(2..=256).contains(&name.len()) {
+        return Some("it must be 2 to 256 characters");
+    }
+    let groups_ok = name.split('/').all(|part| {
+        let bytes = part.as_bytes();
+        !bytes.is_empty()
+            && bytes.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || b"._-".contains(c))
+            && bytes.first().is_some_and(u8::is_ascii_alphanumeric)
+            && bytes.last().is_some_and(u8::is_ascii_alphanumeric)
+            && !bytes.windows(2).any(|w| b"._-".contains(&w[0]) && b"._-".contains(&w[1]))
+    });
+    (!groups_ok).then_some("use lowercase letters and digits, separated by single `.`, `_` or `-`, and `/` between namespaces")
+}
+
 /// The ARN pattern of a Secrets Manager secret given as `name[:json-key:stage:version]`
 /// or as a full ARN. Secrets Manager appends `-` and six random characters to a name.
 pub fn secret_arn(t: &Target, id: &str) -> String {
@@ -181,6 +231,34 @@ mod tests {
 
     fn target() -> Target {
         Target { account: "123456789012".into(), region: "ap-southeast-2".into(), partition: "aws".into() }
+    }
+
+    #[test]
+    fn ecr_images_name_their_repository() {
+        let arn = |i: &str| ecr_image_repository_arn("aws", i);
+        assert_eq!(
+            arn("123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app:1.2").as_deref(),
+            Some("arn:aws:ecr:eu-west-1:123456789012:repository/team/app")
+        );
+        assert_eq!(
+            arn("123456789012.dkr.ecr.eu-west-1.amazonaws.com/app@sha256:ab12").as_deref(),
+            Some("arn:aws:ecr:eu-west-1:123456789012:repository/app")
+        );
+        assert_eq!(arn("123456789012.dkr.ecr.eu-west-1.amazonaws.com/app").as_deref(), Some("arn:aws:ecr:eu-west-1:123456789012:repository/app"));
+        assert_eq!(arn("aws/codebuild/standard:7.0"), None);
+        assert_eq!(arn("public.ecr.aws/docker/library/python:3.12"), None, "ECR Public needs no pull grant");
+        assert_eq!(arn("docker.io/library/python:3"), None);
+        assert_eq!(ecr_registry(&target()), "123456789012.dkr.ecr.ap-southeast-2.amazonaws.com");
+    }
+
+    #[test]
+    fn ecr_repository_names_follow_create_repository_s_pattern() {
+        for ok in ["ab", "team/app", "my-app_1.x", "a/b/c"] {
+            assert_eq!(ecr_repository_name_problem(ok), None, "{ok}");
+        }
+        for bad in ["a", "App", "-app", "app-", "a//b", "a--b", "a/", &"a".repeat(257)] {
+            assert!(ecr_repository_name_problem(bad).is_some(), "{bad}");
+        }
     }
 
     #[test]

@@ -26,6 +26,10 @@ pub fn is_git_source(source_type: &str) -> bool {
     matches!(source_type, "CODECOMMIT" | "GITHUB" | "GITHUB_ENTERPRISE" | "BITBUCKET" | "GITLAB" | "GITLAB_SELF_MANAGED")
 }
 
+fn codebuild_credentials() -> String {
+    "CODEBUILD".into()
+}
+
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Project {
     pub name: String,
@@ -46,6 +50,13 @@ pub struct Project {
     pub compute_type: String,
     pub environment_type: String,
     pub privileged: bool,
+    /// CODEBUILD (CodeBuild's own credentials, for its curated images) or SERVICE_ROLE
+    /// (the project's role pulls the image: ECR and private registries).
+    #[serde(default = "codebuild_credentials")]
+    pub image_pull_credentials_type: String,
+    /// The Secrets Manager secret (name or ARN) holding a private registry's credentials.
+    #[serde(default)]
+    pub registry_credential: Option<String>,
     pub variables: Vec<EnvVar>,
     pub service_role: String,
     pub timeout_minutes: i32,
@@ -78,7 +89,9 @@ impl Model for Project {
             .text("environment.image", &self.image)
             .text("environment.compute_type", &self.compute_type)
             .text("environment.type", &self.environment_type)
-            .bool("environment.privileged", self.privileged);
+            .bool("environment.privileged", self.privileged)
+            .text("environment.image_pull_credentials_type", &self.image_pull_credentials_type)
+            .opt_text("environment.registry_credential", &self.registry_credential);
         // Compared (and sent) like any other, but for its default value, which reads the
         // same as its absence; a declared "true" is still sent.
         for v in self.variables.iter().filter(|v| !is_auto_discover_default(v)) {

@@ -1,4 +1,5 @@
-//! An IAM service role the stack generates, with its one managed inline policy.
+//! An IAM service role the stack generates: its one managed inline policy, the managed
+//! policies the file attaches and the permissions boundary it sets.
 
 use serde_json::Value as Json;
 
@@ -13,10 +14,15 @@ pub struct Role {
     pub trust_policy: Json,
     /// The one inline policy cbctl manages, named `INLINE_POLICY`; None when absent.
     pub policy: Option<Json>,
-    /// Other inline policies and attached managed policies: never desired, so any found
-    /// on an owned role is drift that apply removes.
+    /// Other inline policies: never desired, so any found on an owned role is drift that
+    /// apply removes.
     pub other_inline_policies: Vec<String>,
+    /// Attached managed policies (ARNs, sorted): exactly the file's `managed_policies`;
+    /// any other found on an owned role is drift that apply detaches.
     pub attached_policies: Vec<String>,
+    /// The permissions boundary (a managed policy ARN).
+    #[serde(default)]
+    pub permissions_boundary: Option<String>,
     pub tags: Tags,
 }
 
@@ -41,6 +47,10 @@ impl Model for Role {
         if let Some(p) = &self.policy {
             m = m.document("policy", p.clone());
         }
-        m.list("other_inline_policies", &self.other_inline_policies).list("attached_policies", &self.attached_policies).tags(&self.tags).build()
+        m.list("other_inline_policies", &self.other_inline_policies)
+            .list("attached_policies", &self.attached_policies)
+            .opt_text("permissions_boundary", &self.permissions_boundary)
+            .tags(&self.tags)
+            .build()
     }
 }

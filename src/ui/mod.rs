@@ -3,6 +3,7 @@
 //! end of apply and destroy. It reads the engine's data and decides nothing.
 
 pub mod diagnostic;
+pub mod explain;
 pub mod plan;
 pub mod progress;
 pub mod prompt;

@@ -68,6 +68,7 @@ pub fn plan_json(plan: &Plan) -> Json {
         "changes": changes,
         "conflicts": plan.conflicts.iter().map(|c| json!({"address": c.address(), "owner": c.owner})).collect::<Vec<_>>(),
         "warnings": plan.warnings,
+        "notes": plan.notes,
         "summary": {
             "create": plan.count(Action::Create),
             "update": plan.count(Action::Update),
@@ -97,6 +98,9 @@ fn headline(c: &Change) -> &'static str {
 
 pub fn plan_text(plan: &Plan, style: Style) -> String {
     let mut out = String::new();
+    for n in &plan.notes {
+        let _ = writeln!(out, "{} {n}", style.bold("note:"));
+    }
     for w in &plan.warnings {
         let _ = writeln!(out, "{} {w}", style.yellow("warning:"));
     }
@@ -213,6 +217,8 @@ mod tests {
             compute_type: "BUILD_GENERAL1_SMALL".into(),
             environment_type: "LINUX_CONTAINER".into(),
             privileged,
+            image_pull_credentials_type: "CODEBUILD".into(),
+            registry_credential: None,
             variables: vars,
             service_role: "arn:aws:iam::123456789012:role/r".into(),
             timeout_minutes: 60,
@@ -234,6 +240,7 @@ mod tests {
             }))),
             other_inline_policies: vec![],
             attached_policies: vec![],
+            permissions_boundary: None,
             tags: tags(),
         })
     }

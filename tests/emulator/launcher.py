@@ -13,7 +13,7 @@ refuses to run on any other moto version. STS needs no patches in 5.2.5
 (test_launcher.py checks the operations cbctl relies on). The Resource Groups
 Tagging API's GetResources (awsJson 1.1) reports the tags of SSM parameters,
 EventBridge rules, CodeBuild projects, CodePipeline pipelines, CodeCommit
-repositories and CloudWatch Logs groups (see patch_tagging).
+repositories, ECR repositories and CloudWatch Logs groups (see patch_tagging).
 CodeConnections (and its old name, CodeStar Connections) is missing from moto
 and emulated here in memory, over awsJson 1.0 and Smithy RPC v2 CBOR.
 TEST-ONLY hook, not in AWS: CreateConnection/TagResource with the tag
@@ -51,7 +51,7 @@ A setting that does not parse makes the launcher exit non-zero at start.
       included, fails 400 with Code (default AccessDeniedException), message
       "injected failure". Service: CodeBuild, CodeCommit, SSM, IAM, STS, KMS,
       CodePipeline, S3, EventBridge, CodeConnections, CodeStarConnections,
-      Tagging (or a SigV4 signing name, e.g. codestar-connections: requests
+      Tagging, ECR (or a SigV4 signing name, e.g. codestar-connections: requests
       are told apart by the API they were sent to); Operation: its API name,
       or * for any.
 Precedence per request: latency (always waited), then CBCTL_EMU_FAIL, then
@@ -61,7 +61,10 @@ throttle/5xx, then role delay.
 import argparse
 import collections
 import copy
+import functools
+import hashlib
 import http
+import inspect
 import io
 import json
 import logging
@@ -522,6 +525,96 @@ def patch_iam():
         return orig_put_role_policy(self)
 
     IamResponse.put_role_policy = put_role_policy
+    patch_iam_aws_managed_policies()
+    patch_iam_permissions_boundaries()
+
+
+def untrack(objects):
+    """Takes moto model objects out of moto's instance tracker
+    (BaseModel.instances_tracked, what /moto-api/data.json lists)."""
+    gone = {id(o) for o in objects}
+    for cls in {type(o) for o in objects if hasattr(type(o), "instances_tracked")}:
+        cls.instances_tracked = [i for i in cls.instances_tracked if id(i) not in gone]
+
+
+def patch_iam_aws_managed_policies():
+    """Every AWS managed policy (arn:aws:iam::aws:policy/...) exists, as in
+    AWS, so it can be attached, set as a permissions boundary or read (moto
+    loads none unless told to: NoSuchEntity). Each partition's backend gets
+    moto's catalogue (1582 policies) on its first IAM request, not when moto
+    builds it: moto builds all 6 partitions' backends on any request's
+    account lookup, STS included, and loading there cost every emulator
+    0.4 s. The policies are AWS's, not test state: kept out of moto's
+    instance tracker (/moto-api/data.json would list them all: 4.5 MB, over
+    a second a call)."""
+    from moto.iam import models as iam_models
+    from moto.iam.responses import IamResponse
+
+    lock = threading.Lock()
+
+    @functools.lru_cache(maxsize=1)
+    def catalogue():  # name -> policy data, parsed once for every backend
+        return json.loads(iam_models.aws_managed_policies_data)
+
+    def load(backend):
+        policies = [iam_models.AWSManagedPolicy.from_data(name, backend.account_id, backend.region_name, data)
+                    for name, data in catalogue().items()]
+        untrack(policies)
+        backend.aws_managed_policies = policies
+        backend.managed_policies = {**{p.arn: p for p in policies}, **backend.managed_policies}
+
+    def backend(self):
+        found = iam_models.iam_backends[self.current_account][self.partition]
+        with lock:  # once per backend; /moto-api/reset clears the mark with the rest
+            if not found.__dict__.get("cbctl_aws_policies"):
+                load(found)
+                found.cbctl_aws_policies = True
+        return found
+
+    IamResponse.backend = property(backend)
+
+
+def patch_iam_permissions_boundaries():
+    """Permissions boundaries as IAM serves them. A boundary reads back as
+    PermissionsBoundaryType "Policy" in CreateRole, GetRole and
+    GetAccountAuthorizationDetails (moto: the model's enum value
+    "PermissionsBoundaryPolicy", which AWS never sends:
+    awsdocs/iam-user-guide#82). CreateRole and PutRolePermissionsBoundary
+    naming a managed policy that does not exist fail 404 NoSuchEntity "Scope
+    ARN: ... does not exist or is not attachable." (moto stored the ARN).
+    ListRoles leaves PermissionsBoundary, RoleLastUsed and Tags out in moto
+    already, as AWS documents."""
+    from moto.iam import models as iam_models
+    from moto.iam.exceptions import NotFoundException
+
+    def permissions_boundary(role):
+        if not role.permissions_boundary_arn:
+            return None
+        return {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": role.permissions_boundary_arn}
+
+    iam_models.Role.permissions_boundary = property(permissions_boundary)
+
+    def require_policy(backend, arn):
+        # A malformed ARN keeps moto's InvalidParameterValue.
+        if arn and backend.policy_arn_regex.match(arn) and arn not in backend.managed_policies:
+            raise NotFoundException(f"Scope ARN: {arn} does not exist or is not attachable.")
+
+    Backend = iam_models.IAMBackend
+    orig_create, orig_put = Backend.create_role, Backend.put_role_permissions_boundary
+    create_signature = inspect.signature(orig_create)
+
+    def create_role(self, *args, **kwargs):
+        boundary = create_signature.bind(self, *args, **kwargs).arguments.get("permissions_boundary")
+        require_policy(self, boundary)
+        return orig_create(self, *args, **kwargs)
+
+    def put_role_permissions_boundary(self, role_name, permissions_boundary):
+        self.get_role(role_name)  # an unknown role: NoSuchEntity naming the role
+        require_policy(self, permissions_boundary)
+        orig_put(self, role_name, permissions_boundary)
+
+    Backend.create_role = create_role
+    Backend.put_role_permissions_boundary = put_role_permissions_boundary
 
 
 def patch_codepipeline():
@@ -1168,6 +1261,146 @@ def patch_s3():
     s3r.S3Response.get_bucket_versioning = get_bucket_versioning
 
 
+# ECR: items a DescribeRepositories/ListImages/DescribeImages page holds
+# without maxResults (the model allows 1..1000), and the AWS managed key
+# that KMS encryption uses when no kmsKey is given.
+ECR_PAGE_SIZE = 100
+ECR_MANAGED_KEY_ALIAS = "alias/aws/ecr"
+
+
+def patch_ecr():
+    """ECR where moto 5.2.5 differs from AWS: KMS keys, PutImage and paging
+    (below). Repository tags live in moto's TaggingService (ECRBackend.tagger),
+    so record_tagging_service_changes records their changes and cbctl_tagged
+    reports repositories to GetResources. Already as in AWS in moto:
+    CreateRepository's settings and their DescribeRepositories read-back,
+    RepositoryNotFoundException for any missing name in repositoryNames,
+    PutImageScanningConfiguration, PutImageTagMutability, lifecycle policies
+    (text stored as sent; LifecyclePolicyNotFoundException), Tag/Untag/
+    ListTagsForResource, ListImages, DescribeImages, and DeleteRepository
+    (RepositoryNotEmptyException unless force)."""
+    patch_ecr_encryption()
+    patch_ecr_images()
+    patch_ecr_paging()
+
+
+def ecr_kms_key_arn(account, region, key):
+    """The ARN of KMS key `key` (key ID, key ARN, alias name or alias ARN) in
+    this account and Region, or None when KMS has no such key there."""
+    from moto.kms.models import kms_backends
+
+    if key.startswith("arn:"):
+        fields = key.split(":", 5)
+        if len(fields) < 6 or (fields[3], fields[4]) != (region, account):
+            return None
+    backend = kms_backends[account][region]
+    try:
+        return backend.keys[backend.any_id_to_key_id(key)].arn
+    except (KeyError, AttributeError, TypeError):  # unknown key ID or alias
+        return None
+
+
+def ecr_managed_key_arn(account, region):
+    """The ARN of the AWS managed key aws/ecr, created in KMS on first use as
+    AWS does."""
+    from moto.kms.models import kms_backends
+
+    backend = kms_backends[account][region]
+    key_id = backend.get_key_id_from_alias(ECR_MANAGED_KEY_ALIAS)
+    if key_id is None:
+        description = "Default key that protects my ECR data when no other key is defined"
+        key_id = backend.create_key(None, "ENCRYPT_DECRYPT", "SYMMETRIC_DEFAULT", description, None).id
+        backend.create_alias(key_id, ECR_MANAGED_KEY_ALIAS)
+    return backend.keys[key_id].arn
+
+
+def patch_ecr_encryption():
+    """CreateRepository with encryptionType KMS or KMS_DSSE as AWS: kmsKey may
+    name the key by ID, ARN, alias name or alias ARN; the key must exist in
+    the repository's account and Region (else 400 KmsException) and reads
+    back as its key ARN; without kmsKey the AWS managed key aws/ecr is used.
+    moto stored kmsKey as sent (an alias stayed an alias), accepted keys that
+    do not exist, and made up a different random key ARN for each repository
+    created without kmsKey."""
+    from moto.core.exceptions import ServiceException
+    from moto.ecr.models import Repository
+
+    class KmsException(ServiceException):
+        code = "KmsException"
+
+    def determine_encryption_config(self, config):
+        if not config:
+            return {"encryptionType": "AES256"}
+        config = dict(config)
+        if config.get("encryptionType") in ("KMS", "KMS_DSSE"):
+            key = config.get("kmsKey")
+            arn = ecr_kms_key_arn(self.account_id, self.region_name, key) if key else \
+                ecr_managed_key_arn(self.account_id, self.region_name)
+            if arn is None:
+                raise KmsException(f"KMS key {key} does not exist in account {self.account_id} in {self.region_name}; "
+                                   "the key must exist in the repository's Region")
+            config["kmsKey"] = arn
+        return config
+
+    Repository._determine_encryption_config = determine_encryption_config
+
+
+def patch_ecr_images():
+    """PutImage as AWS: into an unknown repository, 400
+    RepositoryNotFoundException (moto raised a bare Exception: a 500); an
+    image's digest is the sha256 of its manifest (moto hashed the layer
+    digests, or took a random number of 0..100 for a manifest without
+    layers, so two images could share a digest)."""
+    from moto.ecr.exceptions import RepositoryNotFoundException
+    from moto.ecr.models import ECRBackend, Image
+
+    orig_put_image = ECRBackend.put_image
+
+    def put_image(self, repository_name, *args, **kwargs):
+        if repository_name not in self.repositories:
+            raise RepositoryNotFoundException(repository_name, self.account_id)
+        return orig_put_image(self, repository_name, *args, **kwargs)
+
+    def create_digest(self):
+        self._image_digest = "sha256:" + hashlib.sha256(self.image_manifest.encode()).hexdigest()
+
+    ECRBackend.put_image = put_image
+    Image._create_digest = create_digest
+
+
+def patch_ecr_paging():
+    """DescribeRepositories, ListImages and DescribeImages page as AWS does:
+    up to maxResults (default 100) items, then a nextToken; maxResults cannot
+    be combined with repositoryNames / imageIds (400
+    InvalidParameterException). moto answered everything in one page."""
+    from moto.core.responses import ActionResult
+    from moto.ecr.exceptions import InvalidParameterException
+    from moto.ecr.responses import ECRResponse
+
+    def paged(orig, key, exclusive=None):
+        def handler(self):
+            limit, token = self._get_param("maxResults"), self._get_param("nextToken")
+            if limit is not None and exclusive and self._get_param(exclusive):
+                raise InvalidParameterException(
+                    f"Invalid parameter at 'maxResults' failed to satisfy constraint: "
+                    f"'maxResults cannot be used together with {exclusive}'")
+            if token is not None and not str(token).isdigit():
+                raise InvalidParameterException("Invalid parameter at 'nextToken' failed to satisfy constraint: "
+                                                "'Invalid pagination token'")
+            result = dict(orig(self).result)
+            items, start, limit = list(result[key]), int(token or 0), limit or ECR_PAGE_SIZE
+            result[key] = items[start : start + limit]
+            if start + limit < len(items):
+                result["nextToken"] = str(start + limit)
+            return ActionResult(result)
+
+        return handler
+
+    ECRResponse.describe_repositories = paged(ECRResponse.describe_repositories, "repositories", "repositoryNames")
+    ECRResponse.list_images = paged(ECRResponse.list_images, "imageIds")
+    ECRResponse.describe_images = paged(ECRResponse.describe_images, "imageDetails", "imageIds")
+
+
 def patch_ssm():
     from moto.core.responses import ActionResult
     from moto.ssm.exceptions import SSMException, ValidationException
@@ -1283,10 +1516,10 @@ TaggedArn = collections.namedtuple("TaggedArn", "arn tags type changed")  # chan
 
 def patch_tagging(lag):
     """GetResources as AWS serves it, over every resource cbctl tags (moto
-    knows no CodeBuild project, CodePipeline pipeline, CodeCommit repository
-    or EventBridge rule there): a ResourceARNList (1..100) is answered in one
-    response with each listed resource that is tagged or was tagged before
-    (unknown or never-tagged ARNs are left out, no error), and refused
+    knows no CodeBuild project, CodePipeline pipeline, CodeCommit repository,
+    ECR repository or EventBridge rule there): a ResourceARNList (1..100) is
+    answered in one response with each listed resource that is tagged or was
+    tagged before (unknown or never-tagged ARNs are left out, no error), and refused
     (InvalidParameterException) together with TagFilters, ResourceTypeFilters,
     ResourcesPerPage, TagsPerPage or PaginationToken; moto paged it (50
     resources / 100 tags) and never returned a resource whose tags were all
@@ -1401,11 +1634,13 @@ def cbctl_tagged(account, region):
     tagging backend does not know: EventBridge rules (events:rule, ARN
     arn:aws:events:REGION:ACCOUNT:rule/[BUS/]NAME), CodeBuild projects
     (codebuild:project, ...:project/NAME), CodePipeline pipelines
-    (codepipeline:pipeline, arn:aws:codepipeline:REGION:ACCOUNT:NAME) and
-    CodeCommit repositories (codecommit:repository, ...:codecommit:REGION:ACCOUNT:NAME)."""
+    (codepipeline:pipeline, arn:aws:codepipeline:REGION:ACCOUNT:NAME),
+    CodeCommit repositories (codecommit:repository, ...:codecommit:REGION:ACCOUNT:NAME)
+    and ECR repositories (ecr:repository, ...:ecr:REGION:ACCOUNT:repository/NAME)."""
     from moto.codebuild.models import codebuild_backends
     from moto.codecommit.models import codecommit_backends
     from moto.codepipeline.models import codepipeline_backends
+    from moto.ecr.models import ecr_backends
     from moto.events.models import events_backends
 
     events = events_backends[account][region]
@@ -1422,6 +1657,10 @@ def cbctl_tagged(account, region):
         arn = repo.repository_metadata["Arn"]
         tags = dict(repo.__dict__.get("cbctl_tags", {}))
         yield TaggedArn(arn, tags, "codecommit:repository", tag_changes(repo).get(arn))
+    ecr = ecr_backends[account][region]
+    for repo in ecr.repositories.values():
+        tags = ecr.tagger.get_tag_dict_for_resource(repo.arn)
+        yield TaggedArn(repo.arn, tags, "ecr:repository", tag_changes(ecr.tagger).get(repo.arn))
 
 
 def apply_patches(faults):
@@ -1440,6 +1679,7 @@ def apply_patches(faults):
     patch_codepipeline()
     patch_codeconnections()
     patch_s3()
+    patch_ecr()
     patch_tagging(faults.tagging_lag)
 
 
@@ -1458,6 +1698,7 @@ FAULT_SERVICES = {
     "CodeConnections": ("codeconnections", "codeconnections"),
     "CodeStarConnections": ("codestar-connections", "codestar-connections"),
     "Tagging": ("tagging", "resourcegroupstaggingapi"),
+    "ECR": ("ecr", "ecr"),
 }
 QUERY_SERVICES = {
     "IAM": "https://iam.amazonaws.com/doc/2010-05-08/",
@@ -1818,7 +2059,7 @@ class FaultInjector:
 # violation as AWS does, so any test whose request AWS would refuse fails:
 #   awsJson / RPC v2 CBOR (CodeBuild, CodePipeline, SSM, CodeCommit,
 #     EventBridge, KMS, CodeConnections, CodeStar Connections, CloudWatch
-#     Logs, Resource Groups Tagging API): 400 ValidationException "N
+#     Logs, Resource Groups Tagging API, ECR): 400 ValidationException "N
 #     validation error(s) detected: Value 'x' at 'a.b' failed to satisfy
 #     constraint: Member must ...", or 400 SerializationException when a
 #     member has the wrong JSON type;
@@ -1834,7 +2075,7 @@ class FaultInjector:
 # one line per refused request (service, operation, code, message) to FILE.
 
 STRICT_JSON_SERVICES = ("codebuild", "codepipeline", "ssm", "codecommit", "events", "kms",
-                        "codeconnections", "codestar-connections", "logs", "resourcegroupstaggingapi")
+                        "codeconnections", "codestar-connections", "logs", "resourcegroupstaggingapi", "ecr")
 STRICT_QUERY_SERVICES = ("iam", "sts")
 STRICT_S3_XML_OPERATIONS = ("PutBucketTagging", "PutBucketEncryption", "PutBucketVersioning",
                             "PutPublicAccessBlock", "PutBucketLifecycleConfiguration", "DeleteObjects")
@@ -2362,6 +2603,11 @@ class StrictRequests:
 #     timeoutInMinutes over 15; an ARM or Lambda environment refuses a
 #     CodeBuild-curated image of another architecture or compute mode (e.g.
 #     aws/codebuild/standard:7.0, x86 EC2). Custom images are not judged.
+#     Image pull credentials (ProjectEnvironment.imagePullCredentialsType,
+#     RegistryCredential; absent means CODEBUILD): a CodeBuild-curated image
+#     (aws/codebuild/...) needs CODEBUILD, a cross-account ECR image
+#     SERVICE_ROLE (both refusals in AWS's words), and a registryCredential
+#     needs SERVICE_ROLE and an image that is not in ECR.
 #   CodePipeline CreatePipeline/UpdatePipeline -> 400
 #     InvalidActionDeclarationException naming the action: the number of
 #     input/output artifacts of its action type ("Valid input and output
@@ -2441,9 +2687,35 @@ def codebuild_image_family(image):
     return None
 
 
-def codebuild_project_problem(request):
+# An ECR image URI: ACCOUNT.dkr.ecr[-fips].REGION.amazonaws.com[.cn]/REPOSITORY...
+CODEBUILD_ECR_IMAGE = re.compile(r"(\d{12})\.dkr\.ecr(?:-fips)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/")
+
+
+def codebuild_pull_credentials_problem(env, account):
+    """Why an environment's image pull credentials break CodeBuild's
+    documented rules (ProjectEnvironment.imagePullCredentialsType,
+    RegistryCredential), or None. The first two messages are AWS's own
+    (aws/aws-codebuild-docker-images#163, traveloka/terraform-aws-codebuild-
+    terraform-ci-cd#25)."""
+    image = env.get("image") if isinstance(env.get("image"), str) else ""
+    pull = env.get("imagePullCredentialsType") or "CODEBUILD"  # CodeBuild's default
+    curated, ecr = image.startswith("aws/codebuild/"), CODEBUILD_ECR_IMAGE.match(image)
+    if curated and pull == "SERVICE_ROLE":
+        return "Invalid input: cannot use a CodeBuild curated image with imagePullCredentialsType SERVICE_ROLE"
+    if ecr and ecr[1] != account and pull == "CODEBUILD":
+        return "Invalid input: cannot use a cross-account ECR image with imagePullCredentialsType CODEBUILD"
+    if not env.get("registryCredential"):
+        return None
+    if pull != "SERVICE_ROLE":
+        return f"Invalid input: registryCredential needs imagePullCredentialsType SERVICE_ROLE, not {pull}"
+    if ecr:  # (a curated image with SERVICE_ROLE was refused above)
+        return f"Invalid input: registryCredential cannot be used with an Amazon ECR image ({image}); it is for private registries"
+    return None
+
+
+def codebuild_project_problem(request, account="123456789012"):
     """Why a CreateProject/UpdateProject request breaks CodeBuild's documented
-    environment rules, or None."""
+    environment rules, or None; `account` is the caller's."""
     env = request.get("environment")
     if not isinstance(env, dict):
         return None
@@ -2470,7 +2742,7 @@ def codebuild_project_problem(request):
     if wanted and family and family != wanted:
         return (f"Invalid environment: image {image} is a {family} image, and environment type {kind} "
                 f"needs a {wanted} image")
-    return None
+    return codebuild_pull_credentials_problem(env, account)
 
 
 # (category, provider) of an action owned by AWS -> (min in, max in, min out, max out)
@@ -2552,14 +2824,14 @@ class DocumentedRules(StrictRequests):
             return None
         if not isinstance(request, dict):
             return None
+        scope = re.search(r"Credential=[^/,\s]+/\d+/([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
+        region = scope[1] if scope else "us-east-1"
+        account = os.environ.get("MOTO_ACCOUNT_ID", "123456789012")
         if service == "ssm" and name in SSM_NAMED_OPERATIONS:
-            scope = re.search(r"Credential=[^/,\s]+/\d+/([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
-            region = scope[1] if scope else "us-east-1"
-            account = os.environ.get("MOTO_ACCOUNT_ID", "123456789012")
             problem = ssm_parameter_name_problem(request.get("Name"), region, account)
             return problem and ("json", service, "ValidationException", problem)
         if service == "codebuild" and name in ("CreateProject", "UpdateProject"):
-            problem = codebuild_project_problem(request)
+            problem = codebuild_project_problem(request, account)
             return problem and ("json", service, "InvalidInputException", problem)
         if service == "codepipeline" and name in ("CreatePipeline", "UpdatePipeline"):
             problem = codepipeline_pipeline_problem(request)

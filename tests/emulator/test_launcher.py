@@ -7,6 +7,7 @@ Run: .venv/bin/python tests/emulator/test_launcher.py
 
 import concurrent.futures
 import contextlib
+import hashlib
 import json
 import os
 import queue
@@ -251,6 +252,30 @@ def codebuild_list_projects_pages_by_100(c):
     assert error_of(cb.list_projects, nextToken="bogus") == ("InvalidInputException", 400)
 
 
+REGISTRY_CREDENTIAL = {"credential": f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:cbctl/registry-AbCdEf",
+                       "credentialProvider": "SECRETS_MANAGER"}
+
+
+@check
+def codebuild_image_pull_credentials_round_trip(c):
+    # imagePullCredentialsType and registryCredential read back as sent; the
+    # environment is replaced wholesale on update.
+    cb = c["codebuild"]
+    base = dict(source={"type": "NO_SOURCE", "buildspec": "x"}, artifacts={"type": "NO_ARTIFACTS"}, serviceRole=ROLE)
+    ecr_image = {**ENV, "image": f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/cbctl/build:1", "imagePullCredentialsType": "SERVICE_ROLE"}
+    created = cb.create_project(name="cb-pull", environment=ecr_image, **base)["project"]["environment"]
+    got = cb.batch_get_projects(names=["cb-pull"])["projects"][0]["environment"]
+    for env in (created, got):
+        assert {k: env.get(k) for k in ecr_image} == ecr_image and "registryCredential" not in env, env
+    private = {**ENV, "image": "registry.example.com/team/build:1", "imagePullCredentialsType": "SERVICE_ROLE",
+               "registryCredential": REGISTRY_CREDENTIAL}
+    updated = cb.update_project(name="cb-pull", environment=private)["project"]["environment"]
+    assert updated == cb.batch_get_projects(names=["cb-pull"])["projects"][0]["environment"] == private, updated
+    curated = {**ENV, "imagePullCredentialsType": "CODEBUILD"}
+    cb.update_project(name="cb-pull", environment=curated)
+    assert cb.batch_get_projects(names=["cb-pull"])["projects"][0]["environment"] == curated
+
+
 # -------------------------------------------------------------- CodeCommit --
 @check
 def codecommit_create_with_tags_and_tag_ops(c):
@@ -410,6 +435,72 @@ def iam_gaad_role_details_with_encoded_documents(c):
     iam.detach_role_policy(RoleName="gaad-r", PolicyArn=managed)
     iam.delete_role_policy(RoleName="gaad-r", PolicyName="inline")
     iam.delete_role(RoleName="gaad-r")
+
+
+def gaad_role(iam, name):
+    """The RoleDetail of role `name` from GetAccountAuthorizationDetails."""
+    details = pages(iam.get_account_authorization_details, "Marker", "Marker", "RoleDetailList", Filter=["Role"], MaxItems=1000)
+    (role,) = [r for page in details for r in page if r["RoleName"] == name]
+    return role
+
+
+@check
+def iam_permissions_boundary_lifecycle(c):
+    iam, raw = c["iam"], Raw(c["iam"])
+    boundary = iam.create_policy(PolicyName="cbctl-boundary", PolicyDocument=POLICY)["Policy"]["Arn"]
+    created = iam.create_role(RoleName="pb-r", Path="/cbctl/", AssumeRolePolicyDocument=TRUST, PermissionsBoundary=boundary,
+                              Tags=[{"Key": "cbctl:stack", "Value": "pb"}])["Role"]
+    expected = {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": boundary}  # "Policy", as AWS sends it
+    assert created["PermissionsBoundary"] == expected, created
+    assert iam.get_role(RoleName="pb-r")["Role"]["PermissionsBoundary"] == expected
+    assert "<PermissionsBoundaryType>Policy</PermissionsBoundaryType>" in raw.bodies["GetRole"]
+    assert gaad_role(iam, "pb-r")["PermissionsBoundary"] == expected
+    # ListRoles leaves PermissionsBoundary, RoleLastUsed and Tags out, as AWS documents.
+    (listed,) = [r for r in iam.list_roles(PathPrefix="/cbctl/")["Roles"] if r["RoleName"] == "pb-r"]
+    assert not {"PermissionsBoundary", "RoleLastUsed", "Tags"} & set(listed), listed
+    assert not any(word in raw.bodies["ListRoles"] for word in ("PermissionsBoundary", "RoleLastUsed", "<Tags")), raw.bodies["ListRoles"]
+    aws_boundary = "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly"  # an AWS managed policy
+    iam.put_role_permissions_boundary(RoleName="pb-r", PermissionsBoundary=aws_boundary)
+    assert iam.get_role(RoleName="pb-r")["Role"]["PermissionsBoundary"] == {**expected, "PermissionsBoundaryArn": aws_boundary}
+    iam.delete_role_permissions_boundary(RoleName="pb-r")
+    assert "PermissionsBoundary" not in iam.get_role(RoleName="pb-r")["Role"]
+    assert "PermissionsBoundary" not in gaad_role(iam, "pb-r")
+    # A boundary policy that does not exist: 404 NoSuchEntity, nothing set or created.
+    missing = f"arn:aws:iam::{ACCOUNT}:policy/cbctl-no-such-boundary"
+    r = failure(iam.put_role_permissions_boundary, RoleName="pb-r", PermissionsBoundary=missing)
+    got = (r["Error"]["Code"], r["ResponseMetadata"]["HTTPStatusCode"], r["Error"]["Message"])
+    assert got == ("NoSuchEntity", 404, f"Scope ARN: {missing} does not exist or is not attachable."), got
+    assert "PermissionsBoundary" not in iam.get_role(RoleName="pb-r")["Role"]
+    for arn in (missing, "arn:aws:iam::aws:policy/NoSuchAwsManagedPolicy"):
+        assert error_of(iam.create_role, RoleName="pb-missing", AssumeRolePolicyDocument=TRUST, PermissionsBoundary=arn) == ("NoSuchEntity", 404)
+    assert error_of(iam.get_role, RoleName="pb-missing") == ("NoSuchEntity", 404)
+    iam.delete_role(RoleName="pb-r")
+    iam.delete_policy(PolicyArn=boundary)
+
+
+@check
+def iam_attach_aws_and_customer_managed_policies(c):
+    iam = c["iam"]
+    iam.create_role(RoleName="mp-r", Path="/cbctl/", AssumeRolePolicyDocument=TRUST)
+    customer = iam.create_policy(PolicyName="cbctl-customer", Path="/cbctl/", PolicyDocument=POLICY)["Policy"]["Arn"]
+    aws = ["arn:aws:iam::aws:policy/AWSCodeArtifactReadOnlyAccess", "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly"]
+    for arn in (*aws, customer):
+        iam.attach_role_policy(RoleName="mp-r", PolicyArn=arn)
+    by_arn = lambda policies: sorted(policies, key=lambda p: p["PolicyArn"])  # noqa: E731
+    expected = by_arn({"PolicyName": arn.rsplit("/", 1)[1], "PolicyArn": arn} for arn in (*aws, customer))
+    assert by_arn(iam.list_attached_role_policies(RoleName="mp-r")["AttachedPolicies"]) == expected
+    assert by_arn(gaad_role(iam, "mp-r")["AttachedManagedPolicies"]) == expected
+    assert iam.get_policy(PolicyArn=aws[1])["Policy"]["AttachmentCount"] == 1
+    iam.detach_role_policy(RoleName="mp-r", PolicyArn=aws[0])
+    remaining = [p for p in expected if p["PolicyArn"] != aws[0]]
+    assert by_arn(iam.list_attached_role_policies(RoleName="mp-r")["AttachedPolicies"]) == remaining
+    for arn in ("arn:aws:iam::aws:policy/NoSuchAwsManagedPolicy", f"arn:aws:iam::{ACCOUNT}:policy/cbctl-no-such-policy"):
+        assert error_of(iam.attach_role_policy, RoleName="mp-r", PolicyArn=arn) == ("NoSuchEntity", 404), arn
+    assert error_of(iam.detach_role_policy, RoleName="mp-r", PolicyArn=aws[0]) == ("NoSuchEntity", 404)  # not attached
+    for arn in (aws[1], customer):
+        iam.detach_role_policy(RoleName="mp-r", PolicyArn=arn)
+    iam.delete_role(RoleName="mp-r")
+    iam.delete_policy(PolicyArn=customer)
 
 
 @check
@@ -980,6 +1071,153 @@ def iam_two_inline_policies_with_conditions(c):
     assert iam.list_role_policies(RoleName="cp-inline")["PolicyNames"] == []
 
 
+# --------------------------------------------------------------------- ECR --
+def ecr_arn(name):
+    return f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/{name}"
+
+
+def image_manifest(n):
+    """A Docker image manifest (schema 2), distinct per n; every one has the same layer."""
+    return json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                       "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 7023,
+                                  "digest": f"sha256:{n:064x}"},
+                       "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 32654,
+                                   "digest": "sha256:" + "b" * 64}]})
+
+
+@check
+def ecr_repository_settings_round_trip(c):
+    ecr, kms = c["ecr"], c["kms"]
+    key = kms.create_key(Description="cbctl images")["KeyMetadata"]
+    kms.create_alias(AliasName="alias/cbctl-ecr", TargetKeyId=key["KeyId"])
+    sent = dict(repositoryName="cbctl/app", imageScanningConfiguration={"scanOnPush": True}, imageTagMutability="IMMUTABLE",
+                encryptionConfiguration={"encryptionType": "KMS", "kmsKey": key["Arn"]}, tags=[{"Key": "cbctl:stack", "Value": "s1"}])
+    created = ecr.create_repository(**sent)["repository"]
+    (got,) = ecr.describe_repositories(repositoryNames=["cbctl/app"])["repositories"]
+    for repo in (created, got):
+        assert (repo["repositoryArn"], repo["repositoryName"], repo["registryId"]) == (ecr_arn("cbctl/app"), "cbctl/app", ACCOUNT), repo
+        assert repo["repositoryUri"] == f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/cbctl/app"
+        assert (repo["imageScanningConfiguration"], repo["imageTagMutability"]) == ({"scanOnPush": True}, "IMMUTABLE"), repo
+        assert repo["encryptionConfiguration"] == sent["encryptionConfiguration"], repo
+    assert ecr.list_tags_for_resource(resourceArn=ecr_arn("cbctl/app"))["tags"] == sent["tags"]
+    plain = ecr.create_repository(repositoryName="cbctl/plain")["repository"]  # AWS's defaults
+    assert (plain["imageScanningConfiguration"], plain["imageTagMutability"], plain["encryptionConfiguration"]) == (
+        {"scanOnPush": False}, "MUTABLE", {"encryptionType": "AES256"}), plain
+    # A key named by ID, alias name or alias ARN reads back as its key ARN.
+    for i, ref in enumerate((key["KeyId"], "alias/cbctl-ecr", f"arn:aws:kms:us-east-1:{ACCOUNT}:alias/cbctl-ecr")):
+        repo = ecr.create_repository(repositoryName=f"cbctl/kms-{i}", encryptionConfiguration={"encryptionType": "KMS", "kmsKey": ref})
+        assert repo["repository"]["encryptionConfiguration"] == {"encryptionType": "KMS", "kmsKey": key["Arn"]}, (ref, repo)
+    # KMS without a key: the AWS managed key aws/ecr, the same for every repository.
+    managed = [ecr.create_repository(repositoryName=f"cbctl/managed-{i}", encryptionConfiguration={"encryptionType": "KMS"})
+               ["repository"]["encryptionConfiguration"]["kmsKey"] for i in range(2)]
+    assert managed == [kms.describe_key(KeyId="alias/aws/ecr")["KeyMetadata"]["Arn"]] * 2, managed
+    # The key must exist, in the repository's Region.
+    for ref in ("alias/cbctl-none", f"arn:aws:kms:us-east-1:{ACCOUNT}:key/00000000-0000-0000-0000-000000000000",
+                key["Arn"].replace("us-east-1", "eu-west-1")):
+        got = error_of(ecr.create_repository, repositoryName="cbctl/badkey", encryptionConfiguration={"encryptionType": "KMS", "kmsKey": ref})
+        assert got == ("KmsException", 400), (ref, got)
+    assert error_of(ecr.describe_repositories, repositoryNames=["cbctl/badkey"]) == ("RepositoryNotFoundException", 400)
+    assert error_of(ecr.create_repository, repositoryName="cbctl/app") == ("RepositoryAlreadyExistsException", 400)
+
+
+@check
+def ecr_describe_repositories_pages_and_refuses_missing_names(c):
+    # AWS: up to maxResults (default 100) a page, then nextToken (moto: all at once).
+    ecr = c["ecr"]
+    for i in range(120):
+        ecr.create_repository(repositoryName=f"bulk/r{i:03}")
+    default = pages(ecr.describe_repositories, "nextToken", "nextToken", "repositories")
+    assert [len(page) for page in default[:-1]] == [100] * (len(default) - 1) and 0 < len(default[-1]) <= 100, [len(p) for p in default]
+    (whole,) = pages(ecr.describe_repositories, "nextToken", "nextToken", "repositories", maxResults=1000)
+    names = [r["repositoryName"] for r in whole]
+    assert names == [r["repositoryName"] for page in default for r in page] and len(names) == len(set(names))
+    assert {f"bulk/r{i:03}" for i in range(120)} <= set(names)
+    by_50 = pages(ecr.describe_repositories, "nextToken", "nextToken", "repositories", maxResults=50)
+    assert [len(page) for page in by_50[:-1]] == [50] * (len(by_50) - 1), [len(p) for p in by_50]
+    got = ecr.describe_repositories(repositoryNames=["bulk/r007", "bulk/r000"])["repositories"]
+    assert sorted(r["repositoryName"] for r in got) == ["bulk/r000", "bulk/r007"]
+    # One missing name fails the whole call, as in AWS.
+    got = refusal(ecr.describe_repositories, repositoryNames=["bulk/r000", "bulk/none"])
+    assert got[:2] == ("RepositoryNotFoundException", 400) and "'bulk/none'" in got[2], got
+    assert error_of(ecr.describe_repositories, repositoryNames=["bulk/r000"], maxResults=10) == ("InvalidParameterException", 400)
+    assert error_of(ecr.describe_repositories, nextToken="bogus") == ("InvalidParameterException", 400)
+
+
+LIFECYCLE_POLICY = json.dumps({"rules": [
+    {"rulePriority": 1, "description": "keep 30 release images",
+     "selection": {"tagStatus": "tagged", "tagPrefixList": ["v"], "countType": "imageCountMoreThan", "countNumber": 30},
+     "action": {"type": "expire"}},
+    {"rulePriority": 2, "description": "drop untagged after 14 days",
+     "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 14},
+     "action": {"type": "expire"}}]}, indent=2)
+
+
+@check
+def ecr_scanning_mutability_and_lifecycle_policy(c):
+    ecr, name = c["ecr"], "cbctl/life"
+    ecr.create_repository(repositoryName=name)
+    got = ecr.put_image_scanning_configuration(repositoryName=name, imageScanningConfiguration={"scanOnPush": True})
+    assert got["imageScanningConfiguration"] == {"scanOnPush": True}, got
+    assert ecr.put_image_tag_mutability(repositoryName=name, imageTagMutability="IMMUTABLE")["imageTagMutability"] == "IMMUTABLE"
+    (repo,) = ecr.describe_repositories(repositoryNames=[name])["repositories"]
+    assert (repo["imageScanningConfiguration"], repo["imageTagMutability"]) == ({"scanOnPush": True}, "IMMUTABLE"), repo
+    ecr.put_image_scanning_configuration(repositoryName=name, imageScanningConfiguration={"scanOnPush": False})
+    ecr.put_image_tag_mutability(repositoryName=name, imageTagMutability="MUTABLE")
+    (repo,) = ecr.describe_repositories(repositoryNames=[name])["repositories"]
+    assert (repo["imageScanningConfiguration"], repo["imageTagMutability"]) == ({"scanOnPush": False}, "MUTABLE"), repo
+    assert error_of(ecr.get_lifecycle_policy, repositoryName=name) == ("LifecyclePolicyNotFoundException", 400)
+    assert ecr.put_lifecycle_policy(repositoryName=name, lifecyclePolicyText=LIFECYCLE_POLICY)["lifecyclePolicyText"] == LIFECYCLE_POLICY
+    assert ecr.get_lifecycle_policy(repositoryName=name)["lifecyclePolicyText"] == LIFECYCLE_POLICY  # as sent, formatting too
+    bad = LIFECYCLE_POLICY.replace('"expire"', '"delete"')
+    assert error_of(ecr.put_lifecycle_policy, repositoryName=name, lifecyclePolicyText=bad) == ("InvalidParameterException", 400)
+    assert json.loads(ecr.get_lifecycle_policy(repositoryName=name)["lifecyclePolicyText"]) == json.loads(LIFECYCLE_POLICY)
+    assert ecr.delete_lifecycle_policy(repositoryName=name)["lifecyclePolicyText"] == LIFECYCLE_POLICY
+    assert error_of(ecr.get_lifecycle_policy, repositoryName=name) == ("LifecyclePolicyNotFoundException", 400)
+    assert error_of(ecr.delete_lifecycle_policy, repositoryName=name) == ("LifecyclePolicyNotFoundException", 400)
+    assert error_of(ecr.put_image_tag_mutability, repositoryName="cbctl/none", imageTagMutability="MUTABLE") == ("RepositoryNotFoundException", 400)
+
+
+@check
+def ecr_tag_operations_by_arn(c):
+    ecr, arn = c["ecr"], ecr_arn("cbctl/life")
+    assert ecr.list_tags_for_resource(resourceArn=arn)["tags"] == []
+    ecr.tag_resource(resourceArn=arn, tags=[{"Key": "cbctl:stack", "Value": "s1"}, {"Key": "team", "Value": "x"}])
+    ecr.tag_resource(resourceArn=arn, tags=[{"Key": "team", "Value": "y"}])
+    ecr.untag_resource(resourceArn=arn, tagKeys=["cbctl:stack", "absent"])
+    assert ecr.list_tags_for_resource(resourceArn=arn)["tags"] == [{"Key": "team", "Value": "y"}]
+    ghost = ecr_arn("cbctl/ghost")
+    for call, kw in ((ecr.list_tags_for_resource, {}), (ecr.tag_resource, {"tags": [{"Key": "k", "Value": "v"}]}),
+                     (ecr.untag_resource, {"tagKeys": ["k"]})):
+        assert error_of(call, resourceArn=ghost, **kw) == ("RepositoryNotFoundException", 400), call
+    assert error_of(ecr.list_tags_for_resource, resourceArn="cbctl/life") == ("InvalidParameterException", 400)
+
+
+@check
+def ecr_images_and_forced_delete(c):
+    ecr, name = c["ecr"], "cbctl/images"
+    ecr.create_repository(repositoryName=name)
+    one = ecr.put_image(repositoryName=name, imageManifest=image_manifest(1), imageTag="v1")["image"]["imageId"]["imageDigest"]
+    two = ecr.put_image(repositoryName=name, imageManifest=image_manifest(2), imageTag="v2")["image"]["imageId"]["imageDigest"]
+    assert one == "sha256:" + hashlib.sha256(image_manifest(1).encode()).hexdigest() and one != two  # the manifest's digest
+    ecr.put_image(repositoryName=name, imageManifest=image_manifest(2), imageTag="latest")  # a second tag, same image
+    ids = ecr.list_images(repositoryName=name)["imageIds"]
+    assert sorted((i["imageDigest"], i["imageTag"]) for i in ids) == sorted([(one, "v1"), (two, "v2"), (two, "latest")]), ids
+    assert [len(page) for page in pages(ecr.list_images, "nextToken", "nextToken", "imageIds", repositoryName=name, maxResults=2)] == [2, 1]
+    details = {d["imageDigest"]: d for d in ecr.describe_images(repositoryName=name)["imageDetails"]}
+    assert (details[one]["imageTags"], sorted(details[two]["imageTags"])) == (["v1"], ["latest", "v2"]), details
+    (v1,) = ecr.describe_images(repositoryName=name, imageIds=[{"imageTag": "v1"}])["imageDetails"]
+    assert v1["imageDigest"] == one and v1["repositoryName"] == name
+    assert error_of(ecr.put_image, repositoryName="cbctl/ghost", imageManifest=image_manifest(3), imageTag="v1") == ("RepositoryNotFoundException", 400)
+    got = refusal(ecr.delete_repository, repositoryName=name)
+    assert got[:2] == ("RepositoryNotEmptyException", 400) and "still contains images" in got[2], got
+    assert ecr.describe_repositories(repositoryNames=[name])["repositories"][0]["repositoryName"] == name
+    assert ecr.delete_repository(repositoryName=name, force=True)["repository"]["repositoryName"] == name
+    assert error_of(ecr.describe_repositories, repositoryNames=[name]) == ("RepositoryNotFoundException", 400)
+    assert error_of(ecr.list_images, repositoryName=name) == ("RepositoryNotFoundException", 400)
+    ecr.create_repository(repositoryName="cbctl/empty")
+    ecr.delete_repository(repositoryName="cbctl/empty")  # no images: no force needed
+
+
 # ------------------------------------------------- Resource Groups Tagging --
 def tagged(t, arns):
     """{ARN: tags} of one GetResources call for arns; it must be a single page."""
@@ -997,6 +1235,7 @@ def stack_resources(c, stack):
     c["codebuild"].create_project(name=f"{stack}-build", source={"type": "NO_SOURCE", "buildspec": "x"}, artifacts={"type": "NO_ARTIFACTS"},
                                   environment=ENV, serviceRole=ROLE, tags=[{"key": "cbctl:stack", "value": stack}])
     c["codecommit"].create_repository(repositoryName=f"{stack}-repo", tags=tags_map)
+    c["ecr"].create_repository(repositoryName=f"{stack}/images", tags=tag)
     role = cp_role(c["iam"], f"{stack}-pipeline", trust("codepipeline"))
     c["codepipeline"].create_pipeline(pipeline=pipeline_decl(f"{stack}-pipe", role), tags=[{"key": "cbctl:stack", "value": stack}])
     region = f"us-east-1:{ACCOUNT}"
@@ -1005,7 +1244,8 @@ def stack_resources(c, stack):
             "logs:log-group": f"arn:aws:logs:{region}:log-group:/cbctl/{stack}",
             "codebuild:project": f"arn:aws:codebuild:{region}:project/{stack}-build",
             "codecommit:repository": f"arn:aws:codecommit:{region}:{stack}-repo",
-            "codepipeline:pipeline": f"arn:aws:codepipeline:{region}:{stack}-pipe"}
+            "codepipeline:pipeline": f"arn:aws:codepipeline:{region}:{stack}-pipe",
+            "ecr:repository": f"arn:aws:ecr:{region}:repository/{stack}/images"}
 
 
 @check
@@ -1018,10 +1258,11 @@ def tagging_arn_list_answers_every_type_in_one_response(c):
     ssm.put_parameter(Name="/cbctl/tg1/untagged", Value="v", Type="String")
     param_arns = [f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter{name}" for name in params]
     unknown = [f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/cbctl/tg1/untagged", f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/nope",
-               f"arn:aws:codebuild:us-east-1:{ACCOUNT}:project/nope", f"arn:aws:iam::{ACCOUNT}:role/cbctl/tg1-pipeline"]
+               f"arn:aws:codebuild:us-east-1:{ACCOUNT}:project/nope", f"arn:aws:iam::{ACCOUNT}:role/cbctl/tg1-pipeline",
+               f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/nope"]
     wanted = [*arns.values(), *param_arns, *unknown]
     wanted += [f"arn:aws:codecommit:us-east-1:{ACCOUNT}:nope-{i}" for i in range(100 - len(wanted))]
-    got = tagged(t, wanted)  # 100 ARNs, 66 of them tagged: one response (moto paged by 50)
+    got = tagged(t, wanted)  # 100 ARNs, 67 of them tagged: one response (moto paged by 50)
     assert set(got) == {*arns.values(), *param_arns}, sorted(set(got) ^ {*arns.values(), *param_arns})
     assert all(got[arn] == {"cbctl:stack": "tg1"} for arn in arns.values())
     assert got[param_arns[7]] == {"cbctl:stack": "tg1", "n": params[7]}
@@ -1041,6 +1282,8 @@ def tagging_reflects_later_tag_changes_on_every_type(c):
     c["codecommit"].untag_resource(resourceArn=arns["codecommit:repository"], tagKeys=["cbctl:stack"])
     c["codepipeline"].tag_resource(resourceArn=arns["codepipeline:pipeline"], tags=[{"key": "a", "value": "1"}])
     c["codepipeline"].untag_resource(resourceArn=arns["codepipeline:pipeline"], tagKeys=["cbctl:stack"])
+    c["ecr"].tag_resource(resourceArn=arns["ecr:repository"], tags=[{"Key": "a", "Value": "1"}])
+    c["ecr"].untag_resource(resourceArn=arns["ecr:repository"], tagKeys=["cbctl:stack"])
     assert tagged(t, list(arns.values())) == {arn: {"a": "1"} for arn in arns.values()}
     # Every tag removed: still returned ("tagged or previously tagged"), with no tags.
     c["ssm"].remove_tags_from_resource(ResourceType="Parameter", ResourceId="/cbctl/tg2/name/with/slashes", TagKeys=["a"])
@@ -1049,12 +1292,16 @@ def tagging_reflects_later_tag_changes_on_every_type(c):
     c["codebuild"].update_project(name="tg2-build", tags=[])
     c["codecommit"].untag_resource(resourceArn=arns["codecommit:repository"], tagKeys=["a"])
     c["codepipeline"].untag_resource(resourceArn=arns["codepipeline:pipeline"], tagKeys=["a"])
+    c["ecr"].untag_resource(resourceArn=arns["ecr:repository"], tagKeys=["a"])
     assert tagged(t, list(arns.values())) == {arn: {} for arn in arns.values()}
     # A deleted resource takes its tags along: one of the same name starts untagged.
     c["logs"].delete_log_group(logGroupName="/cbctl/tg2")
     c["logs"].create_log_group(logGroupName="/cbctl/tg2")
     assert tagged(t, [arns["logs:log-group"]]) == {}
     assert c["logs"].list_tags_for_resource(resourceArn=arns["logs:log-group"])["tags"] == {}
+    c["ecr"].delete_repository(repositoryName="tg2/images")
+    c["ecr"].create_repository(repositoryName="tg2/images")
+    assert tagged(t, [arns["ecr:repository"]]) == {}
 
 
 @check
@@ -1074,11 +1321,14 @@ def tagging_listing_by_tag_and_type_pages(c):
     t = c["resourcegroupstaggingapi"]
     by_tag = [{"Key": "cbctl:stack", "Values": ["tg1"]}]
     got = pages(t.get_resources, "PaginationToken", "PaginationToken", "ResourceTagMappingList", TagFilters=by_tag, ResourcesPerPage=25)
-    assert [len(page) for page in got] == [25, 25, 16], [len(page) for page in got]  # 6 types + 60 parameters
-    for kind in ("ssm:parameter", "events:rule", "logs:log-group", "codebuild:project", "codecommit:repository", "codepipeline:pipeline"):
+    assert [len(page) for page in got] == [25, 25, 17], [len(page) for page in got]  # 7 types + 60 parameters
+    for kind in ("ssm:parameter", "events:rule", "logs:log-group", "codebuild:project", "codecommit:repository", "codepipeline:pipeline",
+                 "ecr:repository"):
         found = pages(t.get_resources, "PaginationToken", "PaginationToken", "ResourceTagMappingList", TagFilters=by_tag, ResourceTypeFilters=[kind])
         assert sum(map(len, found)) == (61 if kind == "ssm:parameter" else 1), (kind, found)
     assert len(t.get_resources(TagFilters=by_tag, ResourceTypeFilters=["codebuild", "codepipeline"])["ResourceTagMappingList"]) == 2
+    (repo,) = t.get_resources(TagFilters=by_tag, ResourceTypeFilters=["ecr"])["ResourceTagMappingList"]
+    assert repo == {"ResourceARN": f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/tg1/images", "Tags": [{"Key": "cbctl:stack", "Value": "tg1"}]}
     # TagsPerPage: a page may hold exactly that many tags (60 parameters, 2 tags each).
     got = t.get_resources(TagFilters=[*by_tag, {"Key": "n"}], TagsPerPage=100, ResourcesPerPage=100)
     assert len(got["ResourceTagMappingList"]) == 50 and got["PaginationToken"], len(got["ResourceTagMappingList"])
@@ -1087,7 +1337,7 @@ def tagging_listing_by_tag_and_type_pages(c):
 # --------------------------------------------------------- fault injection --
 NO_RETRY = Config(retries={"mode": "standard", "total_max_attempts": 1})
 SERVICES = ("codebuild", "codecommit", "ssm", "iam", "sts", "kms", "codepipeline", "s3", "events",
-            "codeconnections", "codestar-connections", "resourcegroupstaggingapi")
+            "codeconnections", "codestar-connections", "resourcegroupstaggingapi", "ecr")
 
 
 def failure(call, **kwargs):
@@ -1115,6 +1365,7 @@ def fault_throttle_rate_1_per_protocol(start):
             ("codepipeline", "list_pipelines", {}, ("ThrottlingException", 400)),
             ("events", "list_rules", {}, ("ThrottlingException", 400)),
             ("resourcegroupstaggingapi", "get_resources", {}, ("ThrottledException", 400)),
+            ("ecr", "describe_repositories", {}, ("ThrottlingException", 400)),
             ("codeconnections", "list_connections", {}, ("ThrottlingException", 400)),
             ("codeconnections_cbor", "list_connections", {}, ("ThrottlingException", 400)),
             ("codestar-connections", "list_connections", {}, ("ThrottlingException", 400)),
@@ -1251,7 +1502,7 @@ def fault_role_delay_rejects_then_accepts(start):
 @fault_check
 def fault_fail_targets_exactly_the_nth_call(start):
     specs = ("CodeBuild.CreateProject:2=AccessDeniedException,IAM.GetRole,STS.GetCallerIdentity:*=ExpiredToken,"
-             "S3.PutObject:2=AccessDenied,S3.ListObjects=NoSuchBucket,kms.listkeys:*")
+             "S3.PutObject:2=AccessDenied,S3.ListObjects=NoSuchBucket,kms.listkeys:*,ECR.CreateRepository:2=LimitExceededException")
     with start(CBCTL_EMU_FAIL=specs) as (c, url):
         cb, raw_cb = c["codebuild"], Raw(c["codebuild"])
         base = dict(source={"type": "NO_SOURCE", "buildspec": "x"}, artifacts={"type": "NO_ARTIFACTS"},
@@ -1284,6 +1535,12 @@ def fault_fail_targets_exactly_the_nth_call(start):
         assert [o["Key"] for o in s3.list_objects_v2(Bucket="bkt")["Contents"]] == ["a/1", "a/3"]
         assert [o["Key"] for o in s3.list_objects(Bucket="bkt")["Contents"]] == ["a/1", "a/3"]
         assert s3.get_object(Bucket="bkt", Key="a/1")["Body"].read() == b"1"
+
+        ecr = c["ecr"]
+        ecr.create_repository(repositoryName="f/1")
+        assert error_of(ecr.create_repository, repositoryName="f/2") == ("LimitExceededException", 400)
+        ecr.create_repository(repositoryName="f/3")
+        assert [r["repositoryName"] for r in ecr.describe_repositories()["repositories"]] == ["f/1", "f/3"]
 
 
 @fault_check
@@ -1336,18 +1593,30 @@ def fault_tagging_lag_hides_recent_tag_changes(start):
         t, ssm = c["resourcegroupstaggingapi"], c["ssm"]
         assert error_of(t.get_resources, ResourceARNList=["arn:aws:ssm:us-east-1:123456789012:parameter/x"]) == ("ThrottlingException", 400)
         arn = f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/lag/p"
+        ecr, repos = c["ecr"], [f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/lag/{r}" for r in ("a", "b")]
+        everything = [arn, *repos]
+
+        def wait_out_lag(first, last):  # the changes were hidden in time; now let the index catch up
+            assert time.monotonic() - first < lag, "too slow to observe the lag"
+            time.sleep(max(0.0, last + lag + 0.1 - time.monotonic()))
+
+        first = time.monotonic()
         ssm.put_parameter(Name="/lag/p", Value="v", Type="String", Tags=[{"Key": "k", "Value": "1"}])
-        changed = time.monotonic()
-        assert tagged(t, [arn]) == {} and t.get_resources()["ResourceTagMappingList"] == []
+        for name in ("lag/a", "lag/b"):  # ECR repositories created with tags
+            ecr.create_repository(repositoryName=name, tags=[{"Key": "k", "Value": "1"}])
+        last = time.monotonic()
+        assert tagged(t, everything) == {} and t.get_resources()["ResourceTagMappingList"] == []
         assert ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId="/lag/p")["TagList"] == [{"Key": "k", "Value": "1"}]
-        assert time.monotonic() - changed < lag, "too slow to observe the lag"
-        time.sleep(max(0.0, changed + lag + 0.1 - time.monotonic()))
-        assert tagged(t, [arn]) == {arn: {"k": "1"}}
+        wait_out_lag(first, last)
+        assert tagged(t, everything) == {arn: {"k": "1"}, repos[0]: {"k": "1"}, repos[1]: {"k": "1"}}
+        first = time.monotonic()
         ssm.remove_tags_from_resource(ResourceType="Parameter", ResourceId="/lag/p", TagKeys=["k"])
-        changed = time.monotonic()
-        assert tagged(t, [arn]) == {}
-        time.sleep(max(0.0, changed + lag + 0.1 - time.monotonic()))
-        assert tagged(t, [arn]) == {arn: {}}
+        ecr.tag_resource(resourceArn=repos[0], tags=[{"Key": "k2", "Value": "2"}])  # ECR TagResource
+        ecr.untag_resource(resourceArn=repos[1], tagKeys=["k"])  # ECR UntagResource
+        last = time.monotonic()
+        assert tagged(t, everything) == {}
+        wait_out_lag(first, last)
+        assert tagged(t, everything) == {arn: {}, repos[0]: {"k": "1", "k2": "2"}, repos[1]: {}}
 
 
 @fault_check
@@ -1512,6 +1781,22 @@ def strict_query_service_iam(c):
 
 
 @check
+def strict_ecr_requests(c):
+    ecr = unvalidated(c, "ecr")
+    expect_validation(refusal(ecr.create_repository, repositoryName="Strict_Repo"), "repositoryName",
+                      "Member must satisfy regular expression pattern: [a-z0-9]+")
+    expect_validation(refusal(ecr.create_repository, repositoryName="strict/repo", encryptionConfiguration={"kmsKey": "k"}),
+                      "encryptionConfiguration.encryptionType", "Member must not be null")
+    expect_validation(refusal(ecr.create_repository, repositoryName="strict/repo", imageTagMutability="FROZEN"),
+                      "imageTagMutability", "Member must satisfy enum value set: [MUTABLE, IMMUTABLE")
+    expect_validation(refusal(ecr.describe_repositories, maxResults=1001), "maxResults", "Member must have value less than or equal to 1000")
+    expect_validation(refusal(ecr.put_lifecycle_policy, repositoryName="strict/repo", lifecyclePolicyText='{"rules": []}'),
+                      "lifecyclePolicyText", "Member must have length greater than or equal to 100")
+    ecr.create_repository(repositoryName="strict/repo", imageTagMutability="IMMUTABLE")
+    assert ecr.describe_repositories(maxResults=1000)["repositories"]
+
+
+@check
 def strict_s3_bucket_names(c):
     s3 = unvalidated(c, "s3")
     for bad in ("Strict_Bucket", "ab", "b" * 64, "strict..bucket", "192.168.5.4", "xn--strict", "sthree-strict",
@@ -1618,6 +1903,32 @@ def documented_codebuild_image_fits_arm_and_lambda(c):
     documented(got, "InvalidInputException", "is a x86_64 Lambda image", "needs a ARM Lambda image")
     custom = {"type": "ARM_CONTAINER", "computeType": "BUILD_GENERAL1_SMALL", "image": "public.ecr.aws/docker/library/alpine:3"}
     cb.create_project(**strict_project("doc-img-custom", environment=custom))  # custom images are not judged
+
+
+@check
+def documented_codebuild_image_pull_credentials(c):
+    cb = unvalidated(c, "codebuild")
+    curated_service_role = {**ENV, "imagePullCredentialsType": "SERVICE_ROLE"}  # ENV: aws/codebuild/standard:7.0
+    curated_message = "Invalid input: cannot use a CodeBuild curated image with imagePullCredentialsType SERVICE_ROLE"
+    got = refusal(cb.create_project, **strict_project("doc-pull", environment=curated_service_role))
+    assert got == ("InvalidInputException", 400, curated_message), got
+    shared = {**ENV, "image": "999999999999.dkr.ecr.us-east-1.amazonaws.com/shared/build:1"}  # another account's ECR
+    for env in (shared, {**shared, "imagePullCredentialsType": "CODEBUILD"}):  # absent means CODEBUILD
+        got = refusal(cb.create_project, **strict_project("doc-pull", environment=env))
+        assert got == ("InvalidInputException", 400, "Invalid input: cannot use a cross-account ECR image with imagePullCredentialsType CODEBUILD"), got
+    private = {**ENV, "image": "registry.example.com/team/build:1", "registryCredential": REGISTRY_CREDENTIAL}
+    documented(refusal(cb.create_project, **strict_project("doc-pull", environment=private)), "InvalidInputException",
+               "registryCredential needs imagePullCredentialsType SERVICE_ROLE, not CODEBUILD")
+    ecr_with_credential = {**shared, "imagePullCredentialsType": "SERVICE_ROLE", "registryCredential": REGISTRY_CREDENTIAL}
+    documented(refusal(cb.create_project, **strict_project("doc-pull", environment=ecr_with_credential)), "InvalidInputException",
+               "registryCredential cannot be used with an Amazon ECR image")
+    cb.create_project(**strict_project("doc-pull", environment={**ENV, "imagePullCredentialsType": "CODEBUILD"}))
+    got = refusal(cb.update_project, name="doc-pull", environment=curated_service_role)
+    assert got == ("InvalidInputException", 400, curated_message), got
+    cb.update_project(name="doc-pull", environment={**shared, "imagePullCredentialsType": "SERVICE_ROLE"})
+    cb.update_project(name="doc-pull", environment={**private, "imagePullCredentialsType": "SERVICE_ROLE"})
+    own = {**ENV, "image": f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/own/build:1"}  # same account: CODEBUILD may pull
+    cb.update_project(name="doc-pull", environment=own)
 
 
 def doc_pipeline(name, role, build=None, source=None, approval=None):
@@ -1736,7 +2047,7 @@ def main():
     kw = client_kwargs(url)
     clients = {s: boto3.client(s, **kw) for s in ("codebuild", "codecommit", "ssm", "iam", "sts", "codepipeline",
                                                   "codeconnections", "codestar-connections", "events", "logs",
-                                                  "resourcegroupstaggingapi")}
+                                                  "resourcegroupstaggingapi", "ecr", "kms")}
     clients["codebuild_unvalidated"] = boto3.client("codebuild", config=Config(parameter_validation=False), **kw)
     clients["codeconnections_cbor"] = cbor_client("codeconnections", **kw)
     clients["s3"] = boto3.client("s3", config=Config(s3={"addressing_style": "path"}), **kw)

@@ -51,7 +51,9 @@ fn the_report_auto_discover_variable_codebuild_adds_is_no_change_and_a_declared_
     let plan = s.ok(&["plan", "--detailed-exitcode"], 2);
     assert!(plan.stdout.contains("~ project.plain"), "{}", plan.stdout);
     assert!(plan.stdout.contains(AUTO_DISCOVER), "{}", plan.stdout);
-    assert!(!plan.stdout.contains("project.off"), "{}", plan.stdout);
+    assert!(!plan.stdout.contains("~ project.off"), "{}", plan.stdout);
+    // With auto-discover off and no report in its buildspec, the role writes no report.
+    assert!(plan.stdout.contains("~ role.defaults-codebuild-plain"), "{}", plan.stdout);
     s.ok(&["apply", "--auto-approve"], 0);
     assert_eq!(variables(&s, "plain"), [format!("{AUTO_DISCOVER}=false")]);
     s.ok(&["plan", "--detailed-exitcode"], 0);

@@ -40,7 +40,7 @@ fn examples() -> Vec<PathBuf> {
     v
 }
 
-const TEMPLATES: [&str; 3] = ["docker-image", "test-only", "codecommit-pipeline"];
+const TEMPLATES: [&str; 4] = ["docker-image", "docker-image-ecr", "test-only", "codecommit-pipeline"];
 
 #[test]
 fn every_template_initialises_validates_applies_and_destroys() {
@@ -82,6 +82,31 @@ fn the_docker_template_follows_the_walkthrough_stages() {
         let at = buildspec.find(stage).unwrap_or_else(|| panic!("{stage} missing from the buildspec"));
         assert!(at > last, "{stage} out of order");
         last = at;
+    }
+}
+
+/// CodeBuild runs `post_build` even when `build` failed: a push there would publish an
+/// image that failed its scan. Each Docker template pushes as the last step of `build`,
+/// after the scan, in a phase that stops at its first failing command.
+#[test]
+fn the_docker_templates_push_only_an_image_that_passed_its_scan() {
+    for template in ["docker-image", "docker-image-ecr"] {
+        let s = Stack::new("");
+        std::fs::remove_file(s.path("cbctl.toml")).unwrap();
+        s.ok(&["init", "--template", template, "--stack", "img", "--name", "shop"], 0);
+        let text = std::fs::read_to_string(s.path("buildspec.yml")).unwrap();
+        let doc = &yaml_rust2::YamlLoader::load_from_str(&text).unwrap()[0];
+        let commands = |phase: &str| -> Vec<String> {
+            doc["phases"][phase]["commands"].as_vec().map(|v| v.iter().filter_map(|c| c.as_str()).map(str::to_string).collect()).unwrap_or_default()
+        };
+        assert!(!commands("post_build").iter().any(|c| c.contains("docker push")), "{template}: post_build pushes even after a failed build");
+        let build = commands("build");
+        let push = build.iter().position(|c| c.contains("docker push")).unwrap_or_else(|| panic!("{template}: build does not push"));
+        let scan = build.iter().position(|c| c.contains("trivy")).unwrap_or_else(|| panic!("{template}: build does not scan"));
+        assert!(scan < push && push == build.len() - 1, "{template}: the push must come last, after the scan: {build:?}");
+        for phase in ["pre_build", "build"] {
+            assert_eq!(doc["phases"][phase]["on-failure"].as_str(), Some("ABORT"), "{template}: {phase} must stop the build when it fails");
+        }
     }
 }
 

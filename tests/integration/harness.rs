@@ -175,6 +175,7 @@ impl Stack {
             codeconnections: aws_sdk_codeconnections::Client::new(&conf),
             events: aws_sdk_eventbridge::Client::new(&conf),
             logs: aws_sdk_cloudwatchlogs::Client::new(&conf),
+            ecr: aws_sdk_ecr::Client::new(&conf),
             s3: aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&conf).force_path_style(true).build()),
         }
     }
@@ -190,6 +191,7 @@ pub struct Aws {
     pub codeconnections: aws_sdk_codeconnections::Client,
     pub events: aws_sdk_eventbridge::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub ecr: aws_sdk_ecr::Client,
     pub s3: aws_sdk_s3::Client,
 }
 

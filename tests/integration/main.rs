@@ -10,6 +10,7 @@ mod aws_defaults;
 mod aws_rules;
 mod cycle;
 mod docs;
+mod ecr_and_grants;
 mod errors;
 mod faults;
 mod hostile_files;

@@ -408,6 +408,7 @@ fn permissions_prints_the_operator_policy_scoped_to_the_stack() {
             "CodeConnections" => "codeconnections",
             "CloudWatch Logs" => "logs",
             "Resource Groups Tagging API" => "tag",
+            "ECR" => "ecr",
             other => panic!("unexpected service {other}"),
         };
         // S3 and EventBridge name some IAM actions differently from their operations.

@@ -1,7 +1,11 @@
 //! KMS keys as a role must name them: SSM may report a key as an alias, a key id or an
-//! ARN, and a kms:Decrypt grant needs the key ARN.
+//! ARN, and a kms:Decrypt grant needs the key ARN (for a variable's parameter or a
+//! buildspec's alike).
 
+use super::Context;
 use crate::engine::adapter::Facts;
+use crate::engine::policy::{CodeBuildNeeds, Origin};
+use crate::file::diagnostic::Diagnostic;
 use crate::model::Target;
 
 /// One spelling per KMS key, so the plan compares keys and not how they were written:
@@ -31,5 +35,25 @@ pub fn key_arn(t: &Target, facts: &Facts, key: &str) -> Result<Option<String>, S
         Ok(Some(key.to_string()))
     } else {
         Ok(Some(t.arn("kms", &format!("key/{key}"))))
+    }
+}
+
+/// A SecureString read with a customer-managed key needs kms:Decrypt on that key.
+pub fn grant_parameter_key(cx: &Context, p: &str, at: std::ops::Range<usize>, needs: &mut CodeBuildNeeds, errors: &mut Vec<Diagnostic>) {
+    let key = match cx.file.parameters.iter().find(|(k, _)| k.get_ref() == p) {
+        Some((_, spec)) => spec.key_id.as_ref().map(|k| k.get_ref().clone()),
+        None => cx.facts.parameters.get(p).cloned().flatten(),
+    };
+    let Some(key) = key else { return };
+    match key_arn(cx.target, cx.facts, &key) {
+        Ok(Some(arn)) => {
+            needs.origins.push(Origin::file(arn.clone(), at));
+            needs.key_arns.push(arn);
+        }
+        Ok(None) => {}
+        Err(alias) => errors.push(
+            Diagnostic::at(at, format!("parameter `{p}` uses KMS key `{alias}`, which does not exist"))
+                .with_hint("create the key alias first, or fix `key_id`"),
+        ),
     }
 }

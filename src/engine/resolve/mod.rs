@@ -4,6 +4,10 @@
 //! the file resolves in its own module; this one runs them in order and checks what
 //! spans them (references that must exist, role sizes, grants cbctl cannot give).
 
+mod buildspec;
+mod ecr;
+mod grants;
+mod image;
 mod keys;
 mod log_groups;
 mod parameters;
@@ -18,8 +22,10 @@ pub use keys::{canonical_key, is_customer_alias};
 pub use pipelines::ProjectExtras;
 
 use super::adapter::Facts;
+use super::policy::Origin;
 use crate::file::diagnostic::Diagnostic;
-use crate::file::references::{dangling, references};
+use crate::file::references::{dangling, with_buildspecs};
+use crate::file::RoleSpec;
 use crate::file::{ProjectFile, Tags as FileTags};
 use crate::model::names::{codebuild_role_name, events_role_name, pipeline_role_name, STACK_TAG};
 use crate::model::{document, Kind, Resource, Tags, Target};
@@ -34,6 +40,11 @@ pub struct Desired {
     /// The service role policy of each project and pipeline (`project.X`, `pipeline.X`):
     /// the generated role's, or the one a role given by `role.arn` needs.
     pub role_policies: BTreeMap<String, serde_json::Value>,
+    /// Why each of those policies grants what it does (`permissions --explain`).
+    pub origins: BTreeMap<String, Vec<Origin>>,
+    /// Facts the plan shows that are neither changes nor warnings (which buildspec a
+    /// role's grants follow).
+    pub notes: Vec<String>,
 }
 
 /// How secret values are found; a function so tests need not touch the process environment.
@@ -95,31 +106,44 @@ pub fn declared_names(file: &ProjectFile, base: &Path, target: &Target) -> BTree
 fn resolve_all(file: &ProjectFile, base: &Path, target: &Target, facts: &Facts, env: EnvLookup, with_values: bool) -> (Desired, Vec<Diagnostic>) {
     let stack = file.stack.name.get_ref().clone();
     let cx = Context { file, stack: &stack, base, target, facts, env, with_values };
-    let mut errors = missing_references(file, facts);
+    let mut errors = missing_references(file, base, facts);
     let mut resources = parameters::resolve(&cx, &mut errors);
     resources.extend(repositories::resolve(&cx));
     let pipelines = pipelines::resolve(&cx, &mut errors);
     resources.extend(pipelines.resources);
-    let mut role_policies = pipelines.role_policies;
+    let (mut role_policies, mut origins, mut warnings) = (pipelines.role_policies, pipelines.origins, pipelines.warnings);
+    let mut notes = Vec::new();
     for (name, spec) in &file.projects {
         let extras = pipelines.projects.get(name.get_ref()).cloned().unwrap_or_default();
         let project = projects::resolve(&cx, name.get_ref(), spec, extras, &mut errors);
         role_policies.insert(format!("project.{}", name.get_ref()), project.role_policy);
+        origins.insert(format!("project.{}", name.get_ref()), project.origins);
+        warnings.extend(project.warnings);
+        notes.extend(project.note);
         resources.extend(project.resources);
     }
+    resources.extend(ecr::resolve(&cx));
     errors.extend(oversized_roles(file, &resources));
-    let warnings = ungranted_pipeline_needs(file, &pipelines.projects);
-    (Desired { stack, resources, warnings, role_policies }, errors)
+    errors.extend(ecr::missing_repositories(&cx));
+    warnings.extend(ungranted_pipeline_needs(file, &pipelines.projects));
+    (Desired { stack, resources, warnings, role_policies, origins, notes }, errors)
 }
 
 /// References to parameters and repositories the file does not declare and AWS does not
 /// have either (projects are checked with the pipelines that run them).
-fn missing_references(file: &ProjectFile, facts: &Facts) -> Vec<Diagnostic> {
-    let refs = references(file);
+fn missing_references(file: &ProjectFile, base: &Path, facts: &Facts) -> Vec<Diagnostic> {
+    let refs = with_buildspecs(file, base);
     let params: Vec<&str> = file.parameters.keys().map(|k| k.get_ref().as_str()).collect();
     let repos: Vec<&str> = file.repositories.keys().map(|k| k.get_ref().as_str()).collect();
-    let mut errors: Vec<Diagnostic> =
-        refs.parameters.iter().filter(|r| !facts.parameters.contains_key(&r.name)).map(|r| dangling("SSM parameter", r, &params)).collect();
+    let mut errors: Vec<Diagnostic> = Vec::new();
+    for r in refs.parameters.iter().filter(|r| !facts.parameters.contains_key(&r.name)) {
+        let mut d = dangling("SSM parameter", r, &params);
+        if let Some(place) = refs.buildspec_places.get(&(r.name.clone(), r.span.start)) {
+            d.message =
+                format!("the buildspec reads SSM parameter `{}` at {place}, which is neither declared in this file nor exists in AWS", r.name);
+        }
+        errors.push(d);
+    }
     errors.extend(refs.repositories.iter().filter(|r| !facts.repositories.contains(&r.name)).map(|r| dangling("CodeCommit repository", r, &repos)));
     errors
 }
@@ -131,7 +155,7 @@ fn ungranted_pipeline_needs(file: &ProjectFile, extras: &BTreeMap<String, Projec
     let mut out = Vec::new();
     for (project, x) in extras {
         let declared = file.projects.iter().find(|(k, _)| k.get_ref() == project).map(|(_, spec)| spec);
-        if declared.is_some_and(|spec| spec.role.is_none()) {
+        if declared.is_some_and(|spec| RoleSpec::given(&spec.role).is_none()) {
             continue; // its generated role already carries these grants
         }
         let needs = x.needs();

@@ -7,11 +7,12 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use super::Context;
-use crate::engine::policy::{self, PipelineNeeds};
+use super::{grants, Context};
+use crate::engine::policy::{self, Origin, PipelineNeeds};
 use crate::file::diagnostic::Diagnostic;
 use crate::file::pipeline::{ActionSpec, BuildCategory, ExecutionMode, GitFilterSpec, PipelineSpec, PipelineType, Provider};
 use crate::file::references::{dangling, references};
+use crate::file::RoleSpec;
 use crate::file::{variant_name, VariableSpec};
 use crate::model::names::{
     artifact_bucket_name, artifact_prefix, events_role_name, parameter_arn, pipeline_arn, pipeline_role_name, project_arn, repository_arn, role_arn,
@@ -31,6 +32,8 @@ pub struct ProjectExtras {
     /// The repositories and connections of `CODEBUILD_CLONE_REF` sources it clones.
     pub clone_repository_arns: Vec<String>,
     pub clone_connection_arns: Vec<String>,
+    /// Why the project's role needs each of these, for `permissions --explain`.
+    pub origins: Vec<Origin>,
 }
 
 impl ProjectExtras {
@@ -66,11 +69,16 @@ pub struct Resolved {
     pub projects: BTreeMap<String, ProjectExtras>,
     /// `pipeline.X` -> its service role policy, generated or needed by a given role.
     pub role_policies: BTreeMap<String, serde_json::Value>,
+    /// `pipeline.X` -> why its role policy grants what it does.
+    pub origins: BTreeMap<String, Vec<Origin>>,
+    /// What the plan should warn about (wildcards in granted statements).
+    pub warnings: Vec<String>,
 }
 
 pub fn resolve(cx: &Context, errors: &mut Vec<Diagnostic>) -> Resolved {
     let (file, t) = (cx.file, cx.target);
-    let mut out = Resolved { resources: Vec::new(), projects: BTreeMap::new(), role_policies: BTreeMap::new() };
+    let mut out =
+        Resolved { resources: Vec::new(), projects: BTreeMap::new(), role_policies: BTreeMap::new(), origins: BTreeMap::new(), warnings: Vec::new() };
     let own_bucket = artifact_bucket_name(cx.stack, t);
     let declared_projects: Vec<&str> = file.projects.keys().map(|k| k.get_ref().as_str()).collect();
     for r in references(file).projects {
@@ -132,6 +140,12 @@ fn check_source_versioning(cx: &Context, errors: &mut Vec<Diagnostic>) {
     }
 }
 
+/// Every resource the pipeline's role is granted so far (to tell which an action added).
+fn granted_resources(n: &PipelineNeeds) -> std::collections::BTreeSet<String> {
+    let lists = [&n.project_arns, &n.repository_arns, &n.connection_arns, &n.s3_object_arns, &n.s3_bucket_arns, &n.topic_arns];
+    lists.into_iter().flatten().cloned().collect()
+}
+
 /// One pipeline: its stages, triggers and variables, its role (when generated), and the
 /// rules that start it with their role.
 fn resolve_pipeline(cx: &Context, name: &str, spec: &PipelineSpec, bucket: &str, out: &mut Resolved) {
@@ -149,17 +163,28 @@ fn resolve_pipeline(cx: &Context, name: &str, spec: &PipelineSpec, bucket: &str,
         for action in &st.actions {
             let a = action.get_ref();
             rules.extend(source_rule(t, cx.stack, name, a, tags.clone()));
+            let before = granted_resources(&needs);
             actions.push(pipeline_action(t, a, v1, &mut needs, out, &objects));
+            for key in granted_resources(&needs).into_iter().filter(|k| !before.contains(k)) {
+                needs.origins.push(Origin::file(key, action.span()));
+            }
         }
         stages.push(PipelineStage { name: st.name.get_ref().clone(), actions });
     }
     grant_clone_refs(t, spec, out);
+    if let Some(g) = &spec.grants {
+        let (statements, warnings) = grants::statements(g, &format!("pipeline.{name}"), &mut needs.origins);
+        needs.statements = statements;
+        out.warnings.extend(warnings);
+    }
     let role_policy = policy::codepipeline_policy(&needs);
     out.role_policies.insert(format!("pipeline.{name}"), role_policy.clone());
-    let role_arn_value = match &spec.role {
-        Some(r) => r.arn.get_ref().clone(),
+    out.origins.insert(format!("pipeline.{name}"), std::mem::take(&mut needs.origins));
+    let role_arn_value = match RoleSpec::given(&spec.role) {
+        Some(arn) => arn.get_ref().clone(),
         None => {
-            let role = pipeline_role(cx.stack, name, role_policy, tags.clone());
+            let mut role = pipeline_role(cx.stack, name, role_policy, tags.clone());
+            grants::shape(&mut role, spec.role.as_ref());
             let arn = role_arn(t, cx.stack, &role.name);
             out.resources.push(Resource::Role(role));
             arn
@@ -225,6 +250,7 @@ fn grant_clone_refs(t: &Target, spec: &PipelineSpec, out: &mut Resolved) {
         let project = a.project.as_ref().map(|x| x.get_ref().clone()).unwrap_or_default();
         for (codecommit, arn) in a.input_names().into_iter().filter_map(|i| clone_refs.get(i.get_ref())) {
             let extras = out.projects.entry(project.clone()).or_default();
+            extras.origins.push(Origin::file(arn.clone(), a.project.as_ref().map_or(0..0, |p| p.span())));
             let arns = if *codecommit { &mut extras.clone_repository_arns } else { &mut extras.clone_connection_arns };
             if !arns.contains(arn) {
                 arns.push(arn.clone());
@@ -279,6 +305,7 @@ fn pipeline_role(stack: &str, name: &str, policy: serde_json::Value, tags: Tags)
         policy: Some(policy),
         other_inline_policies: vec![],
         attached_policies: vec![],
+        permissions_boundary: None,
         tags,
     }
 }
@@ -296,6 +323,7 @@ fn rules_with_role(t: &Target, stack: &str, pipeline: &str, rules: Vec<Rule>, ta
         policy: Some(policy::events_policy(&arn)),
         other_inline_policies: vec![],
         attached_policies: vec![],
+        permissions_boundary: None,
         tags: tags.clone(),
     })];
     let events_role_arn = role_arn(t, stack, &events_role);
@@ -383,6 +411,7 @@ fn codebuild_action(
     let project = a.project.as_ref().map(|x| x.get_ref().clone()).unwrap_or_default();
     needs.project_arns.push(project_arn(t, &project));
     let extras = out.projects.entry(project.clone()).or_default();
+    extras.origins.extend(a.project.as_ref().map(|p| Origin::file(objects, p.span())));
     extras.artifact_read.push(objects.to_string());
     if !a.output_names().is_empty() {
         extras.artifact_write.push(objects.to_string());
@@ -395,8 +424,14 @@ fn codebuild_action(
     for v in a.environment_variables.values() {
         if let VariableSpec::Reference(r) = v.get_ref() {
             match (&r.parameter, &r.secrets_manager) {
-                (Some(p), _) => extras.parameter_arns.push(parameter_arn(t, p)),
-                (None, Some(sm)) => extras.secret_arns.push(secret_arn(t, sm)),
+                (Some(p), _) => {
+                    extras.origins.push(Origin::file(parameter_arn(t, p), v.span()));
+                    extras.parameter_arns.push(parameter_arn(t, p));
+                }
+                (None, Some(sm)) => {
+                    extras.origins.push(Origin::file(secret_arn(t, sm), v.span()));
+                    extras.secret_arns.push(secret_arn(t, sm));
+                }
                 (None, None) => {}
             }
         }

@@ -1,17 +1,19 @@
 //! `[projects.X]` → the CodeBuild project, its generated service role (granting exactly
 //! what the file makes it use) and, with `logs`, its log group.
 
-use super::keys::key_arn;
+use super::keys::grant_parameter_key;
 use super::pipelines::ProjectExtras;
-use super::{log_groups, Context};
-use crate::engine::policy::{self, CodeBuildNeeds};
-use crate::file::buildspec::read_buildspec;
+use super::{buildspec, grants, image, log_groups, Context};
+use crate::engine::policy::{self, CodeBuildNeeds, Origin};
+use crate::file::buildspec::readable;
 use crate::file::diagnostic::Diagnostic;
 use crate::file::environment::{default_image, is_lambda, DEFAULT_COMPUTE, DEFAULT_ENVIRONMENT, LAMBDA_MAX_MINUTES};
 use crate::file::project::{EnvironmentType, ProjectSpec, SourceType, VariableSpec};
 use crate::file::variant_name;
+use crate::file::RoleSpec;
 use crate::model::names::{codebuild_role_name, parameter_arn, repository_arn, role_arn, role_path, secret_arn};
 use crate::model::project::is_git_source;
+use crate::model::project::REPORT_AUTO_DISCOVER;
 use crate::model::{EnvVar, Project, Resource, Role};
 
 /// Defaults CodeBuild applies when a project does not set them; desired states them so a
@@ -34,6 +36,12 @@ pub struct Resolved {
     pub resources: Vec<Resource>,
     /// The service role policy: the generated role's, or the one `role.arn` needs.
     pub role_policy: serde_json::Value,
+    /// Why the policy grants what it does.
+    pub origins: Vec<Origin>,
+    /// Which buildspec the grants were read from, for the plan.
+    pub note: Option<String>,
+    /// What the plan should warn about (wildcards in granted statements).
+    pub warnings: Vec<String>,
 }
 
 /// Where the project's source is, as CodeBuild names it.
@@ -46,6 +54,8 @@ struct Source {
 
 pub fn resolve(cx: &Context, name: &str, spec: &ProjectSpec, extras: ProjectExtras, errors: &mut Vec<Diagnostic>) -> Resolved {
     let mut needs = CodeBuildNeeds {
+        auto_discover: auto_discover(spec),
+        origins: extras.origins,
         partition: cx.target.partition.clone(),
         region: cx.target.region.clone(),
         account: cx.target.account.clone(),
@@ -59,12 +69,14 @@ pub fn resolve(cx: &Context, name: &str, spec: &ProjectSpec, extras: ProjectExtr
         ..Default::default()
     };
     let source = source(cx, spec, &mut needs);
-    let buildspec = buildspec(cx, spec, errors);
+    let (buildspec, note) = buildspec(cx, name, spec, &mut needs, errors);
     let variables = variables(cx, spec, &mut needs, errors);
+    let image = image::resolve(cx, spec, &mut needs);
+    let warnings = grants::resolve(cx, spec, &mut needs);
     let role_policy = policy::codebuild_policy(&needs);
     let mut resources = Vec::new();
-    let service_role = match &spec.role {
-        Some(r) => r.arn.get_ref().clone(),
+    let service_role = match RoleSpec::given(&spec.role) {
+        Some(arn) => arn.get_ref().clone(),
         None => {
             let role = role(cx, name, spec, role_policy.clone());
             let arn = role_arn(cx.target, cx.stack, &role.name);
@@ -73,12 +85,14 @@ pub fn resolve(cx: &Context, name: &str, spec: &ProjectSpec, extras: ProjectExtr
         }
     };
     resources.extend(log_groups::resolve(cx, name, spec));
-    resources.push(Resource::Project(project(cx, name, spec, source, buildspec, variables, service_role)));
-    Resolved { resources, role_policy }
+    let mut project = project(cx, name, spec, source, buildspec, variables, service_role);
+    (project.image, project.image_pull_credentials_type, project.registry_credential) = image;
+    resources.push(Resource::Project(project));
+    Resolved { resources, role_policy, origins: needs.origins, note, warnings }
 }
 
 fn role(cx: &Context, name: &str, spec: &ProjectSpec, policy: serde_json::Value) -> Role {
-    Role {
+    let mut role = Role {
         name: codebuild_role_name(cx.stack, name),
         path: role_path(cx.stack),
         description: Some(format!("CodeBuild service role of project {name} (cbctl stack {})", cx.stack)),
@@ -86,8 +100,11 @@ fn role(cx: &Context, name: &str, spec: &ProjectSpec, policy: serde_json::Value)
         policy: Some(policy),
         other_inline_policies: vec![],
         attached_policies: vec![],
+        permissions_boundary: None,
         tags: cx.tags(&spec.tags),
-    }
+    };
+    grants::shape(&mut role, spec.role.as_ref());
+    role
 }
 
 fn project(cx: &Context, name: &str, spec: &ProjectSpec, src: Source, buildspec: Option<String>, variables: Vec<EnvVar>, role: String) -> Project {
@@ -109,6 +126,8 @@ fn project(cx: &Context, name: &str, spec: &ProjectSpec, src: Source, buildspec:
         compute_type: variant_name(env.compute_type.as_ref().map_or(&DEFAULT_COMPUTE, |c| c.get_ref())),
         environment_type: variant_name(&kind),
         privileged: env.privileged.as_ref().is_some_and(|p| *p.get_ref()),
+        image_pull_credentials_type: "CODEBUILD".into(),
+        registry_credential: None,
         variables,
         service_role: role,
         timeout_minutes: spec.timeout_minutes.as_ref().map_or(default_timeout(kind), |t| *t.get_ref() as i32),
@@ -128,6 +147,7 @@ fn source(cx: &Context, spec: &ProjectSpec, needs: &mut CodeBuildNeeds) -> Sourc
         SourceType::Codecommit => {
             let repo = text(&src.repository).unwrap_or_default();
             needs.repository_arn = Some(repository_arn(t, &repo));
+            needs.origins.extend(src.repository.as_ref().map(|r| Origin::file(repository_arn(t, &repo), r.span())));
             Source {
                 kind: "CODECOMMIT",
                 location: Some(format!("https://git-codecommit.{}.amazonaws.com/v1/repos/{repo}", t.region)),
@@ -137,11 +157,13 @@ fn source(cx: &Context, spec: &ProjectSpec, needs: &mut CodeBuildNeeds) -> Sourc
         }
         SourceType::Github => {
             needs.connection_arn = text(&src.connection);
+            needs.origins.extend(src.connection.as_ref().map(|c| Origin::file(c.get_ref().clone(), c.span())));
             Source { kind: "GITHUB", location: text(&src.location), version: text(&src.branch), connection: needs.connection_arn.clone() }
         }
         SourceType::S3 => {
             let loc = text(&src.location).unwrap_or_default();
             needs.s3_object_arn = Some(format!("arn:{}:s3:::{loc}", t.partition));
+            needs.origins.extend(src.location.as_ref().map(|l| Origin::file(format!("arn:{}:s3:::{loc}", t.partition), l.span())));
             Source { kind: "S3", location: Some(loc), version: None, connection: None }
         }
         SourceType::None => Source { kind: "NO_SOURCE", location: None, version: None, connection: None },
@@ -149,18 +171,40 @@ fn source(cx: &Context, spec: &ProjectSpec, needs: &mut CodeBuildNeeds) -> Sourc
     }
 }
 
-fn buildspec(cx: &Context, spec: &ProjectSpec, errors: &mut Vec<Diagnostic>) -> Option<String> {
-    match (&spec.buildspec, &spec.buildspec_file) {
+/// The buildspec CodeBuild is given (a `buildspec_file`'s text, or `buildspec` as
+/// written) and, when cbctl can read it, the grants it takes (`buildspec::grant`) and
+/// the plan's note saying where they came from.
+fn buildspec(
+    cx: &Context,
+    name: &str,
+    spec: &ProjectSpec,
+    needs: &mut CodeBuildNeeds,
+    errors: &mut Vec<Diagnostic>,
+) -> (Option<String>, Option<String>) {
+    let readable = match readable(cx.base, spec) {
+        Some(Ok(r)) => Some(r),
+        Some(Err(d)) => {
+            errors.push(d);
+            None
+        }
+        None => None,
+    };
+    let note = readable.as_ref().map(|r| buildspec::grant(cx, name, r, needs, errors));
+    let sent = match (&spec.buildspec, readable) {
         (Some(b), _) => Some(b.get_ref().clone()),
-        (None, Some(f)) => match read_buildspec(cx.base, f) {
-            Ok(text) => Some(text),
-            Err(d) => {
-                errors.push(d);
-                None
-            }
-        },
+        (None, Some(r)) => Some(r.text),
         (None, None) => None,
-    }
+    };
+    (sent, note)
+}
+
+/// Report auto-discover is on unless the project turns it off with its variable.
+fn auto_discover(spec: &ProjectSpec) -> bool {
+    !spec
+        .environment
+        .variables
+        .iter()
+        .any(|(k, v)| k.get_ref() == REPORT_AUTO_DISCOVER && matches!(v.get_ref(), VariableSpec::Plain(p) if p.eq_ignore_ascii_case("false")))
 }
 
 /// The environment variables, granting the role each parameter (and its KMS key) and
@@ -173,11 +217,13 @@ fn variables(cx: &Context, spec: &ProjectSpec, needs: &mut CodeBuildNeeds, error
             VariableSpec::Reference(r) => match (&r.parameter, &r.secrets_manager) {
                 (Some(p), _) => {
                     needs.parameter_arns.push(parameter_arn(cx.target, p));
+                    needs.origins.push(Origin::file(parameter_arn(cx.target, p), value.span()));
                     grant_parameter_key(cx, p, value.span(), needs, errors);
                     ("PARAMETER_STORE", p.clone())
                 }
                 (None, Some(s)) => {
                     needs.secret_arns.push(secret_arn(cx.target, s));
+                    needs.origins.push(Origin::file(secret_arn(cx.target, s), value.span()));
                     ("SECRETS_MANAGER", s.clone())
                 }
                 (None, None) => continue,
@@ -186,21 +232,4 @@ fn variables(cx: &Context, spec: &ProjectSpec, needs: &mut CodeBuildNeeds, error
         out.push(EnvVar { name: var.get_ref().clone(), kind: kind.into(), value: v });
     }
     out
-}
-
-/// A SecureString read with a customer-managed key needs kms:Decrypt on that key.
-fn grant_parameter_key(cx: &Context, p: &str, at: std::ops::Range<usize>, needs: &mut CodeBuildNeeds, errors: &mut Vec<Diagnostic>) {
-    let key = match cx.file.parameters.iter().find(|(k, _)| k.get_ref() == p) {
-        Some((_, spec)) => spec.key_id.as_ref().map(|k| k.get_ref().clone()),
-        None => cx.facts.parameters.get(p).cloned().flatten(),
-    };
-    let Some(key) = key else { return };
-    match key_arn(cx.target, cx.facts, &key) {
-        Ok(Some(arn)) => needs.key_arns.push(arn),
-        Ok(None) => {}
-        Err(alias) => errors.push(
-            Diagnostic::at(at, format!("parameter `{p}` uses KMS key `{alias}`, which does not exist"))
-                .with_hint("create the key alias first, or fix `key_id`"),
-        ),
-    }
 }

@@ -30,7 +30,7 @@ fn check_settings(file: &ProjectFile, name: &Spanned<String>, spec: &PipelineSpe
             Diagnostic::at(at.clone(), format!("`{n}` is not a valid pipeline name")).with_hint("use 1 to 100 letters, digits, `.`, `@`, `-` or `_`"),
         );
     }
-    if spec.role.is_none() && pipeline_role_name(stack, n).len() > MAX_ROLE_NAME {
+    if crate::file::RoleSpec::given(&spec.role).is_none() && pipeline_role_name(stack, n).len() > MAX_ROLE_NAME {
         out.push(
             Diagnostic::at(
                 at.clone(),
@@ -61,11 +61,10 @@ fn check_settings(file: &ProjectFile, name: &Spanned<String>, spec: &PipelineSpe
         }
     }
     if let Some(role) = &spec.role {
-        if !role.arn.get_ref().starts_with("arn:") || !role.arn.get_ref().contains(":role/") {
-            out.push(Diagnostic::at(role.arn.span(), "`role.arn` must be an IAM role ARN"));
-        }
-        // The operator's iam:PassRole names it.
-        check_one_resource("role ARN", role.arn.get_ref(), role.arn.span(), out);
+        crate::file::grants::check_role(role, out);
+    }
+    if let Some(grants) = &spec.grants {
+        crate::file::grants::check_grants(grants, true, out);
     }
 }
 

@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::project::{RoleSpec, VariableSpec};
+use super::grants::{GrantsSpec, RoleSpec};
+use super::project::VariableSpec;
 use super::Tags;
 
 pub use check::check;
@@ -40,6 +41,8 @@ pub struct PipelineSpec {
     #[schemars(with = "Option<String>")]
     pub artifact_bucket: Option<Spanned<String>>,
     pub role: Option<RoleSpec>,
+    /// Statements added verbatim to the generated pipeline role (`statements` only).
+    pub grants: Option<GrantsSpec>,
     #[serde(default)]
     #[schemars(with = "Option<PipelineType>")]
     pub pipeline_type: Option<Spanned<PipelineType>>,
