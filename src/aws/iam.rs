@@ -24,7 +24,7 @@ use aws_sdk_iam::types::{EntityType, RoleDetail, Tag};
 use super::{tags_from, Clients};
 use crate::engine::adapter::{bounded, Found, Scope};
 use crate::engine::AwsError;
-use crate::model::document::parse_document;
+use crate::model::document::{parse_document, sorted};
 use crate::model::names::{role_path, INLINE_POLICY, STACK_TAG};
 use crate::model::{Resource, Role, Tags};
 
@@ -185,9 +185,7 @@ async fn read_role(c: &Clients, scope: &Scope<'_>, name: String) -> Result<Optio
 }
 
 fn sorted_arns<'a>(arns: impl Iterator<Item = &'a str>) -> Vec<String> {
-    let mut out: Vec<String> = arns.map(str::to_string).collect();
-    out.sort();
-    out
+    sorted(&arns.map(str::to_string).collect::<Vec<_>>())
 }
 
 /// A role's tags, read on their own (GetRole).

@@ -7,7 +7,7 @@ use std::path::Path;
 use super::{Cli, Error};
 use crate::aws::{self, Clients};
 use crate::engine::observe::{confirm_tags, observe, World};
-use crate::engine::plan::{plan, Action, Plan};
+use crate::engine::plan::{plan, Action, Change, Plan};
 use crate::engine::resolve::{resolve, Desired};
 use crate::engine::Observed;
 use crate::file::diagnostic::Diagnostic;
@@ -146,14 +146,13 @@ pub async fn session(loaded: &Loaded, cli: &Cli, clients: Clients, destroy: bool
 async fn held_images(clients: &Clients, file: &ProjectFile, plan: &mut Plan) -> Result<Vec<String>, Error> {
     use crate::engine::adapter::Backend;
     use crate::model::{EcrRepository, Kind};
-    let deleted: Vec<String> =
-        plan.changes.iter().filter(|c| c.kind == Kind::EcrRepository && c.action == Action::Delete).map(|c| c.name.clone()).collect();
+    let mut deleted: Vec<&mut Change> = plan.changes.iter_mut().filter(|c| c.kind == Kind::EcrRepository && c.action == Action::Delete).collect();
     if deleted.is_empty() {
         return Ok(Vec::new());
     }
-    let counts = clients.image_counts(deleted).await?;
+    let counts = clients.image_counts(deleted.iter().map(|c| c.name.clone()).collect()).await?;
     let mut held = Vec::new();
-    for c in plan.changes.iter_mut().filter(|c| c.kind == Kind::EcrRepository && c.action == Action::Delete) {
+    for c in &mut deleted {
         let n = counts.get(&c.name).copied().unwrap_or(0);
         if n == 0 {
             continue;

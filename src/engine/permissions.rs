@@ -31,16 +31,8 @@ pub fn operator_policy(file: &ProjectFile, base: &Path, t: &Target) -> Json {
     pass_roles.extend(file.projects.values().filter_map(|p| RoleSpec::given(&p.role).map(|arn| arn.get_ref().clone())));
     pass_roles.extend(file.pipelines.values().filter_map(|p| RoleSpec::given(&p.role).map(|arn| arn.get_ref().clone())));
 
-    let secure: Vec<_> = file.parameters.values().filter(|p| p.kind() == ParameterType::SecureString).collect();
-    let mut kms_keys: Vec<String> = secure
-        .iter()
-        .filter_map(|p| p.key_id.as_ref().map(|k| k.get_ref().clone()))
-        .filter(|k| k.starts_with("arn:") && k.contains(":key/"))
-        .collect();
-    if secure.iter().any(|p| p.key_id.as_ref().is_some_and(|k| !(k.get_ref().starts_with("arn:") && k.get_ref().contains(":key/")))) {
-        // An alias or key id: the key ARN is not known offline; scoped by kms:ViaService.
-        kms_keys.push(arn("kms", "key/*"));
-    }
+    let secure = file.parameters.values().filter(|p| p.kind() == ParameterType::SecureString);
+    let kms_keys: Vec<String> = secure.filter_map(|p| p.key_id.as_ref()).map(|k| key_resource(t, k.get_ref())).collect();
 
     let mut own_buckets = Vec::new();
     if file.pipelines.values().any(|p| p.artifact_bucket.is_none()) {
@@ -107,14 +99,22 @@ fn role_shaping_vars(file: &ProjectFile, vars: Vars) -> Vars {
     vars.list("managed_policies", sorted(&managed)).list("permissions_boundaries", sorted(&boundaries))
 }
 
+/// A KMS key as the operator policy names it: its ARN, or, for an alias or key id whose
+/// ARN is not known offline, any key (the statements using it are scoped by
+/// `kms:ViaService`).
+fn key_resource(t: &Target, key: &str) -> String {
+    if key.starts_with("arn:") && key.contains(":key/") {
+        key.to_string()
+    } else {
+        t.arn("kms", "key/*")
+    }
+}
+
 /// The stack's ECR repositories, and the KMS keys they are encrypted with (an alias is
 /// not known offline: any key, through ECR only).
 fn ecr_vars(file: &ProjectFile, t: &Target, vars: Vars) -> Vars {
     let repositories: Vec<String> = file.ecr_repositories.keys().map(|k| ecr_repository_arn(t, k.get_ref())).collect();
-    let mut keys: Vec<String> = Vec::new();
-    for k in file.ecr_repositories.values().filter_map(|r| r.key_id.as_ref()).map(|k| k.get_ref()) {
-        keys.push(if k.starts_with("arn:") && k.contains(":key/") { k.clone() } else { t.arn("kms", "key/*") });
-    }
+    let keys: Vec<String> = file.ecr_repositories.values().filter_map(|r| r.key_id.as_ref()).map(|k| key_resource(t, k.get_ref())).collect();
     vars.list("ecr_repository_arns", sorted(&repositories)).list("ecr_kms_keys", sorted(&keys))
 }
 

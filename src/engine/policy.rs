@@ -115,8 +115,8 @@ pub struct CodeBuildNeeds {
     /// S3 objects (`arn:...:s3:::bucket/prefix/*`) the build reads and writes.
     pub s3_read: Vec<String>,
     pub s3_write: Vec<String>,
-    /// The report groups the buildspec names (`<project>-<name>`), when cbctl read it;
-    /// `None` grants every report group of the project (`<project>-*`).
+    /// The report groups (ARNs) the buildspec names, when cbctl read it; `None` grants
+    /// every report group of the project (`<project>-*`).
     pub report_groups: Option<Vec<String>>,
     /// Whether CodeBuild's report auto-discover is on (its default).
     pub auto_discover: bool,
@@ -213,8 +213,7 @@ pub fn codebuild_policy(n: &CodeBuildNeeds) -> Json {
 fn report_group_arns(n: &CodeBuildNeeds) -> Vec<String> {
     let arn = |name: &str| format!("arn:{}:codebuild:{}:{}:report-group/{name}", n.partition, n.region, n.account);
     let Some(named) = &n.report_groups else { return vec![arn(&format!("{}-*", n.project))] };
-    // A report may also name an existing report group by its ARN.
-    let mut out: Vec<String> = named.iter().map(|g| if g.starts_with("arn:") { g.clone() } else { arn(g) }).collect();
+    let mut out = named.clone();
     if n.auto_discover {
         out.push(arn(&format!("{}-*-AutoDiscovered", n.project)));
     }

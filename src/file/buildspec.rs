@@ -51,17 +51,7 @@ pub fn read_buildspec(base: &std::path::Path, file: &Spanned<String>) -> Result<
         )
         .with_hint("commit the buildspec to the source and name it with `buildspec = \"path/in/the/source.yml\"`"));
     }
-    check_shape(&text).map_err(|p| {
-        let d = Diagnostic::at(span(file), format!("buildspec file `{name}` {} (at {name}:{}:{})", p.message, p.at.line(), p.at.col() + 1));
-        match p.hint {
-            Some(hint) => d.with_hint(hint),
-            None => d,
-        }
-    })?;
-    let docs = YamlLoader::load_from_str(&text).map_err(|e| {
-        let at = e.marker();
-        Diagnostic::at(span(file), format!("buildspec file `{name}` is not valid YAML: {} (at {name}:{}:{})", e.info(), at.line(), at.col() + 1))
-    })?;
+    let docs = load_checked("buildspec file", file, &text)?;
     let version = docs.first().map(|d| &d["version"]);
     if !matches!(version, Some(Yaml::Real(v) | Yaml::String(v)) if v == "0.2" || v == "0.1") {
         return Err(Diagnostic::at(span(file), format!("buildspec file `{name}` does not start with `version: 0.2`"))
@@ -83,15 +73,24 @@ pub fn source_buildspec(base: &std::path::Path, path: &Spanned<String>) -> Optio
         Ok(t) => t,
         Err(e) => return Some(Err(Diagnostic::at(span(path), format!("cannot read buildspec `{name}`: {e}")))),
     };
-    let checked = check_shape(&text)
-        .map_err(|p| Diagnostic::at(span(path), format!("buildspec `{name}` {} (at {name}:{}:{})", p.message, p.at.line(), p.at.col() + 1)))
-        .and_then(|()| {
-            YamlLoader::load_from_str(&text).map(|_| ()).map_err(|e| {
-                let at = e.marker();
-                Diagnostic::at(span(path), format!("buildspec `{name}` is not valid YAML: {} (at {name}:{}:{})", e.info(), at.line(), at.col() + 1))
-            })
-        });
-    Some(checked.map(|()| text))
+    Some(load_checked("buildspec", path, &text).map(|_| text))
+}
+
+/// The YAML of a buildspec (`what` it is, named at `file`), its structure checked
+/// (`check_shape`) before the YAML reader loads it.
+fn load_checked(what: &str, file: &Spanned<String>, text: &str) -> Result<Vec<Yaml>, Diagnostic> {
+    let name = file.get_ref();
+    check_shape(text).map_err(|p| {
+        let d = Diagnostic::at(span(file), format!("{what} `{name}` {} (at {name}:{}:{})", p.message, p.at.line(), p.at.col() + 1));
+        match p.hint {
+            Some(hint) => d.with_hint(hint),
+            None => d,
+        }
+    })?;
+    YamlLoader::load_from_str(text).map_err(|e| {
+        let at = e.marker();
+        Diagnostic::at(span(file), format!("{what} `{name}` is not valid YAML: {} (at {name}:{}:{})", e.info(), at.line(), at.col() + 1))
+    })
 }
 
 /// A project's buildspec as cbctl could read it: `buildspec_file`, or a `buildspec`

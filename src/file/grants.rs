@@ -95,11 +95,14 @@ pub fn check_role(role: &RoleSpec, out: &mut Vec<Diagnostic>) {
         }
     }
     let mut seen = std::collections::BTreeSet::new();
-    for p in role.managed_policies.iter().chain(&role.permissions_boundary) {
+    for p in &role.managed_policies {
         check_policy_arn(p, out);
-        if role.managed_policies.iter().any(|q| std::ptr::eq(q, p)) && !seen.insert(p.get_ref()) {
+        if !seen.insert(p.get_ref()) {
             out.push(Diagnostic::at(span(p), format!("managed policy `{}` is listed twice", p.get_ref())));
         }
+    }
+    if let Some(b) = &role.permissions_boundary {
+        check_policy_arn(b, out);
     }
 }
 

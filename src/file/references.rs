@@ -33,9 +33,6 @@ pub struct References {
     pub roles: Vec<Reference>,
     /// Every CodeConnections connection the sources use, once each, sorted.
     pub connections: Vec<String>,
-    /// Where in a buildspec each parameter reference read from one was written
-    /// (`(name, span start)` → `buildspec.yml:7`).
-    pub buildspec_places: BTreeMap<(String, usize), String>,
     /// The buckets of S3 source actions, each where it is first named: CodePipeline reads
     /// them by object version, so plan checks that their versioning is on.
     pub source_buckets: Vec<Reference>,
@@ -112,17 +109,23 @@ pub fn references(file: &ProjectFile) -> References {
 
 /// `references(file)` and the parameters the buildspecs cbctl can read take from
 /// Parameter Store (`env.parameter-store`), each at its project's buildspec key.
+/// A buildspec shared by many projects is read once.
 pub fn with_buildspecs(file: &ProjectFile, base: &std::path::Path) -> References {
     let mut refs = references(file);
     let declared: BTreeSet<&str> = file.parameters.keys().map(|k| k.get_ref().as_str()).collect();
+    // By kind (a `buildspec_file` is checked as sent inline) and path.
+    let mut read_once: BTreeMap<(bool, String), Option<Vec<String>>> = BTreeMap::new();
     for spec in file.projects.values() {
-        let Some(Ok(read)) = super::buildspec::readable(base, spec) else { continue };
-        for e in super::buildspec::uses(&read.text).parameters {
-            if declared.contains(e.value.as_str()) || refs.parameters.iter().any(|r| r.name == e.value && r.span == read.at) {
-                continue;
-            }
-            refs.buildspec_places.insert((e.value.clone(), read.at.start), format!("{}:{} (`env.parameter-store.{}`)", read.name, e.line, e.key));
-            refs.parameters.push(Reference { name: e.value, span: read.at.clone() });
+        let Some(key) = spec.buildspec_file.as_ref().or(spec.buildspec.as_ref()) else { continue };
+        let parameters = read_once.entry((spec.buildspec_file.is_some(), key.get_ref().clone())).or_insert_with(|| {
+            let Some(Ok(read)) = super::buildspec::readable(base, spec) else { return None };
+            let mut names: Vec<String> = super::buildspec::uses(&read.text).parameters.into_iter().map(|e| e.value).collect();
+            names.sort();
+            names.dedup();
+            Some(names.into_iter().filter(|n| !declared.contains(n.as_str())).collect())
+        });
+        for name in parameters.iter().flatten() {
+            refs.parameters.push(Reference { name: name.clone(), span: span(key) });
         }
     }
     refs

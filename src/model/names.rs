@@ -92,6 +92,10 @@ pub fn pipeline_arn(t: &Target, name: &str) -> String {
     t.arn("codepipeline", name)
 }
 
+pub fn report_group_arn(t: &Target, name: &str) -> String {
+    t.arn("codebuild", &format!("report-group/{name}"))
+}
+
 /// A rule on the default event bus.
 pub fn rule_arn(t: &Target, name: &str) -> String {
     t.arn("events", &format!("rule/{name}"))

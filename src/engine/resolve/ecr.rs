@@ -3,7 +3,8 @@
 
 use super::keys::key_arn;
 use super::Context;
-use crate::file::diagnostic::{closest, Diagnostic};
+use crate::file::diagnostic::Diagnostic;
+use crate::file::references::{dangling, Reference};
 use crate::model::ecr_repository::keep_newest;
 use crate::model::{EcrRepository, Resource};
 
@@ -37,11 +38,7 @@ pub fn missing_repositories(cx: &Context) -> Vec<Diagnostic> {
             if name.starts_with("arn:") || declared.contains(&name.as_str()) || cx.facts.ecr_repositories.contains(name) {
                 continue;
             }
-            let d = Diagnostic::at(r.span(), format!("ECR repository `{name}` is neither declared in this file nor exists in AWS"));
-            out.push(match closest(name, declared.iter().copied()) {
-                Some(c) => d.with_hint(format!("did you mean `{c}`?")),
-                None => d.with_hint("declare it under [ecr_repositories], or create it first"),
-            });
+            out.push(dangling("ECR repository", &Reference { name: name.clone(), span: r.span() }, &declared));
         }
     }
     for spec in cx.file.ecr_repositories.values() {

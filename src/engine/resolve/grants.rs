@@ -8,14 +8,14 @@ use serde_json::{json, Value as Json};
 use toml::Spanned;
 
 use super::Context;
-use crate::engine::policy::{granted_sid, CodeBuildNeeds, Origin};
+use crate::engine::policy::{granted_sid, sorted, CodeBuildNeeds, Origin};
 use crate::file::grants::{wildcards, GrantsSpec, RoleSpec};
 use crate::file::ProjectSpec;
 use crate::model::names::ecr_repository_arn;
 use crate::model::Role;
 
 /// Adds the project's `grants` to `needs`; the plan's warnings about them.
-pub fn resolve(cx: &Context, spec: &ProjectSpec, needs: &mut CodeBuildNeeds) -> Vec<String> {
+pub fn resolve(cx: &Context, project: &str, spec: &ProjectSpec, needs: &mut CodeBuildNeeds) -> Vec<String> {
     let Some(g) = &spec.grants else { return Vec::new() };
     for (names, arns) in [(&g.ecr_push, &mut needs.ecr_push), (&g.ecr_pull, &mut needs.ecr_pull)] {
         for n in names {
@@ -32,14 +32,9 @@ pub fn resolve(cx: &Context, spec: &ProjectSpec, needs: &mut CodeBuildNeeds) -> 
             arns.push(arn);
         }
     }
-    let (statements, warnings) = statements(g, &format!("project.{}", project_name(cx, spec)), &mut needs.origins);
+    let (statements, warnings) = statements(g, &format!("project.{project}"), &mut needs.origins);
     needs.statements = statements;
     warnings
-}
-
-/// The key the file declares `spec` under.
-fn project_name(cx: &Context, spec: &ProjectSpec) -> String {
-    cx.file.projects.iter().find(|(_, s)| std::ptr::eq(*s, spec)).map(|(k, _)| k.get_ref().clone()).unwrap_or_default()
 }
 
 /// The verbatim statements of `grants` in IAM's form (`Allow`), with the warnings about
@@ -71,9 +66,7 @@ pub fn statements(g: &GrantsSpec, owner: &str, origins: &mut Vec<Origin>) -> (Ve
 /// The managed policies and permissions boundary `[X.role]` puts on the generated role.
 pub fn shape(role: &mut Role, spec: Option<&RoleSpec>) {
     let Some(spec) = spec else { return };
-    let mut attached: Vec<String> = spec.managed_policies.iter().map(Spanned::get_ref).cloned().collect();
-    attached.sort();
-    attached.dedup();
-    role.attached_policies = attached;
+    let attached: Vec<String> = spec.managed_policies.iter().map(Spanned::get_ref).cloned().collect();
+    role.attached_policies = sorted(&attached);
     role.permissions_boundary = spec.permissions_boundary.as_ref().map(|b| b.get_ref().clone());
 }

@@ -24,7 +24,7 @@ pub use pipelines::ProjectExtras;
 use super::adapter::Facts;
 use super::policy::Origin;
 use crate::file::diagnostic::Diagnostic;
-use crate::file::references::{dangling, with_buildspecs};
+use crate::file::references::{dangling, references};
 use crate::file::RoleSpec;
 use crate::file::{ProjectFile, Tags as FileTags};
 use crate::model::names::{codebuild_role_name, events_role_name, pipeline_role_name, STACK_TAG};
@@ -106,7 +106,7 @@ pub fn declared_names(file: &ProjectFile, base: &Path, target: &Target) -> BTree
 fn resolve_all(file: &ProjectFile, base: &Path, target: &Target, facts: &Facts, env: EnvLookup, with_values: bool) -> (Desired, Vec<Diagnostic>) {
     let stack = file.stack.name.get_ref().clone();
     let cx = Context { file, stack: &stack, base, target, facts, env, with_values };
-    let mut errors = missing_references(file, base, facts);
+    let mut errors = missing_references(file, facts);
     let mut resources = parameters::resolve(&cx, &mut errors);
     resources.extend(repositories::resolve(&cx));
     let pipelines = pipelines::resolve(&cx, &mut errors);
@@ -131,19 +131,12 @@ fn resolve_all(file: &ProjectFile, base: &Path, target: &Target, facts: &Facts, 
 
 /// References to parameters and repositories the file does not declare and AWS does not
 /// have either (projects are checked with the pipelines that run them).
-fn missing_references(file: &ProjectFile, base: &Path, facts: &Facts) -> Vec<Diagnostic> {
-    let refs = with_buildspecs(file, base);
+fn missing_references(file: &ProjectFile, facts: &Facts) -> Vec<Diagnostic> {
+    let refs = references(file);
     let params: Vec<&str> = file.parameters.keys().map(|k| k.get_ref().as_str()).collect();
     let repos: Vec<&str> = file.repositories.keys().map(|k| k.get_ref().as_str()).collect();
-    let mut errors: Vec<Diagnostic> = Vec::new();
-    for r in refs.parameters.iter().filter(|r| !facts.parameters.contains_key(&r.name)) {
-        let mut d = dangling("SSM parameter", r, &params);
-        if let Some(place) = refs.buildspec_places.get(&(r.name.clone(), r.span.start)) {
-            d.message =
-                format!("the buildspec reads SSM parameter `{}` at {place}, which is neither declared in this file nor exists in AWS", r.name);
-        }
-        errors.push(d);
-    }
+    let mut errors: Vec<Diagnostic> =
+        refs.parameters.iter().filter(|r| !facts.parameters.contains_key(&r.name)).map(|r| dangling("SSM parameter", r, &params)).collect();
     errors.extend(refs.repositories.iter().filter(|r| !facts.repositories.contains(&r.name)).map(|r| dangling("CodeCommit repository", r, &repos)));
     errors
 }

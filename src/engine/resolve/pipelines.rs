@@ -250,7 +250,7 @@ fn grant_clone_refs(t: &Target, spec: &PipelineSpec, out: &mut Resolved) {
         let project = a.project.as_ref().map(|x| x.get_ref().clone()).unwrap_or_default();
         for (codecommit, arn) in a.input_names().into_iter().filter_map(|i| clone_refs.get(i.get_ref())) {
             let extras = out.projects.entry(project.clone()).or_default();
-            extras.origins.push(Origin::file(arn.clone(), a.project.as_ref().map_or(0..0, |p| p.span())));
+            extras.origins.extend(a.project.as_ref().map(|p| Origin::file(arn.clone(), p.span())));
             let arns = if *codecommit { &mut extras.clone_repository_arns } else { &mut extras.clone_connection_arns };
             if !arns.contains(arn) {
                 arns.push(arn.clone());

@@ -72,7 +72,7 @@ pub fn resolve(cx: &Context, name: &str, spec: &ProjectSpec, extras: ProjectExtr
     let (buildspec, note) = buildspec(cx, name, spec, &mut needs, errors);
     let variables = variables(cx, spec, &mut needs, errors);
     let image = image::resolve(cx, spec, &mut needs);
-    let warnings = grants::resolve(cx, spec, &mut needs);
+    let warnings = grants::resolve(cx, name, spec, &mut needs);
     let role_policy = policy::codebuild_policy(&needs);
     let mut resources = Vec::new();
     let service_role = match RoleSpec::given(&spec.role) {
