@@ -3,10 +3,13 @@
 //! Discovery is ListProjects (names only) and one BatchGetProjects per 100 names, which
 //! returns tags too: ownership needs no further call. Create and update send the whole
 //! desired project; UpdateProject replaces the fields it is given, including the tag list.
+//! The settings beyond source, image and role are read and written in `settings`.
+
+mod settings;
 
 use aws_sdk_codebuild::types::{
     ArtifactsType, ComputeType, CredentialProviderType, EnvironmentType, EnvironmentVariable, EnvironmentVariableType, ImagePullCredentialsType,
-    ProjectArtifacts, ProjectEnvironment, ProjectSource, RegistryCredential, SourceAuth, SourceAuthType, SourceType, Tag,
+    ProjectArtifacts, ProjectBuildBatchConfig, ProjectEnvironment, ProjectSource, RegistryCredential, Tag,
 };
 use std::collections::BTreeSet;
 
@@ -67,8 +70,8 @@ fn from_sdk(p: &aws_sdk_codebuild::types::Project) -> Project {
         buildspec: src.and_then(|s| s.buildspec()).filter(|b| !b.is_empty()).map(str::to_string),
         git_clone_depth: src.filter(|s| is_git_source(s.r#type().as_str())).map(|s| s.git_clone_depth().unwrap_or(0)),
         // Only a connection is cbctl's to manage; other auth (OAuth set up in the console)
-        // carries no resource and is not a connection.
-        source_connection: src.and_then(|s| s.auth()).and_then(|a| a.resource()).filter(|r| !r.is_empty()).map(str::to_string),
+        // is an unmanaged setting (`settings::read`).
+        source_connection: src.and_then(settings::connection),
         artifacts_type: p.artifacts().map(|a| a.r#type().as_str().to_string()).unwrap_or_default(),
         image: env.map(|e| e.image().to_string()).unwrap_or_default(),
         compute_type: env.map(|e| e.compute_type().as_str().to_string()).unwrap_or_default(),
@@ -93,6 +96,7 @@ fn from_sdk(p: &aws_sdk_codebuild::types::Project) -> Project {
         // Lambda compute takes none, whatever AWS reports for it.
         queued_timeout_minutes: (!is_lambda_type(env.map(|e| e.r#type()))).then(|| p.queued_timeout_in_minutes().unwrap_or(480)),
         concurrent_build_limit: p.concurrent_build_limit().filter(|l| *l > 0),
+        settings: settings::read(p),
         tags: p.tags().iter().map(|t| (t.key().unwrap_or_default().to_string(), t.value().unwrap_or_default().to_string())).collect(),
     }
 }
@@ -105,19 +109,25 @@ struct Parts {
     source: ProjectSource,
     artifacts: ProjectArtifacts,
     environment: ProjectEnvironment,
+    settings: settings::Parts,
     tags: Vec<Tag>,
 }
 
 fn parts(p: &Project) -> Result<Parts, AwsError> {
     let e = |err| build_err("codebuild:CreateProject", &p.name, err);
-    let mut source = ProjectSource::builder()
-        .r#type(SourceType::from(p.source_type.as_str()))
-        .set_location(p.source_location.clone())
-        .set_buildspec(p.buildspec.clone())
-        .set_git_clone_depth(p.git_clone_depth);
-    if let Some(conn) = &p.source_connection {
-        source = source.auth(SourceAuth::builder().r#type(SourceAuthType::Codeconnections).resource(conn).build().map_err(e)?);
-    }
+    let source = settings::SourceShape {
+        kind: &p.source_type,
+        location: p.source_location.clone(),
+        depth: p.git_clone_depth,
+        submodules: p.settings.git_submodules,
+        connection: p.source_connection.as_deref(),
+        report_build_status: p.settings.report_build_status,
+    };
+    let source = source.builder().map_err(e)?.set_buildspec(p.buildspec.clone());
+    let artifacts = match &p.settings.artifacts {
+        Some(out) if p.artifacts_type == "S3" => settings::output(out).map_err(e)?,
+        _ => ProjectArtifacts::builder().r#type(ArtifactsType::from(p.artifacts_type.as_str())).build().map_err(e)?,
+    };
     let variables = p
         .variables
         .iter()
@@ -126,7 +136,8 @@ fn parts(p: &Project) -> Result<Parts, AwsError> {
         .map_err(e)?;
     Ok(Parts {
         source: source.build().map_err(e)?,
-        artifacts: ProjectArtifacts::builder().r#type(ArtifactsType::from(p.artifacts_type.as_str())).build().map_err(e)?,
+        artifacts,
+        settings: settings::parts(&p.settings).map_err(e)?,
         environment: ProjectEnvironment::builder()
             .r#type(EnvironmentType::from(p.environment_type.as_str()))
             .image(&p.image)
@@ -139,6 +150,15 @@ fn parts(p: &Project) -> Result<Parts, AwsError> {
             .map_err(e)?,
         tags: sdk_tags(&p.tags),
     })
+}
+
+fn non_empty<T>(v: Vec<T>) -> Option<Vec<T>> {
+    (!v.is_empty()).then_some(v)
+}
+
+/// Whether the project had a setting cbctl has no key for.
+fn had(have: &Project, setting: &str) -> bool {
+    have.settings.unmanaged.contains_key(setting)
 }
 
 /// A private registry's credential, always kept in Secrets Manager.
@@ -174,6 +194,14 @@ pub async fn create(c: &Clients, p: &Project) -> Result<(), AwsError> {
             .timeout_in_minutes(p.timeout_minutes)
             .set_queued_timeout_in_minutes(p.queued_timeout_minutes)
             .set_concurrent_build_limit(p.concurrent_build_limit)
+            .cache(parts.settings.cache)
+            .logs_config(parts.settings.logs)
+            .set_vpc_config(settings::vpc(&p.settings, None).map_err(|e| build_err("codebuild:CreateProject", &p.name, e))?)
+            .set_encryption_key(settings::encryption_key(&p.settings, None))
+            .badge_enabled(p.settings.badge)
+            .set_secondary_sources(non_empty(parts.settings.secondary_sources))
+            .set_secondary_source_versions(non_empty(parts.settings.secondary_versions))
+            .set_secondary_artifacts(non_empty(parts.settings.secondary_artifacts))
             .set_tags(Some(parts.tags))
             .send()
             .await
@@ -211,6 +239,19 @@ pub async fn update(c: &Clients, p: &Project, have: &Project) -> Result<(), AwsE
             .timeout_in_minutes(p.timeout_minutes)
             .set_queued_timeout_in_minutes(p.queued_timeout_minutes)
             .set_concurrent_build_limit(limit)
+            .cache(parts.settings.cache)
+            .logs_config(parts.settings.logs)
+            .set_vpc_config(settings::vpc(&p.settings, Some(&have.settings)).map_err(|e| build_err("codebuild:UpdateProject", &p.name, e))?)
+            .set_encryption_key(settings::encryption_key(&p.settings, Some(&have.settings)))
+            .badge_enabled(p.settings.badge)
+            // Lists are sent even when empty: that is how UpdateProject removes them.
+            .set_secondary_sources(Some(parts.settings.secondary_sources))
+            .set_secondary_source_versions(Some(parts.settings.secondary_versions))
+            .set_secondary_artifacts(Some(parts.settings.secondary_artifacts))
+            // Settings cbctl has no key for are cleared, as the plan showed.
+            .set_file_system_locations(had(have, "file_system_locations").then(Vec::new))
+            .set_build_batch_config(had(have, "build_batch_config").then(|| ProjectBuildBatchConfig::builder().build()))
+            .set_auto_retry_limit(had(have, "auto_retry_limit").then_some(0))
             .set_tags(Some(parts.tags))
             .send()
             .await

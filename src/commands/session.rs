@@ -7,7 +7,7 @@ use std::path::Path;
 use super::{Cli, Error};
 use crate::aws::{self, Clients};
 use crate::engine::observe::{confirm_tags, observe, World};
-use crate::engine::plan::{plan, Action, Change, Plan};
+use crate::engine::plan::{cleared_settings, plan, Action, Change, Plan};
 use crate::engine::resolve::{resolve, Desired};
 use crate::engine::Observed;
 use crate::file::diagnostic::Diagnostic;
@@ -125,6 +125,7 @@ pub async fn session(loaded: &Loaded, cli: &Cli, clients: Clients, destroy: bool
         planned = plan(loaded.stack(), &desired, &world.observed);
     }
     let held = held_images(&clients, &loaded.file, &mut planned).await?;
+    warnings.extend(cleared_settings(&planned));
     warnings.extend(held.iter().map(|h| format!("{h}: apply and destroy refuse to delete it unless the file sets `force_delete = true` on it")));
     planned.warnings = warnings;
     planned.notes = notes;

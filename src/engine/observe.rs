@@ -94,11 +94,13 @@ pub async fn confirm_tags(b: &dyn Backend, world: &mut World, addresses: &BTreeS
     Ok(changed)
 }
 
-/// KMS aliases of the parameters projects read (declared or existing), to resolve to keys.
+/// KMS aliases of the parameters projects read (declared or existing), of ECR
+/// repositories and of project artifacts, to resolve to keys.
 fn customer_aliases(file: &ProjectFile, facts: &Facts) -> Vec<String> {
     let mut aliases: BTreeSet<String> = file.parameters.values().filter_map(|p| p.key_id.as_ref().map(|k| k.get_ref().clone())).collect();
     aliases.extend(facts.parameters.values().flatten().cloned());
     aliases.extend(file.ecr_repositories.values().filter_map(|r| r.key_id.as_ref().map(|k| k.get_ref().clone())));
+    aliases.extend(file.projects.values().filter_map(|p| p.encryption_key.as_ref().map(|k| k.get_ref().clone())));
     aliases.into_iter().filter(|k| is_customer_alias(k)).collect()
 }
 

@@ -16,7 +16,7 @@ use super::policy::{normalize, render, sorted, Vars};
 use super::resolve::declared_names;
 use crate::file::{references, ProjectFile, RoleSpec};
 use crate::model::names::{
-    artifact_bucket_name, ecr_repository_arn, log_group_arn, parameter_arn, pipeline_arn, project_log_group, role_path, rule_arn,
+    artifact_bucket_name, ecr_repository_arn, log_group_arn, parameter_arn, pipeline_arn, role_path, rule_arn,
 };
 use crate::model::{Kind, ParameterType, Target};
 
@@ -35,7 +35,7 @@ pub fn operator_policy(file: &ProjectFile, base: &Path, t: &Target) -> Json {
     let kms_keys: Vec<String> = secure.filter_map(|p| p.key_id.as_ref()).map(|k| key_resource(t, k.get_ref())).collect();
 
     let mut own_buckets = Vec::new();
-    if file.pipelines.values().any(|p| p.artifact_bucket.is_none()) {
+    if file.owns_artifact_bucket() {
         own_buckets.push(format!("arn:{}:s3:::{}", t.partition, artifact_bucket_name(stack, t)));
     }
     let refs = references(file);
@@ -47,9 +47,9 @@ pub fn operator_policy(file: &ProjectFile, base: &Path, t: &Target) -> Json {
     let log_groups: Vec<String> = file
         .projects
         .iter()
-        .filter(|(_, p)| p.logs.is_some())
-        .flat_map(|(k, _)| {
-            let arn = log_group_arn(t, &project_log_group(k.get_ref()));
+        .filter_map(|(k, p)| p.owned_log_group(k.get_ref()))
+        .flat_map(|group| {
+            let arn = log_group_arn(t, &group);
             [arn.clone(), format!("{arn}:*")]
         })
         .collect();

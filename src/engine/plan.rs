@@ -197,6 +197,22 @@ pub fn plan(stack: &str, desired: &[Resource], observed: &Observed) -> Plan {
     Plan { stack: stack.to_string(), changes, conflicts, warnings: Vec::new(), notes: Vec::new() }
 }
 
+/// A warning for each project the plan changes that carries settings cbctl has no key
+/// for (file systems, batch builds, fleets, ...): applying the file clears them.
+pub fn cleared_settings(plan: &Plan) -> Vec<String> {
+    let updated = plan.changes.iter().filter(|c| matches!(c.action, Action::Update | Action::Replace));
+    updated
+        .filter_map(|c| match &c.observed {
+            Some(Resource::Project(p)) if !p.settings.unmanaged.is_empty() => Some(format!(
+                "{}: apply clears settings cbctl has no key for: {}; to keep them, leave this project out of the file",
+                c.address(),
+                p.settings.unmanaged.keys().cloned().collect::<Vec<_>>().join(", ")
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -27,6 +27,11 @@ const CODEBUILD_ECR_PUSH: &str = include_str!("../../policies/codebuild-ecr-push
 const CODEBUILD_ECR_PULL: &str = include_str!("../../policies/codebuild-ecr-pull.json");
 const CODEBUILD_ECR_LOGIN: &str = include_str!("../../policies/codebuild-ecr-login.json");
 const CODEBUILD_S3_GRANT: &str = include_str!("../../policies/codebuild-s3-grant.json");
+const CODEBUILD_S3_BUCKETS: &str = include_str!("../../policies/codebuild-s3-buckets.json");
+const CODEBUILD_VPC_DESCRIBE: &str = include_str!("../../policies/codebuild-vpc-describe.json");
+const CODEBUILD_VPC_INTERFACES: &str = include_str!("../../policies/codebuild-vpc-interfaces.json");
+const CODEBUILD_VPC_PERMISSION: &str = include_str!("../../policies/codebuild-vpc-permission.json");
+const CODEBUILD_ARTIFACT_KEY: &str = include_str!("../../policies/codebuild-artifact-key.json");
 const CODEBUILD_PIPELINE_ARTIFACTS: &str = include_str!("../../policies/codebuild-pipeline-artifacts.json");
 const CODEPIPELINE_TRUST: &str = include_str!("../../policies/codepipeline-trust.json");
 const CODEPIPELINE_ARTIFACTS: &str = include_str!("../../policies/codepipeline-artifacts.json");
@@ -82,7 +87,15 @@ fn substitute(v: Json, vars: &Vars) -> Json {
             }
             Json::String(out)
         }
-        Json::Array(a) => Json::Array(a.into_iter().map(|x| substitute(x, vars)).collect()),
+        // A list placeholder inside a list is spliced into it.
+        Json::Array(a) => Json::Array(
+            a.into_iter()
+                .flat_map(|x| match substitute(x, vars) {
+                    Json::Array(inner) => inner,
+                    one => vec![one],
+                })
+                .collect(),
+        ),
         Json::Object(o) => Json::Object(o.into_iter().map(|(k, x)| (k, substitute(x, vars))).collect()),
         other => other,
     }
@@ -98,9 +111,26 @@ pub struct CodeBuildNeeds {
     pub parameter_arns: Vec<String>,
     pub key_arns: Vec<String>,
     pub secret_arns: Vec<String>,
-    pub repository_arn: Option<String>,
-    pub s3_object_arn: Option<String>,
-    pub connection_arn: Option<String>,
+    /// What the project's sources (primary and secondary) fetch: repositories, S3
+    /// objects, connections.
+    pub repository_arns: Vec<String>,
+    pub s3_object_arns: Vec<String>,
+    pub connection_arns: Vec<String>,
+    /// The CloudWatch Logs group builds write to (None: `/aws/codebuild/<project>`).
+    pub log_group: Option<String>,
+    /// CloudWatch logs turned off (`logs.cloudwatch = false`): no log group grant.
+    pub cloudwatch_off: bool,
+    /// S3 objects (`arn:...:s3:::bucket/prefix/*`) of the project's S3 cache (read and
+    /// written), its output artifacts and its S3 logs (written), and their buckets.
+    pub cache_objects: Vec<String>,
+    pub artifact_objects: Vec<String>,
+    pub log_objects: Vec<String>,
+    pub output_buckets: Vec<String>,
+    /// The subnets and security groups (ARNs) of the project's VPC.
+    pub subnet_arns: Vec<String>,
+    pub security_group_arns: Vec<String>,
+    /// The KMS key (ARN) the output artifacts are encrypted with.
+    pub artifact_key_arns: Vec<String>,
     /// Pipeline artifact objects (`arn:...:s3:::bucket/prefix/*`) the project reads and
     /// writes as a pipeline action.
     pub artifact_read: Vec<String>,
@@ -165,7 +195,11 @@ pub fn codebuild_trust() -> Json {
 
 pub fn codebuild_policy(n: &CodeBuildNeeds) -> Json {
     let base = Vars::default().set("partition", &n.partition).set("region", &n.region).set("account", &n.account).set("project", &n.project);
-    let mut statements = vec![render(CODEBUILD_LOGS, &base)];
+    let mut statements = Vec::new();
+    if !n.cloudwatch_off {
+        let group = n.log_group.clone().unwrap_or_else(|| format!("/aws/codebuild/{}", n.project));
+        statements.push(render(CODEBUILD_LOGS, &base.clone().set("log_group", group)));
+    }
     let report_groups = report_group_arns(n);
     if !report_groups.is_empty() {
         statements.push(render(CODEBUILD_REPORTS, &base.clone().list("report_group_arns", report_groups)));
@@ -179,19 +213,9 @@ pub fn codebuild_policy(n: &CodeBuildNeeds) -> Json {
     if !n.secret_arns.is_empty() {
         statements.push(render(CODEBUILD_SECRETS, &base.clone().list("secret_arns", sorted(&n.secret_arns))));
     }
-    if let Some(arn) = &n.repository_arn {
-        statements.push(render(CODEBUILD_CODECOMMIT, &base.clone().set("repository_arn", arn)));
-    }
-    if let Some(arn) = &n.s3_object_arn {
-        statements.push(render(CODEBUILD_S3_SOURCE, &base.clone().set("object_arn", arn)));
-    }
-    if let Some(arn) = &n.connection_arn {
-        // Connections created before the 2024 rename live under codestar-connections and
-        // are authorised under that prefix; newer ones under codeconnections.
-        let service = arn.split(':').nth(2).unwrap_or("codeconnections").to_string();
-        statements.push(render(CODEBUILD_CONNECTION, &base.clone().set("connection_arn", arn).set("connection_service", service)));
-    }
+    source_statements(n, &base, &mut statements);
     clone_ref_statements(n, &base, &mut statements);
+    settings_statements(n, &base, &mut statements);
     granted_statements(n, &base, &mut statements);
     for (suffix, arns, actions) in [
         ("Read", &n.artifact_read, vec!["s3:GetObject".to_string(), "s3:GetObjectVersion".to_string()]),
@@ -282,6 +306,54 @@ pub struct PipelineNeeds {
     pub statements: Vec<Json>,
     /// Why each grant is there, for `permissions --explain`.
     pub origins: Vec<Origin>,
+}
+
+/// What fetching the project's sources takes.
+fn source_statements(n: &CodeBuildNeeds, base: &Vars, statements: &mut Vec<Json>) {
+    if !n.repository_arns.is_empty() {
+        statements.push(render(CODEBUILD_CODECOMMIT, &base.clone().list("repository_arns", sorted(&n.repository_arns))));
+    }
+    if !n.s3_object_arns.is_empty() {
+        statements.push(render(CODEBUILD_S3_SOURCE, &base.clone().list("object_arns", sorted(&n.s3_object_arns))));
+    }
+    // Connections created before the 2024 rename live under codestar-connections and
+    // are authorised under that prefix; newer ones under codeconnections.
+    // The Sid stays `UseConnection` for a project with one kind of connection.
+    let mut suffix = "";
+    for service in ["codeconnections", "codestar-connections"] {
+        let arns: Vec<String> = n.connection_arns.iter().filter(|a| a.split(':').nth(2) == Some(service)).cloned().collect();
+        if !arns.is_empty() {
+            let vars = base.clone().set("suffix", suffix).set("connection_service", service).list("connection_arns", sorted(&arns));
+            suffix = "Legacy";
+            statements.push(render(CODEBUILD_CONNECTION, &vars));
+        }
+    }
+}
+
+/// What the cache, output artifacts, S3 logs, VPC and artifact key take (CodeBuild User
+/// Guide: "Allow CodeBuild to interact with Amazon EC2 network interfaces" for the VPC).
+fn settings_statements(n: &CodeBuildNeeds, base: &Vars, statements: &mut Vec<Json>) {
+    let objects = [
+        ("ProjectCache", &n.cache_objects, vec!["s3:GetObject", "s3:PutObject"]),
+        ("WriteArtifacts", &n.artifact_objects, vec!["s3:PutObject"]),
+        ("WriteLogObjects", &n.log_objects, vec!["s3:PutObject"]),
+    ];
+    for (sid, arns, actions) in objects {
+        if !arns.is_empty() {
+            let actions = actions.into_iter().map(String::from).collect();
+            statements.push(render(CODEBUILD_S3_GRANT, &base.clone().set("sid", sid).list("actions", actions).list("object_arns", sorted(arns))));
+        }
+    }
+    if !n.output_buckets.is_empty() {
+        statements.push(render(CODEBUILD_S3_BUCKETS, &base.clone().list("bucket_arns", sorted(&n.output_buckets))));
+    }
+    if !n.subnet_arns.is_empty() {
+        let vars = base.clone().list("subnet_arns", sorted(&n.subnet_arns)).list("security_group_arns", sorted(&n.security_group_arns));
+        statements.extend([render(CODEBUILD_VPC_DESCRIBE, &vars), render(CODEBUILD_VPC_INTERFACES, &vars), render(CODEBUILD_VPC_PERMISSION, &vars)]);
+    }
+    if !n.artifact_key_arns.is_empty() {
+        statements.push(render(CODEBUILD_ARTIFACT_KEY, &base.clone().list("key_arns", sorted(&n.artifact_key_arns))));
+    }
 }
 
 /// What cloning a `CODEBUILD_CLONE_REF` pipeline source takes (CodePipeline User Guide,
@@ -387,9 +459,9 @@ mod tests {
             parameter_arns: vec!["arn:aws:ssm:us-east-1:123456789012:parameter/b".into(), "arn:aws:ssm:us-east-1:123456789012:parameter/a".into()],
             key_arns: vec!["arn:aws:kms:us-east-1:123456789012:key/k1".into()],
             secret_arns: vec!["arn:aws:secretsmanager:us-east-1:123456789012:secret:s-??????".into()],
-            repository_arn: Some("arn:aws:codecommit:us-east-1:123456789012:repo".into()),
-            s3_object_arn: Some("arn:aws:s3:::bucket/src.zip".into()),
-            connection_arn: Some("arn:aws:codestar-connections:us-east-1:123456789012:connection/c".into()),
+            repository_arns: vec!["arn:aws:codecommit:us-east-1:123456789012:repo".into()],
+            s3_object_arns: vec!["arn:aws:s3:::bucket/src.zip".into()],
+            connection_arns: vec!["arn:aws:codestar-connections:us-east-1:123456789012:connection/c".into()],
             ..needs()
         };
         let doc = codebuild_policy(&n);

@@ -6,6 +6,7 @@
 use super::diagnostic::Diagnostic;
 use super::project::{variant_name, ComputeType, EnvironmentType, ProjectSpec};
 use super::rules::span;
+use super::settings::CacheType;
 
 /// The environment type and compute type cbctl sends when the file sets none.
 pub const DEFAULT_ENVIRONMENT: EnvironmentType = EnvironmentType::LINUX_CONTAINER;
@@ -111,6 +112,12 @@ pub fn check(spec: &ProjectSpec, out: &mut Vec<Diagnostic>) {
         out.push(
             Diagnostic::at(span(q), "Lambda compute takes no queued timeout (CodeBuild refuses `queuedTimeoutInMinutes` for it)")
                 .with_hint("remove `queued_timeout_minutes`, or use an EC2 environment type"),
+        );
+    }
+    if let Some(c) = spec.cache.as_ref().filter(|c| *c.kind.get_ref() == CacheType::Local) {
+        out.push(
+            Diagnostic::at(span(&c.kind), "Lambda compute has no local cache (CodeBuild User Guide, \"Limitations of AWS Lambda compute\")")
+                .with_hint("use `type = \"s3\"`, or an EC2 environment type"),
         );
     }
     if let Some(t) = spec.timeout_minutes.as_ref().filter(|t| *t.get_ref() > LAMBDA_MAX_MINUTES) {

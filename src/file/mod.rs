@@ -17,6 +17,7 @@ pub mod references;
 pub mod repository;
 pub mod rules;
 pub mod schema;
+pub mod settings;
 pub mod validate;
 
 use std::collections::BTreeMap;
@@ -55,6 +56,14 @@ pub struct ProjectFile {
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, PipelineSpec>")]
     pub pipelines: BTreeMap<Spanned<String>, PipelineSpec>,
+}
+
+impl ProjectFile {
+    /// Whether the stack owns an artifact bucket: a pipeline without `artifact_bucket`,
+    /// or a project keeping its cache or artifacts there.
+    pub fn owns_artifact_bucket(&self) -> bool {
+        self.pipelines.values().any(|p| p.artifact_bucket.is_none()) || self.projects.values().any(ProjectSpec::uses_stack_bucket)
+    }
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]

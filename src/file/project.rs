@@ -10,10 +10,12 @@ use toml::Spanned;
 use super::diagnostic::Diagnostic;
 use super::grants::{check_grants, check_role};
 pub use super::grants::{GrantsSpec, RoleSpec};
+use super::settings;
+pub use super::settings::{ArtifactsSpec, CacheSpec, VpcSpec};
 use super::rules::{check_codebuild_tag_lengths, check_one_resource, check_parameter_name, check_tags, range, span};
 use super::{ProjectFile, Tags};
 use crate::model::log_group::RETENTION_DAYS;
-use crate::model::names::{codebuild_role_name, secret_of, MAX_ROLE_NAME};
+use crate::model::names::{codebuild_role_name, project_log_group, secret_of, MAX_ROLE_NAME};
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -40,15 +42,31 @@ pub struct ProjectSpec {
     pub role: Option<RoleSpec>,
     /// What the build does beyond its source, parameters and logs.
     pub grants: Option<GrantsSpec>,
-    /// The project's CloudWatch Logs group, owned by the stack.
+    /// The project's logs: CloudWatch (its group owned by the stack) and S3.
     pub logs: Option<LogsSpec>,
+    /// A KMS key (alias, id or ARN) for the output artifacts; the role may use it via S3.
+    #[schemars(with = "Option<String>")]
+    pub encryption_key: Option<Spanned<String>>,
+    /// A public build badge (git sources).
+    #[schemars(with = "Option<bool>")]
+    pub badge: Option<Spanned<bool>>,
+    pub cache: Option<CacheSpec>,
+    pub vpc: Option<VpcSpec>,
+    /// S3 output artifacts.
+    pub artifacts: Option<ArtifactsSpec>,
+    #[serde(default)]
+    #[schemars(with = "Vec<SourceSpec>")]
+    pub secondary_sources: Vec<Spanned<SourceSpec>>,
+    #[serde(default)]
+    pub secondary_artifacts: Vec<ArtifactsSpec>,
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, String>")]
     pub tags: Tags,
 }
 
-/// `[projects.X.logs]`: the stack creates and owns the project's log group
-/// (`/aws/codebuild/X`), so its retention is kept and destroy deletes it.
+/// `[projects.X.logs]`: unless `cloudwatch = false`, the stack creates and owns the
+/// project's log group (`group`, by default `/aws/codebuild/X`), so its retention is kept
+/// and destroy deletes it; `s3` also writes each build's log to S3.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LogsSpec {
@@ -56,6 +74,23 @@ pub struct LogsSpec {
     /// 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653. Unset: kept forever.
     #[schemars(with = "Option<i64>")]
     pub retention_days: Option<Spanned<i64>>,
+    #[schemars(with = "Option<String>")]
+    pub group: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
+    pub stream_prefix: Option<Spanned<String>>,
+    /// `bucket/prefix` to write build logs to as well.
+    #[schemars(with = "Option<String>")]
+    pub s3: Option<Spanned<String>>,
+    /// false turns CloudWatch logs off.
+    #[schemars(with = "Option<bool>")]
+    pub cloudwatch: Option<Spanned<bool>>,
+}
+
+impl LogsSpec {
+    /// Whether builds log to CloudWatch (the default).
+    pub fn cloudwatch(&self) -> bool {
+        self.cloudwatch.as_ref().is_none_or(|c| *c.get_ref())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
@@ -84,6 +119,15 @@ pub struct SourceSpec {
     pub connection: Option<Spanned<String>>,
     #[schemars(with = "Option<i64>")]
     pub git_clone_depth: Option<Spanned<i64>>,
+    /// Fetch git submodules (git sources).
+    #[schemars(with = "Option<bool>")]
+    pub git_submodules: Option<Spanned<bool>>,
+    /// Report the build's start and result to the source provider (GitHub).
+    #[schemars(with = "Option<bool>")]
+    pub report_build_status: Option<Spanned<bool>>,
+    /// A secondary source's identifier (`secondary_sources` only).
+    #[schemars(with = "Option<String>")]
+    pub id: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
@@ -111,6 +155,23 @@ pub enum EnvironmentType {
     WINDOWS_SERVER_2022_CONTAINER,
     LINUX_LAMBDA_CONTAINER,
     ARM_LAMBDA_CONTAINER,
+}
+
+impl ProjectSpec {
+    /// The log group the stack owns for project `name`: with `logs`, unless CloudWatch
+    /// logs are off; `logs.group` or CodeBuild's default.
+    pub fn owned_log_group(&self, name: &str) -> Option<String> {
+        let logs = self.logs.as_ref().filter(|l| l.cloudwatch())?;
+        Some(logs.group.as_ref().map_or_else(|| project_log_group(name), |g| g.get_ref().clone()))
+    }
+
+    /// Whether the project keeps its S3 cache or output artifacts in the stack's artifact
+    /// bucket, which the stack then owns.
+    pub fn uses_stack_bucket(&self) -> bool {
+        let cache = self.cache.as_ref().is_some_and(|c| *c.kind.get_ref() == settings::CacheType::S3 && c.location.is_none());
+        let stack = |a: &ArtifactsSpec| matches!(a.location.get_ref(), settings::ArtifactLocation::StackBucket(true));
+        cache || self.artifacts.as_ref().is_some_and(stack) || self.secondary_artifacts.iter().any(stack)
+    }
 }
 
 /// The serde name of a unit enum variant (its Debug form here).
@@ -214,7 +275,38 @@ pub fn check(file: &ProjectFile, name: &Spanned<String>, spec: &ProjectSpec, out
     check_tags(&spec.tags, file.stack.tags.len(), out);
     check_codebuild_tag_lengths(&spec.tags, out);
     check_logs(spec, out);
+    check_settings(n, spec, out);
 }
+
+/// Cache, VPC, artifacts, secondary sources and artifacts, badge and key.
+fn check_settings(project: &str, spec: &ProjectSpec, out: &mut Vec<Diagnostic>) {
+    let kind = *spec.source.get_ref().kind.get_ref();
+    if let Some(c) = &spec.cache {
+        settings::check_cache(c, spec.grants.as_ref(), out);
+    }
+    if let Some(v) = &spec.vpc {
+        settings::check_vpc(v, out);
+    }
+    if let Some(a) = &spec.artifacts {
+        if kind == SourceType::Codepipeline {
+            out.push(
+                Diagnostic::at(span(&a.location), format!("project `{project}` runs in a pipeline, which keeps its artifacts"))
+                    .with_hint("remove `artifacts`; name the action's `output` in the pipeline instead"),
+            );
+        }
+        settings::check_artifacts(a, false, out);
+    }
+    check_secondary(spec, out);
+    if let Some(b) = spec.badge.as_ref().filter(|b| *b.get_ref()) {
+        if !matches!(kind, SourceType::Codecommit | SourceType::Github) {
+            out.push(Diagnostic::at(span(b), "build badges are for `codecommit` and `github` sources (CodeBuild has none for pipeline, S3 or no source)"));
+        }
+    }
+    if let Some(k) = &spec.encryption_key {
+        settings::check_key(k, out);
+    }
+}
+
 
 /// A variable read from Parameter Store or Secrets Manager (of a project, or of a
 /// pipeline's CodeBuild action): one source, named so that the role granted to read it
@@ -234,7 +326,30 @@ pub fn check_variable(value: &VariableSpec, region: Option<&str>, at: Range<usiz
 }
 
 fn check_logs(spec: &ProjectSpec, out: &mut Vec<Diagnostic>) {
-    let Some(days) = spec.logs.as_ref().and_then(|l| l.retention_days.as_ref()) else { return };
+    let Some(logs) = &spec.logs else { return };
+    if let Some(off) = logs.cloudwatch.as_ref().filter(|c| !*c.get_ref()) {
+        let cloudwatch_only = [("retention_days", logs.retention_days.as_ref().map(span)), ("group", logs.group.as_ref().map(span)), ("stream_prefix", logs.stream_prefix.as_ref().map(span))];
+        for (key, at) in cloudwatch_only {
+            if let Some(at) = at {
+                out.push(Diagnostic::at(at, format!("`{key}` is a CloudWatch setting, and `cloudwatch = false` turns CloudWatch logs off")));
+            }
+        }
+        if logs.s3.is_none() {
+            out.push(Diagnostic::at(span(off), "with CloudWatch off and no `s3`, builds would keep no log").with_hint("set `s3 = \"bucket/prefix\"`"));
+        }
+    }
+    if let Some(g) = &logs.group {
+        let v = g.get_ref();
+        let ok = !v.is_empty() && v.len() <= 512 && v.chars().all(|c| c.is_ascii_alphanumeric() || "._-/#".contains(c));
+        if !ok {
+            out.push(Diagnostic::at(span(g), format!("`{v}` is not a CloudWatch Logs group name")).with_hint("use 1 to 512 letters, digits and . _ - / #"));
+        }
+        check_one_resource("log group", v, span(g), out);
+    }
+    if let Some(l) = &logs.s3 {
+        settings::check_location("an S3 logs location", l, out);
+    }
+    let Some(days) = logs.retention_days.as_ref() else { return };
     if !RETENTION_DAYS.contains(days.get_ref()) {
         let allowed: Vec<String> = RETENTION_DAYS.iter().map(i64::to_string).collect();
         out.push(
@@ -246,17 +361,29 @@ fn check_logs(spec: &ProjectSpec, out: &mut Vec<Diagnostic>) {
 
 fn check_source(project: &str, spec: &ProjectSpec, out: &mut Vec<Diagnostic>) {
     let src = spec.source.get_ref();
-    let kind = *src.kind.get_ref();
     let here = span(&spec.source);
+    if let (Some(_), Some(file)) = (&spec.buildspec, &spec.buildspec_file) {
+        out.push(Diagnostic::at(span(file), "set `buildspec` or `buildspec_file`, not both"));
+    }
+    if *src.kind.get_ref() == SourceType::None && spec.buildspec_file.is_none() {
+        let at = spec.buildspec.as_ref().map_or(here.clone(), span);
+        out.push(
+            Diagnostic::at(at, format!("project `{project}` has no source, so its buildspec must be inline"))
+                .with_hint("set `buildspec_file = \"path/to/buildspec.yml\"` (sent inline)"),
+        );
+    }
+    check_source_keys(src, here, out);
+}
+
+/// The keys each source type takes (a project's source, or a secondary one).
+fn check_source_keys(src: &SourceSpec, here: Range<usize>, out: &mut Vec<Diagnostic>) {
+    let kind = *src.kind.get_ref();
     let not_for = |field: &str, s: Range<usize>, out: &mut Vec<Diagnostic>| {
         out.push(Diagnostic::at(s, format!("`{field}` does not apply to a `{}` source", type_name(kind))));
     };
     let need = |field: &str, out: &mut Vec<Diagnostic>| {
         out.push(Diagnostic::at(here.clone(), format!("a `{}` source needs `{field}`", type_name(kind))));
     };
-    if let (Some(_), Some(file)) = (&spec.buildspec, &spec.buildspec_file) {
-        out.push(Diagnostic::at(span(file), "set `buildspec` or `buildspec_file`, not both"));
-    }
     match kind {
         SourceType::Codecommit => {
             match &src.repository {
@@ -291,13 +418,6 @@ fn check_source(project: &str, spec: &ProjectSpec, out: &mut Vec<Diagnostic>) {
                     not_for(f, span(v), out);
                 }
             }
-            if kind == SourceType::None && spec.buildspec_file.is_none() {
-                let at = spec.buildspec.as_ref().map_or(here.clone(), span);
-                out.push(
-                    Diagnostic::at(at, format!("project `{project}` has no source, so its buildspec must be inline"))
-                        .with_hint("set `buildspec_file = \"path/to/buildspec.yml\"` (sent inline)"),
-                );
-            }
         }
     }
     if let Some(d) = &src.git_clone_depth {
@@ -308,7 +428,52 @@ fn check_source(project: &str, spec: &ProjectSpec, out: &mut Vec<Diagnostic>) {
             range(&src.git_clone_depth, 0, i32::MAX.into(), "git_clone_depth", out);
         }
     }
+    check_source_flags(src, out);
 }
+
+/// Secondary sources and artifacts: an `id` each, unique, at most 12, and sources of a
+/// kind CodeBuild fetches itself.
+fn check_secondary(spec: &ProjectSpec, out: &mut Vec<Diagnostic>) {
+    if let Some(id) = &spec.source.get_ref().id {
+        out.push(Diagnostic::at(span(id), "`id` is for `secondary_sources`"));
+    }
+    let sources: Vec<(Option<&Spanned<String>>, Range<usize>)> = spec.secondary_sources.iter().map(|s| (s.get_ref().id.as_ref(), span(s))).collect();
+    settings::check_ids("secondary source", &sources, out);
+    for s in &spec.secondary_sources {
+        let src = s.get_ref();
+        if matches!(src.kind.get_ref(), SourceType::None | SourceType::Codepipeline) {
+            out.push(Diagnostic::at(span(&src.kind), "a secondary source is a `codecommit`, `github` or `s3` source"));
+        } else {
+            check_source_keys(src, span(s), out);
+        }
+    }
+    let artifacts: Vec<(Option<&Spanned<String>>, Range<usize>)> = spec.secondary_artifacts.iter().map(|a| (a.id.as_ref(), span(&a.location))).collect();
+    settings::check_ids("secondary artifact", &artifacts, out);
+    for a in &spec.secondary_artifacts {
+        settings::check_artifacts(a, true, out);
+    }
+}
+
+
+/// Checks the keys of a source that only some source types take (`git_submodules`,
+/// `report_build_status`).
+pub fn check_source_flags(src: &SourceSpec, out: &mut Vec<Diagnostic>) {
+    let kind = *src.kind.get_ref();
+    if let Some(g) = src.git_submodules.as_ref().filter(|g| *g.get_ref()) {
+        if !matches!(kind, SourceType::Codecommit | SourceType::Github) {
+            out.push(Diagnostic::at(span(g), "`git_submodules` is for git sources (`codecommit`, `github`)"));
+        }
+    }
+    if let Some(r) = src.report_build_status.as_ref().filter(|r| *r.get_ref()) {
+        if kind != SourceType::Github {
+            out.push(
+                Diagnostic::at(span(r), "`report_build_status` is for `github` sources")
+                    .with_hint("CodeBuild reports build status to GitHub, GitHub Enterprise, Bitbucket and GitLab only"),
+            );
+        }
+    }
+}
+
 
 /// A GitHub source: the repository's https URL, and a CodeConnections connection if any.
 fn check_github_source(src: &SourceSpec, here: &Range<usize>, out: &mut Vec<Diagnostic>) {

@@ -1,5 +1,7 @@
 //! A CodeBuild project the stack owns.
 
+use std::collections::BTreeMap;
+
 use super::value::{AttributeMap, Attributes, Model, Tags, Value};
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -63,7 +65,105 @@ pub struct Project {
     /// None for Lambda compute, which takes none.
     pub queued_timeout_minutes: Option<i32>,
     pub concurrent_build_limit: Option<i32>,
+    /// Cache, logs, VPC, output artifacts, extra sources and everything else a project
+    /// may carry (issue 13); absent in plans saved before 0.9.0, which read as defaults.
+    #[serde(default)]
+    pub settings: Settings,
     pub tags: Tags,
+}
+
+/// The project settings beyond source, image and role. AWS reports defaults for each
+/// (no cache, CloudWatch logs on, the AWS managed S3 key); `Default` is those defaults,
+/// so a project that does not mention a setting compares equal to one AWS filled in.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// KMS key of the output artifacts as CodeBuild reports it (an alias or key ARN);
+    /// None is the AWS managed S3 key.
+    pub encryption_key: Option<String>,
+    pub badge: bool,
+    /// `source.gitSubmodulesConfig.fetchSubmodules`
+    pub git_submodules: bool,
+    pub report_build_status: bool,
+    pub cache: Cache,
+    pub logs: Logs,
+    pub vpc: Option<Vpc>,
+    /// Where S3 output artifacts go (the project's `artifacts_type` is S3).
+    pub artifacts: Option<Output>,
+    pub secondary_sources: Vec<SecondarySource>,
+    pub secondary_artifacts: Vec<Output>,
+    /// Settings cbctl has no key for (file systems, batch builds, fleets, certificates,
+    /// ...), as read from AWS, by attribute name: the file never has them, so the plan
+    /// shows apply clearing each one instead of dropping it unseen.
+    pub unmanaged: BTreeMap<String, String>,
+}
+
+/// CodeBuild's ProjectCache.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Cache {
+    /// NO_CACHE, S3 or LOCAL
+    pub kind: String,
+    /// `bucket/prefix` of an S3 cache.
+    pub location: Option<String>,
+    /// LOCAL_DOCKER_LAYER_CACHE, LOCAL_SOURCE_CACHE, LOCAL_CUSTOM_CACHE, sorted.
+    pub modes: Vec<String>,
+}
+
+impl Default for Cache {
+    fn default() -> Self {
+        Cache { kind: "NO_CACHE".into(), location: None, modes: vec![] }
+    }
+}
+
+/// CodeBuild's LogsConfig.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Logs {
+    pub cloudwatch: bool,
+    /// None: `/aws/codebuild/<project>`.
+    pub group: Option<String>,
+    pub stream_prefix: Option<String>,
+    /// `bucket/prefix` when logs also go to S3.
+    pub s3: Option<String>,
+}
+
+impl Default for Logs {
+    fn default() -> Self {
+        Logs { cloudwatch: true, group: None, stream_prefix: None, s3: None }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Vpc {
+    pub id: String,
+    pub subnets: Vec<String>,
+    pub security_groups: Vec<String>,
+}
+
+/// S3 output artifacts (primary, or secondary with an `id`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Output {
+    pub id: Option<String>,
+    pub bucket: String,
+    pub path: Option<String>,
+    pub name: Option<String>,
+    /// NONE or ZIP
+    pub packaging: String,
+    /// NONE or BUILD_ID
+    pub namespace: String,
+}
+
+/// A secondary source, named by its `id` (CodeBuild's sourceIdentifier).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SecondarySource {
+    pub id: String,
+    pub kind: String,
+    pub location: Option<String>,
+    /// From the project's secondarySourceVersions.
+    pub version: Option<String>,
+    pub git_clone_depth: Option<i32>,
+    pub git_submodules: bool,
+    pub connection: Option<String>,
+    pub report_build_status: bool,
 }
 
 impl Model for Project {
@@ -102,11 +202,68 @@ impl Model for Project {
             };
             m = m.value(format!("environment.variables.{}", v.name), value);
         }
-        m.text("service_role", &self.service_role)
+        m = m
+            .text("service_role", &self.service_role)
             .int("timeout_minutes", self.timeout_minutes)
             .opt_int("queued_timeout_minutes", self.queued_timeout_minutes)
             .opt_int("concurrent_build_limit", self.concurrent_build_limit)
-            .tags(&self.tags)
-            .build()
+            .tags(&self.tags);
+        self.settings.attributes(m).build()
+    }
+}
+
+impl Settings {
+    fn attributes(&self, mut m: AttributeMap) -> AttributeMap {
+        m = m
+            .opt_text("encryption_key", &self.encryption_key)
+            .bool("badge", self.badge)
+            .bool("source.git_submodules", self.git_submodules)
+            .bool("source.report_build_status", self.report_build_status)
+            .text("cache.type", &self.cache.kind)
+            .opt_text("cache.location", &self.cache.location)
+            .list("cache.modes", &self.cache.modes)
+            .bool("logs.cloudwatch", self.logs.cloudwatch)
+            .opt_text("logs.group", &self.logs.group)
+            .opt_text("logs.stream_prefix", &self.logs.stream_prefix)
+            .opt_text("logs.s3", &self.logs.s3);
+        if let Some(v) = &self.vpc {
+            m = m.text("vpc.id", &v.id).list("vpc.subnets", &v.subnets).list("vpc.security_groups", &v.security_groups);
+        }
+        if let Some(a) = &self.artifacts {
+            m = a.attributes(m, "artifacts");
+        }
+        for a in &self.secondary_artifacts {
+            m = a.attributes(m, &format!("secondary_artifacts.{}", a.id.as_deref().unwrap_or_default()));
+        }
+        for s in &self.secondary_sources {
+            m = s.attributes(m);
+        }
+        for (k, v) in &self.unmanaged {
+            m = m.text(k, v);
+        }
+        m
+    }
+}
+
+impl Output {
+    fn attributes(&self, m: AttributeMap, at: &str) -> AttributeMap {
+        m.text(&format!("{at}.bucket"), &self.bucket)
+            .opt_text(&format!("{at}.path"), &self.path)
+            .opt_text(&format!("{at}.name"), &self.name)
+            .text(&format!("{at}.packaging"), &self.packaging)
+            .text(&format!("{at}.namespace"), &self.namespace)
+    }
+}
+
+impl SecondarySource {
+    fn attributes(&self, m: AttributeMap) -> AttributeMap {
+        let at = format!("secondary_sources.{}", self.id);
+        m.text(&format!("{at}.type"), &self.kind)
+            .opt_text(&format!("{at}.location"), &self.location)
+            .opt_text(&format!("{at}.version"), &self.version)
+            .opt_int(&format!("{at}.git_clone_depth"), self.git_clone_depth)
+            .bool(&format!("{at}.git_submodules"), self.git_submodules)
+            .opt_text(&format!("{at}.connection"), &self.connection)
+            .bool(&format!("{at}.report_build_status"), self.report_build_status)
     }
 }

@@ -224,6 +224,7 @@ mod tests {
             timeout_minutes: 60,
             queued_timeout_minutes: Some(480),
             concurrent_build_limit: None,
+            settings: Default::default(),
             tags: tags(),
         })
     }

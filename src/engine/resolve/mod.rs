@@ -14,6 +14,7 @@ mod parameters;
 mod pipelines;
 mod projects;
 mod repositories;
+mod settings;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -87,7 +87,6 @@ pub fn resolve(cx: &Context, errors: &mut Vec<Diagnostic>) -> Resolved {
         }
     }
     check_source_versioning(cx, errors);
-    let mut uses_own_bucket = false;
     for (name, spec) in &file.pipelines {
         let bucket = match &spec.artifact_bucket {
             Some(b) => {
@@ -99,14 +98,11 @@ pub fn resolve(cx: &Context, errors: &mut Vec<Diagnostic>) -> Resolved {
                 }
                 b.get_ref().clone()
             }
-            None => {
-                uses_own_bucket = true;
-                own_bucket.clone()
-            }
+            None => own_bucket.clone(),
         };
         resolve_pipeline(cx, name.get_ref(), spec, &bucket, &mut out);
     }
-    if uses_own_bucket {
+    if file.owns_artifact_bucket() {
         out.resources.push(Resource::Bucket(Bucket {
             policy: Some(policy::artifact_bucket_policy(&t.partition, &own_bucket)),
             name: own_bucket,

@@ -3,17 +3,18 @@
 
 use super::keys::grant_parameter_key;
 use super::pipelines::ProjectExtras;
-use super::{buildspec, grants, image, log_groups, Context};
+use super::{buildspec, grants, image, log_groups, settings, Context};
 use crate::engine::policy::{self, CodeBuildNeeds, Origin};
 use crate::file::buildspec::readable;
 use crate::file::diagnostic::Diagnostic;
 use crate::file::environment::{default_image, is_lambda, DEFAULT_COMPUTE, DEFAULT_ENVIRONMENT, LAMBDA_MAX_MINUTES};
-use crate::file::project::{EnvironmentType, ProjectSpec, SourceType, VariableSpec};
+use crate::file::project::{EnvironmentType, ProjectSpec, SourceSpec, SourceType, VariableSpec};
 use crate::file::variant_name;
 use crate::file::RoleSpec;
 use crate::model::names::{codebuild_role_name, parameter_arn, repository_arn, role_arn, role_path, secret_arn};
 use crate::model::project::is_git_source;
 use crate::model::project::REPORT_AUTO_DISCOVER;
+use crate::model::project::SecondarySource;
 use crate::model::{EnvVar, Project, Resource, Role};
 
 /// Defaults CodeBuild applies when a project does not set them; desired states them so a
@@ -68,7 +69,9 @@ pub fn resolve(cx: &Context, name: &str, spec: &ProjectSpec, extras: ProjectExtr
         clone_connection_arns: extras.clone_connection_arns,
         ..Default::default()
     };
-    let source = source(cx, spec, &mut needs);
+    let source = source(cx, spec.source.get_ref(), &mut needs);
+    let mut project_settings = settings::resolve(cx, name, spec, &mut needs, errors);
+    project_settings.secondary_sources = secondary_sources(cx, spec, &mut needs);
     let (buildspec, note) = buildspec(cx, name, spec, &mut needs, errors);
     let variables = variables(cx, spec, &mut needs, errors);
     let image = image::resolve(cx, spec, &mut needs);
@@ -87,6 +90,10 @@ pub fn resolve(cx: &Context, name: &str, spec: &ProjectSpec, extras: ProjectExtr
     resources.extend(log_groups::resolve(cx, name, spec));
     let mut project = project(cx, name, spec, source, buildspec, variables, service_role);
     (project.image, project.image_pull_credentials_type, project.registry_credential) = image;
+    if project_settings.artifacts.is_some() {
+        project.artifacts_type = "S3".into();
+    }
+    project.settings = project_settings;
     resources.push(Resource::Project(project));
     Resolved { resources, role_policy, origins: needs.origins, note, warnings }
 }
@@ -135,18 +142,19 @@ fn project(cx: &Context, name: &str, spec: &ProjectSpec, src: Source, buildspec:
         queued_timeout_minutes: (!is_lambda(kind))
             .then(|| spec.queued_timeout_minutes.as_ref().map_or(DEFAULT_QUEUED_TIMEOUT, |t| *t.get_ref() as i32)),
         concurrent_build_limit: spec.concurrent_build_limit.as_ref().map(|c| *c.get_ref() as i32),
+        settings: Default::default(),
         tags: cx.tags(&spec.tags),
     }
 }
 
-fn source(cx: &Context, spec: &ProjectSpec, needs: &mut CodeBuildNeeds) -> Source {
-    let src = spec.source.get_ref();
+/// A source (the project's, or a secondary one), granting the role what fetching it takes.
+fn source(cx: &Context, src: &SourceSpec, needs: &mut CodeBuildNeeds) -> Source {
     let t = cx.target;
     let text = |v: &Option<toml::Spanned<String>>| v.as_ref().map(|x| x.get_ref().clone());
     match src.kind.get_ref() {
         SourceType::Codecommit => {
             let repo = text(&src.repository).unwrap_or_default();
-            needs.repository_arn = Some(repository_arn(t, &repo));
+            needs.repository_arns.push(repository_arn(t, &repo));
             needs.origins.extend(src.repository.as_ref().map(|r| Origin::file(repository_arn(t, &repo), r.span())));
             Source {
                 kind: "CODECOMMIT",
@@ -156,19 +164,45 @@ fn source(cx: &Context, spec: &ProjectSpec, needs: &mut CodeBuildNeeds) -> Sourc
             }
         }
         SourceType::Github => {
-            needs.connection_arn = text(&src.connection);
+            needs.connection_arns.extend(text(&src.connection));
             needs.origins.extend(src.connection.as_ref().map(|c| Origin::file(c.get_ref().clone(), c.span())));
-            Source { kind: "GITHUB", location: text(&src.location), version: text(&src.branch), connection: needs.connection_arn.clone() }
+            Source { kind: "GITHUB", location: text(&src.location), version: text(&src.branch), connection: text(&src.connection) }
         }
         SourceType::S3 => {
             let loc = text(&src.location).unwrap_or_default();
-            needs.s3_object_arn = Some(format!("arn:{}:s3:::{loc}", t.partition));
+            needs.s3_object_arns.push(format!("arn:{}:s3:::{loc}", t.partition));
             needs.origins.extend(src.location.as_ref().map(|l| Origin::file(format!("arn:{}:s3:::{loc}", t.partition), l.span())));
             Source { kind: "S3", location: Some(loc), version: None, connection: None }
         }
         SourceType::None => Source { kind: "NO_SOURCE", location: None, version: None, connection: None },
         SourceType::Codepipeline => Source { kind: "CODEPIPELINE", location: None, version: None, connection: None },
     }
+}
+
+/// The secondary sources, each fetched like the primary one, sorted by id as CodeBuild
+/// reports them.
+fn secondary_sources(cx: &Context, spec: &ProjectSpec, needs: &mut CodeBuildNeeds) -> Vec<SecondarySource> {
+    let mut out: Vec<SecondarySource> = spec
+        .secondary_sources
+        .iter()
+        .map(|s| {
+            let spec = s.get_ref();
+            let src = source(cx, spec, needs);
+            let depth = spec.git_clone_depth.as_ref();
+            SecondarySource {
+                id: spec.id.as_ref().map(|i| i.get_ref().clone()).unwrap_or_default(),
+                kind: src.kind.into(),
+                git_clone_depth: is_git_source(src.kind).then(|| depth.map_or(0, |d| *d.get_ref() as i32)),
+                git_submodules: settings::flag(&spec.git_submodules),
+                report_build_status: settings::flag(&spec.report_build_status),
+                location: src.location,
+                version: src.version,
+                connection: src.connection,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    out
 }
 
 /// The buildspec CodeBuild is given (a `buildspec_file`'s text, or `buildspec` as
