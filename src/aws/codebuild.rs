@@ -96,7 +96,7 @@ fn from_sdk(p: &aws_sdk_codebuild::types::Project) -> Project {
         // Lambda compute takes none, whatever AWS reports for it.
         queued_timeout_minutes: (!is_lambda_type(env.map(|e| e.r#type()))).then(|| p.queued_timeout_in_minutes().unwrap_or(480)),
         concurrent_build_limit: p.concurrent_build_limit().filter(|l| *l > 0),
-        settings: settings::read(p),
+        settings: Box::new(settings::read(p)),
         tags: p.tags().iter().map(|t| (t.key().unwrap_or_default().to_string(), t.value().unwrap_or_default().to_string())).collect(),
     }
 }
@@ -174,9 +174,12 @@ fn sdk_tags(tags: &Tags) -> Vec<Tag> {
 }
 
 /// CodeBuild validates that it can assume the service role; right after IAM created or
-/// changed the role it says "CodeBuild is not authorized to perform: sts:AssumeRole".
+/// changed the role it says "CodeBuild is not authorized to perform: sts:AssumeRole". For a
+/// project in a VPC it also looks the network up with the role, and says "Not authorized
+/// to perform DescribeSecurityGroups" until the role's new policy has propagated
+/// (aws/aws-cdk#2335).
 fn is_role_propagation(e: &AwsError) -> bool {
-    e.code == "InvalidInputException" && e.message.contains("sts:AssumeRole")
+    e.code == "InvalidInputException" && (e.message.contains("sts:AssumeRole") || e.message.contains("Not authorized to perform Describe"))
 }
 
 pub async fn create(c: &Clients, p: &Project) -> Result<(), AwsError> {

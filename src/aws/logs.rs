@@ -1,12 +1,13 @@
 //! CloudWatch Logs adapter: the log groups of projects whose logs the stack owns.
 //!
 //! Discovery: DescribeLogGroups over the `/aws/codebuild/` prefix (50 a page; it carries
-//! retention but no tags), plus one per declared group outside that prefix, then the
+//! retention but no tags), plus one per group outside that prefix the file declares or the
+//! tagging index says the stack owns (`logs.group`, so one the file dropped is deleted), then the
 //! tags of every group found from the tagging index (100 a call), to tell the stack's own. Tags and
 //! retention are set with CreateLogGroup and PutRetentionPolicy, and reconciled with
 //! Put/DeleteRetentionPolicy and Tag/UntagResource.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::{retag, tagging, tags_from, Clients};
 use crate::engine::adapter::{Found, Scope};
@@ -18,7 +19,11 @@ const CODEBUILD_PREFIX: &str = "/aws/codebuild/";
 
 pub async fn observe(c: &Clients, scope: Scope<'_>) -> Result<Found, AwsError> {
     let mut groups = describe(c, CODEBUILD_PREFIX).await?;
-    for name in scope.declared.iter().filter(|n| !n.starts_with(CODEBUILD_PREFIX)) {
+    let arn_prefix = log_group_arn(c.target(), "");
+    let owned = tagging::owned_arns(c, &arn_prefix).await?;
+    let owned = owned.iter().filter_map(|a| a.strip_prefix(&arn_prefix)).map(|n| n.trim_end_matches(":*").to_string());
+    let elsewhere: BTreeSet<String> = scope.declared.iter().cloned().chain(owned).filter(|n| !n.starts_with(CODEBUILD_PREFIX)).collect();
+    for name in &elsewhere {
         groups.extend(describe(c, name).await?.into_iter().filter(|(n, _)| n == name));
     }
     let read = tagging::tags_of(c, groups.keys().cloned(), |n| log_group_arn(c.target(), n), |n| async move { read_tags(c, &n).await }).await?;

@@ -123,6 +123,15 @@ where
     Ok(read)
 }
 
+/// The ARNs starting with `prefix` of what the index says the stack owns (nothing
+/// without access to the index): how discovery finds owned resources it cannot list by
+/// name, such as log groups outside `/aws/codebuild/` the file no longer names.
+pub async fn owned_arns(c: &Clients, prefix: &str) -> Result<Vec<String>, AwsError> {
+    let prefetched = c.index.0.lock().ok().and_then(|slot| slot.clone());
+    let Some(p) = prefetched else { return Ok(Vec::new()) };
+    Ok(p.await?.map(|owned| owned.keys().filter(|a| a.starts_with(prefix)).cloned().collect()).unwrap_or_default())
+}
+
 /// What the index holds of the ARNs in `wanted`: the prefetched tags of the stack's own,
 /// then the others asked by ARN. Nothing when the operator may not read the index.
 async fn indexed(c: &Clients, wanted: &BTreeMap<String, String>) -> Result<BTreeMap<String, Tags>, AwsError> {

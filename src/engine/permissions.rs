@@ -15,9 +15,7 @@ use serde_json::Value as Json;
 use super::policy::{normalize, render, sorted, Vars};
 use super::resolve::declared_names;
 use crate::file::{references, ProjectFile, RoleSpec};
-use crate::model::names::{
-    artifact_bucket_name, ecr_repository_arn, log_group_arn, parameter_arn, pipeline_arn, role_path, rule_arn,
-};
+use crate::model::names::{artifact_bucket_name, ecr_repository_arn, log_group_arn, parameter_arn, pipeline_arn, role_path, rule_arn};
 use crate::model::{Kind, ParameterType, Target};
 
 const OPERATOR: &str = include_str!("../../policies/operator.json");

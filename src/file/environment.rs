@@ -114,17 +114,31 @@ pub fn check(spec: &ProjectSpec, out: &mut Vec<Diagnostic>) {
                 .with_hint("remove `queued_timeout_minutes`, or use an EC2 environment type"),
         );
     }
-    if let Some(c) = spec.cache.as_ref().filter(|c| *c.kind.get_ref() == CacheType::Local) {
-        out.push(
-            Diagnostic::at(span(&c.kind), "Lambda compute has no local cache (CodeBuild User Guide, \"Limitations of AWS Lambda compute\")")
-                .with_hint("use `type = \"s3\"`, or an EC2 environment type"),
-        );
-    }
+    lambda_limitations(spec, out);
     if let Some(t) = spec.timeout_minutes.as_ref().filter(|t| *t.get_ref() > LAMBDA_MAX_MINUTES) {
         out.push(
             Diagnostic::at(span(t), format!("Lambda compute stops builds after {LAMBDA_MAX_MINUTES} minutes; `timeout_minutes` is {}", t.get_ref()))
                 .with_hint(format!("set `timeout_minutes` to {LAMBDA_MAX_MINUTES} or less, or use an EC2 environment type")),
         );
+    }
+}
+
+/// What the CodeBuild User Guide's "Limitations of AWS Lambda compute" lists that the
+/// file can ask for: caching, a VPC, build badges.
+fn lambda_limitations(spec: &ProjectSpec, out: &mut Vec<Diagnostic>) {
+    let hint = "remove it, or use an EC2 environment type such as LINUX_CONTAINER";
+    let mut refuse = |at, what: &str| out.push(Diagnostic::at(at, format!("Lambda compute has no {what}")).with_hint(hint));
+    if let Some(c) = spec.cache.as_ref().filter(|c| *c.kind.get_ref() != CacheType::None) {
+        refuse(span(&c.kind), "build cache");
+    }
+    if let Some(v) = spec.vpc.as_ref() {
+        let at = v.id.as_ref().map(span).or_else(|| v.subnets.first().map(span));
+        if let Some(at) = at {
+            refuse(at, "VPC connectivity");
+        }
+    }
+    if let Some(b) = spec.badge.as_ref().filter(|b| *b.get_ref()) {
+        refuse(span(b), "build badge");
     }
 }
 

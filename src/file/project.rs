@@ -10,9 +10,9 @@ use toml::Spanned;
 use super::diagnostic::Diagnostic;
 use super::grants::{check_grants, check_role};
 pub use super::grants::{GrantsSpec, RoleSpec};
+use super::rules::{check_codebuild_tag_lengths, check_one_resource, check_parameter_name, check_tags, range, span};
 use super::settings;
 pub use super::settings::{ArtifactsSpec, CacheSpec, VpcSpec};
-use super::rules::{check_codebuild_tag_lengths, check_one_resource, check_parameter_name, check_tags, range, span};
 use super::{ProjectFile, Tags};
 use crate::model::log_group::RETENTION_DAYS;
 use crate::model::names::{codebuild_role_name, project_log_group, secret_of, MAX_ROLE_NAME};
@@ -299,14 +299,16 @@ fn check_settings(project: &str, spec: &ProjectSpec, out: &mut Vec<Diagnostic>) 
     check_secondary(spec, out);
     if let Some(b) = spec.badge.as_ref().filter(|b| *b.get_ref()) {
         if !matches!(kind, SourceType::Codecommit | SourceType::Github) {
-            out.push(Diagnostic::at(span(b), "build badges are for `codecommit` and `github` sources (CodeBuild has none for pipeline, S3 or no source)"));
+            out.push(Diagnostic::at(
+                span(b),
+                "build badges are for `codecommit` and `github` sources (CodeBuild has none for pipeline, S3 or no source)",
+            ));
         }
     }
     if let Some(k) = &spec.encryption_key {
         settings::check_key(k, out);
     }
 }
-
 
 /// A variable read from Parameter Store or Secrets Manager (of a project, or of a
 /// pipeline's CodeBuild action): one source, named so that the role granted to read it
@@ -328,21 +330,29 @@ pub fn check_variable(value: &VariableSpec, region: Option<&str>, at: Range<usiz
 fn check_logs(spec: &ProjectSpec, out: &mut Vec<Diagnostic>) {
     let Some(logs) = &spec.logs else { return };
     if let Some(off) = logs.cloudwatch.as_ref().filter(|c| !*c.get_ref()) {
-        let cloudwatch_only = [("retention_days", logs.retention_days.as_ref().map(span)), ("group", logs.group.as_ref().map(span)), ("stream_prefix", logs.stream_prefix.as_ref().map(span))];
+        let cloudwatch_only = [
+            ("retention_days", logs.retention_days.as_ref().map(span)),
+            ("group", logs.group.as_ref().map(span)),
+            ("stream_prefix", logs.stream_prefix.as_ref().map(span)),
+        ];
         for (key, at) in cloudwatch_only {
             if let Some(at) = at {
                 out.push(Diagnostic::at(at, format!("`{key}` is a CloudWatch setting, and `cloudwatch = false` turns CloudWatch logs off")));
             }
         }
         if logs.s3.is_none() {
-            out.push(Diagnostic::at(span(off), "with CloudWatch off and no `s3`, builds would keep no log").with_hint("set `s3 = \"bucket/prefix\"`"));
+            out.push(
+                Diagnostic::at(span(off), "with CloudWatch off and no `s3`, builds would keep no log").with_hint("set `s3 = \"bucket/prefix\"`"),
+            );
         }
     }
     if let Some(g) = &logs.group {
         let v = g.get_ref();
         let ok = !v.is_empty() && v.len() <= 512 && v.chars().all(|c| c.is_ascii_alphanumeric() || "._-/#".contains(c));
         if !ok {
-            out.push(Diagnostic::at(span(g), format!("`{v}` is not a CloudWatch Logs group name")).with_hint("use 1 to 512 letters, digits and . _ - / #"));
+            out.push(
+                Diagnostic::at(span(g), format!("`{v}` is not a CloudWatch Logs group name")).with_hint("use 1 to 512 letters, digits and . _ - / #"),
+            );
         }
         check_one_resource("log group", v, span(g), out);
     }
@@ -447,13 +457,13 @@ fn check_secondary(spec: &ProjectSpec, out: &mut Vec<Diagnostic>) {
             check_source_keys(src, span(s), out);
         }
     }
-    let artifacts: Vec<(Option<&Spanned<String>>, Range<usize>)> = spec.secondary_artifacts.iter().map(|a| (a.id.as_ref(), span(&a.location))).collect();
+    let artifacts: Vec<(Option<&Spanned<String>>, Range<usize>)> =
+        spec.secondary_artifacts.iter().map(|a| (a.id.as_ref(), span(&a.location))).collect();
     settings::check_ids("secondary artifact", &artifacts, out);
     for a in &spec.secondary_artifacts {
         settings::check_artifacts(a, true, out);
     }
 }
-
 
 /// Checks the keys of a source that only some source types take (`git_submodules`,
 /// `report_build_status`).
@@ -473,7 +483,6 @@ pub fn check_source_flags(src: &SourceSpec, out: &mut Vec<Diagnostic>) {
         }
     }
 }
-
 
 /// A GitHub source: the repository's https URL, and a CodeConnections connection if any.
 fn check_github_source(src: &SourceSpec, here: &Range<usize>, out: &mut Vec<Diagnostic>) {

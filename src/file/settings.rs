@@ -206,7 +206,10 @@ pub fn check_vpc(v: &VpcSpec, out: &mut Vec<Diagnostic>) {
         out.push(Diagnostic::at(span(&v.subnets[MAX_SUBNETS]), format!("CodeBuild takes at most {MAX_SUBNETS} subnets")));
     }
     if v.security_groups.len() > MAX_SECURITY_GROUPS {
-        out.push(Diagnostic::at(span(&v.security_groups[MAX_SECURITY_GROUPS]), format!("CodeBuild takes at most {MAX_SECURITY_GROUPS} security groups")));
+        out.push(Diagnostic::at(
+            span(&v.security_groups[MAX_SECURITY_GROUPS]),
+            format!("CodeBuild takes at most {MAX_SECURITY_GROUPS} security groups"),
+        ));
     }
 }
 
@@ -220,7 +223,8 @@ fn check_id(what: &str, prefix: &str, id: &Spanned<String>, out: &mut Vec<Diagno
 pub fn check_artifacts(a: &ArtifactsSpec, secondary: bool, out: &mut Vec<Diagnostic>) {
     match a.location.get_ref() {
         ArtifactLocation::StackBucket(false) => out.push(
-            Diagnostic::at(span(&a.location), "`location = false` writes no artifacts").with_hint("remove the table instead, or set `true` for the stack's bucket"),
+            Diagnostic::at(span(&a.location), "`location = false` writes no artifacts")
+                .with_hint("remove the table instead, or set `true` for the stack's bucket"),
         ),
         ArtifactLocation::StackBucket(true) => {}
         ArtifactLocation::At(l) => check_location("an artifacts location", &Spanned::new(span(&a.location), l.clone()), out),
@@ -261,7 +265,8 @@ pub fn check_ids(what: &str, items: &[(Option<&Spanned<String>>, Range<usize>)],
 pub fn check_key(k: &Spanned<String>, out: &mut Vec<Diagnostic>) {
     let v = k.get_ref();
     let tail = if v.starts_with("arn:") { v.splitn(6, ':').nth(5).unwrap_or_default() } else { v.as_str() };
-    let ok = tail.starts_with("alias/") && tail.len() > 6 || tail.strip_prefix("key/").unwrap_or(tail).chars().all(|c| c.is_ascii_hexdigit() || c == '-');
+    let ok =
+        tail.starts_with("alias/") && tail.len() > 6 || tail.strip_prefix("key/").unwrap_or(tail).chars().all(|c| c.is_ascii_hexdigit() || c == '-');
     if !ok || tail.is_empty() || v.starts_with("arn:") && v.split(':').nth(2) != Some("kms") {
         out.push(Diagnostic::at(span(k), format!("`{v}` is not a KMS key")).with_hint("alias/NAME, a key id, or the ARN of either"));
     }

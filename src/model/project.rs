@@ -68,7 +68,7 @@ pub struct Project {
     /// Cache, logs, VPC, output artifacts, extra sources and everything else a project
     /// may carry (issue 13); absent in plans saved before 0.9.0, which read as defaults.
     #[serde(default)]
-    pub settings: Settings,
+    pub settings: Box<Settings>,
     pub tags: Tags,
 }
 

@@ -59,6 +59,7 @@ throttle/5xx, then role delay.
 """
 
 import argparse
+import base64
 import collections
 import copy
 import functools
@@ -120,10 +121,10 @@ def patch_codebuild():
     source_types, artifact_types = enum("SourceType"), enum("ArtifactsType")
     env_types, compute_types = enum("EnvironmentType"), enum("ComputeType")
     # Everything UpdateProject can set is stored verbatim (name is immutable,
-    # badgeEnabled is returned as badge.badgeEnabled).
+    # badgeEnabled is returned as badge.badgeEnabled), then given the forms
+    # AWS reads back (codebuild_read_back).
     settable = set(model.operation_model("UpdateProject").input_shape.members)
     settable -= {"name", "badgeEnabled"}
-    GIT_SOURCES = {"CODECOMMIT", "GITHUB", "GITHUB_ENTERPRISE", "BITBUCKET", "GITLAB", "GITLAB_SELF_MANAGED"}
     AUTO_DISCOVER = "CODEBUILD_CONFIG_AUTO_DISCOVER"
 
     def require(value, member):
@@ -146,15 +147,20 @@ def patch_codebuild():
             raise InvalidInputException("Project source location is required")
 
     def validate_artifacts(artifacts):
-        # Real AWS: location is optional for CODEPIPELINE (moto requires it);
-        # NO_ARTIFACTS keeps moto's "must have null location" rule.
+        # Real AWS: location is optional for CODEPIPELINE (moto requires it).
+        # NO_ARTIFACTS keeps moto's "must have null location" rule, and AWS
+        # refuses a name or an encryptionDisabled with it too, in these words
+        # (cloudposse/terraform-aws-codebuild#63; the comment on
+        # expandProjectArtifacts in hashicorp/terraform-provider-aws
+        # internal/service/codebuild/project.go).
         kind = require(artifacts, "artifacts").get("type")
         if kind not in artifact_types:
             raise InvalidInputException("Invalid type provided: Artifact type")
-        if kind == "NO_ARTIFACTS" and "location" in artifacts:
-            raise InvalidInputException(
-                "Invalid artifacts: artifact type NO_ARTIFACTS should have null location"
-            )
+        for member, what in (("location", "location"), ("name", "output name"), ("encryptionDisabled", "encryptionDisabled")):
+            if kind == "NO_ARTIFACTS" and member in artifacts:
+                raise InvalidInputException(
+                    f"Invalid artifacts: artifact type NO_ARTIFACTS should have null {what}"
+                )
         if kind == "S3" and not artifacts.get("location"):
             raise InvalidInputException("Project source location is required")
 
@@ -187,24 +193,38 @@ def patch_codebuild():
     def tag_map(tags):
         return {t.get("key"): t.get("value") for t in tags or []}
 
-    def apply(project, request):
-        # Real AWS round-trips every field the client sent (moto drops e.g.
-        # concurrentBuildLimit and never sets lastModified); top-level
-        # structures (source, environment, tags, ...) are replaced wholesale.
-        meta = project.project_metadata
+    def project_view(base, request, region, account):
+        # The project as BatchGetProjects reports it once `request` is applied
+        # to `base` (the stored metadata; {} to judge a CreateProject before
+        # moto stores it). Real AWS round-trips every field the client sent
+        # (moto drops e.g. concurrentBuildLimit and never sets lastModified);
+        # top-level structures (source, environment, tags, ...) are replaced
+        # wholesale; a field left out keeps its value.
+        meta = copy.deepcopy(base)
         for key in settable & request.keys():
             meta[key] = copy.deepcopy(request[key])
-        if meta.get("concurrentBuildLimit") == -1:  # -1 removes the limit
-            del meta["concurrentBuildLimit"]
-        # Real AWS reports a git source sent without a clone depth as depth 0
-        # (full clone); moto leaves it out.
-        source = meta.get("source") or {}
-        if source.get("type") in GIT_SOURCES:
-            source.setdefault("gitCloneDepth", 0)
+        name = meta.setdefault("name", request.get("name"))
         if "badgeEnabled" in request:
-            meta["badge"] = {"badgeEnabled": bool(request["badgeEnabled"])}
+            arn = f"arn:{aws_partition(region)}:codebuild:{region}:{account}:project/{name}"
+            meta["badge"] = codebuild_badge(request["badgeEnabled"], region, arn)
+        codebuild_read_back(meta, region, account)
+        return meta
+
+    def check_view(view, request, account, region):
+        # Rules on settings taken together, judged on the project as it would
+        # read back: an UpdateProject may send one half of a pair.
+        problem = codebuild_view_problem(view)
+        if not problem and "vpcConfig" in request and view.get("vpcConfig"):
+            problem = codebuild_vpc_ec2_problem(view["vpcConfig"], account, region)
+        if problem:
+            raise InvalidInputException(problem)
+
+    def commit(project, view, request):
         if "tags" in request and tag_map(request["tags"]) != tag_map(project.tags):
             note_tag_change(project, project.arn)
+        meta = project.project_metadata
+        meta.clear()
+        meta.update(view)
         project.tags = meta.get("tags")
         project.service_role = meta["serviceRole"]
         meta["lastModified"] = time.time()
@@ -212,9 +232,7 @@ def patch_codebuild():
     orig_create = cbr.CodeBuildResponse.create_project
 
     def create_project(self):
-        orig_create(self)  # validation + moto's own bookkeeping
         request = _body(self)
-        project = self.codebuild_backend.codebuild_projects[request["name"]]
         # Real AWS defaults: 60 min build timeout, 480 min queued timeout
         # (moto stores 0 for both).
         request.setdefault("timeoutInMinutes", 60)
@@ -229,7 +247,10 @@ def patch_codebuild():
         variables = request["environment"].setdefault("environmentVariables", [])
         if not any(v.get("name") == AUTO_DISCOVER for v in variables):
             variables.append({"name": AUTO_DISCOVER, "value": "true", "type": "PLAINTEXT"})
-        apply(project, request)
+        check_view(project_view({}, request, self.region, self.current_account), request, self.current_account, self.region)
+        orig_create(self)  # validation + moto's own bookkeeping
+        project = self.codebuild_backend.codebuild_projects[request["name"]]
+        commit(project, project_view(project.project_metadata, request, self.region, self.current_account), request)
         if request.get("tags"):
             note_tag_change(project, project.arn)
         return ActionResult({"project": project.project_metadata})
@@ -257,7 +278,9 @@ def patch_codebuild():
                 "Project cannot be found: arn:aws:codebuild:"
                 f"{self.region}:{self.current_account}:project/{name}"
             )
-        apply(project, request)
+        view = project_view(project.project_metadata, request, self.region, self.current_account)
+        check_view(view, request, self.current_account, self.region)
+        commit(project, view, request)
         return ActionResult({"project": project.project_metadata})
 
     def batch_get_projects(self):
@@ -292,6 +315,116 @@ def patch_codebuild():
     cbr.CodeBuildResponse.batch_get_projects = batch_get_projects
     cbr.CodeBuildResponse.list_projects = list_projects
     # DeleteProject of an unknown name already succeeds in moto, as in AWS.
+
+
+# ------------------------------------------- CodeBuild project read-back --
+# What BatchGetProjects (and Create/UpdateProject's answer) reports for the
+# settings a request left out or sent empty. moto stores requests verbatim
+# and adds none of this; patch_codebuild applies codebuild_read_back to the
+# stored project after every Create/UpdateProject.
+
+CODEBUILD_GIT_SOURCES = ("CODECOMMIT", "GITHUB", "GITHUB_ENTERPRISE", "BITBUCKET", "GITLAB", "GITLAB_SELF_MANAGED")
+# Members a client sends empty to remove them: Terraform's resourceProjectUpdate
+# sends VpcConfig{}, ProjectBuildBatchConfig{} and [] for the lists
+# (hashicorp/terraform-provider-aws internal/service/codebuild/project.go);
+# "VpcConfig: {}" removes a VPC (aws-cloudformation/cloudformation-coverage-
+# roadmap#445), and the CloudFormation docs say "To unset or remove a project
+# value via CFN, explicitly provide the attribute with value as empty input".
+# Whether AWS then reports an emptied list as [] or leaves it out is
+# unconfirmed: the emulator leaves it out (SDKs read both as empty).
+CODEBUILD_EMPTY_REMOVES = ("vpcConfig", "buildBatchConfig", "secondarySources", "secondaryArtifacts",
+                           "secondarySourceVersions", "fileSystemLocations")
+
+
+def codebuild_kms_key_arn(key, region, account):
+    """encryptionKey as CodeBuild reports it. Default alias/aws/s3 (moto
+    already reports that on create); "alias/NAME" reads back as the alias
+    ARN, a bare key id as the key ARN, an ARN as sent (unconfirmed: the API
+    reference only says either the ARN or alias/NAME may be sent)."""
+    key = key or "alias/aws/s3"
+    if key.startswith("arn:"):
+        return key
+    prefix = f"arn:{aws_partition(region)}:kms:{region}:{account}:"
+    return prefix + (key if key.startswith("alias/") else f"key/{key}")
+
+
+def codebuild_badge(enabled, region, arn):
+    """ProjectBadge for badgeEnabled: AWS reports {"badgeEnabled": false}, or
+    true with a public badgeRequestUrl of the form seen in READMEs:
+    https://codebuild.REGION.amazonaws.com/badges?uuid=<url-encoded base64 of
+    {"encryptedData","ivParameterSpec","materialSetSerial"}>&branch=main.
+    The uuid here is a stable digest of the project ARN."""
+    if not enabled:
+        return {"badgeEnabled": False}
+    digest = hashlib.sha256(arn.encode()).digest()
+    blob = {"encryptedData": base64.b64encode(digest).decode(), "ivParameterSpec": base64.b64encode(digest[:12]).decode(),
+            "materialSetSerial": 1}
+    uuid_ = urllib.parse.quote(base64.b64encode(json.dumps(blob, separators=(",", ":")).encode()).decode(), safe="")
+    return {"badgeEnabled": True, "badgeRequestUrl": f"https://codebuild.{region}.amazonaws.com/badges?uuid={uuid_}&branch=main"}
+
+
+def codebuild_logs_defaults(logs):
+    """LogsConfig as read back: CloudWatch Logs on and S3 logs off unless
+    sent ("CloudWatch Logs are enabled by default", "S3 logs are not enabled
+    by default": API reference, LogsConfig); a sent logsConfig replaces the
+    stored one and its missing half gets the default, as Terraform's
+    expandProjectLogsConfig assumes. S3 logs read back with
+    encryptionDisabled false when not sent (moto's own build records say so;
+    for a project unconfirmed)."""
+    logs.setdefault("cloudWatchLogs", {"status": "ENABLED"})
+    logs.setdefault("s3Logs", {"status": "DISABLED"}).setdefault("encryptionDisabled", False)
+    return logs
+
+
+def codebuild_artifact_defaults(artifacts, name=None):
+    """S3 artifacts read back with packaging NONE and namespaceType NONE
+    ("the default if not specified": API reference, ProjectArtifacts),
+    encryptionDisabled false, and the primary artifacts named after the
+    project. Terraform's aws_codebuild_project suppresses exactly these
+    diffs (name == project name, NONE when unset) and defaults
+    encryption_disabled to false. CODEPIPELINE/NO_ARTIFACTS are left as sent."""
+    if not isinstance(artifacts, dict) or artifacts.get("type") != "S3":
+        return
+    for key, value in (("packaging", "NONE"), ("namespaceType", "NONE"), ("encryptionDisabled", False)):
+        artifacts.setdefault(key, value)
+    if name:
+        artifacts.setdefault("name", name)
+
+
+def codebuild_read_back(meta, region, account):
+    """Give a stored project (`meta`, the request applied) AWS's read-back forms."""
+    if meta.get("concurrentBuildLimit") == -1:  # -1 removes the limit
+        del meta["concurrentBuildLimit"]
+    if meta.get("autoRetryLimit") == 0:  # 0 = no retries; AWS may report 0 (unconfirmed)
+        del meta["autoRetryLimit"]
+    # Real AWS reports a git source sent without a clone depth as depth 0
+    # (full clone); moto leaves it out.
+    source = meta.get("source") or {}
+    if source.get("type") in CODEBUILD_GIT_SOURCES:
+        source.setdefault("gitCloneDepth", 0)
+    for key in CODEBUILD_EMPTY_REMOVES:
+        if key in meta and codebuild_is_empty(key, meta[key]):
+            del meta[key]
+    meta["encryptionKey"] = codebuild_kms_key_arn(meta.get("encryptionKey"), region, account)
+    meta["badge"] = meta.get("badge") or {"badgeEnabled": False}
+    # ProjectCache: NO_CACHE when none was sent (moto does this on create);
+    # location "is ignored" for NO_CACHE and LOCAL (API reference,
+    # ProjectCache): left out of the read-back (unconfirmed).
+    cache = meta["cache"] = meta.get("cache") or {"type": "NO_CACHE"}
+    if cache.get("type") in ("NO_CACHE", "LOCAL"):
+        cache.pop("location", None)
+    meta["logsConfig"] = codebuild_logs_defaults(meta.get("logsConfig") or {})
+    codebuild_artifact_defaults(meta.get("artifacts"), meta.get("name"))
+    for artifacts in meta.get("secondaryArtifacts") or []:
+        codebuild_artifact_defaults(artifacts)
+
+
+def codebuild_is_empty(key, value):
+    """Whether a removable member holds nothing: {} or [], or a vpcConfig
+    without vpcId, subnets and security groups (a client clearing it)."""
+    if key == "vpcConfig" and isinstance(value, dict):
+        return not (value.get("vpcId") or value.get("subnets") or value.get("securityGroupIds"))
+    return value in ({}, [], None)
 
 
 def patch_codecommit():
@@ -2608,6 +2741,21 @@ class StrictRequests:
 #     (aws/codebuild/...) needs CODEBUILD, a cross-account ECR image
 #     SERVICE_ROLE (both refusals in AWS's words), and a registryCredential
 #     needs SERVICE_ROLE and an image that is not in ECR.
+#     The other members as sent (codebuild_project_problem): cache S3 needs
+#     a location, LOCAL at least one mode, modes only on LOCAL; logsConfig
+#     s3Logs ENABLED needs a bucket/prefix location; vpcConfig's vpcId,
+#     subnets and securityGroupIds go together; reportBuildStatus and
+#     buildStatusConfig only on GitHub/GitHub Enterprise/GitLab/GitLab self-
+#     managed/Bitbucket sources, gitSubmodulesConfig only on git sources;
+#     secondary sources and artifacts not CODEPIPELINE, each with a unique
+#     identifier (sourceIdentifier: [A-Za-z0-9_], under 128 characters).
+#   CodeBuild settings taken together, on the project as it would read back
+#     (codebuild_view_problem, enforced by patch_codebuild since an
+#     UpdateProject may send one half): CODEPIPELINE source if and only if
+#     CODEPIPELINE artifacts; secondarySourceVersions name secondary sources;
+#     Lambda compute takes no cache, VPC, file systems or badge; and a sent
+#     vpcConfig names a VPC, subnets and security groups of that VPC that
+#     exist in moto's EC2 (codebuild_vpc_ec2_problem).
 #   CodePipeline CreatePipeline/UpdatePipeline -> 400
 #     InvalidActionDeclarationException naming the action: the number of
 #     input/output artifacts of its action type ("Valid input and output
@@ -2714,8 +2862,20 @@ def codebuild_pull_credentials_problem(env, account):
 
 
 def codebuild_project_problem(request, account="123456789012"):
-    """Why a CreateProject/UpdateProject request breaks CodeBuild's documented
-    environment rules, or None; `account` is the caller's."""
+    """Why a CreateProject/UpdateProject request breaks a documented rule on
+    the members it sends, or None; `account` is the caller's. Rules on
+    settings taken together are codebuild_view_problem's."""
+    return (codebuild_environment_problem(request, account)
+            or codebuild_cache_problem(request.get("cache"))
+            or codebuild_logs_problem(request.get("logsConfig"))
+            or codebuild_vpc_problem(request.get("vpcConfig"))
+            or codebuild_sources_problem(request)
+            or codebuild_secondary_artifacts_problem(request.get("secondaryArtifacts")))
+
+
+def codebuild_environment_problem(request, account):
+    """Why the environment sent (with the timeouts) breaks CodeBuild's
+    documented environment rules, or None."""
     env = request.get("environment")
     if not isinstance(env, dict):
         return None
@@ -2743,6 +2903,203 @@ def codebuild_project_problem(request, account="123456789012"):
         return (f"Invalid environment: image {image} is a {family} image, and environment type {kind} "
                 f"needs a {wanted} image")
     return codebuild_pull_credentials_problem(env, account)
+
+
+CODEBUILD_LOCAL_CACHE_MODES = "LOCAL_DOCKER_LAYER_CACHE, LOCAL_SOURCE_CACHE, LOCAL_CUSTOM_CACHE"
+
+
+def codebuild_cache_problem(cache):
+    """ProjectCache (API reference): S3 caches in "the S3 bucket name/prefix"
+    (location; Terraform refuses S3 without one at plan time, "cache location
+    is required when cache type is S3"); modes are "only used for LOCAL cache
+    types". That AWS refuses S3 without location, LOCAL without modes and
+    modes on other types is unconfirmed (the most plausible reading). A
+    location on NO_CACHE/LOCAL "is ignored", so it is not refused."""
+    if not isinstance(cache, dict):
+        return None
+    kind, modes = cache.get("type"), cache.get("modes") or []
+    if kind == "S3" and not cache.get("location"):
+        return "Invalid cache: cache type S3 needs a location (bucket or bucket/prefix)"
+    if kind == "LOCAL" and not modes:
+        return f"Invalid cache: cache type LOCAL needs at least one mode ({CODEBUILD_LOCAL_CACHE_MODES})"
+    if kind != "LOCAL" and modes:
+        return f"Invalid cache: modes are only for cache type LOCAL, not {kind}"
+    return None
+
+
+# S3LogsConfig.location (API reference): "If your Amazon S3 bucket name is
+# my-bucket, and your path prefix is build-log, then acceptable formats are
+# my-bucket/build-log or arn:aws:s3:::my-bucket/build-log" (Terraform's
+# validProjectS3LogsLocation insists on the prefix too).
+CODEBUILD_S3_LOGS_LOCATION = re.compile(r"(arn:aws[a-z-]*:s3:::)?[a-z0-9][^/]*/.+")
+
+
+def codebuild_logs_problem(logs):
+    """S3 logs ENABLED need a location, bucket/prefix (unconfirmed wording).
+    CloudWatch Logs DISABLED with a groupName is accepted."""
+    s3 = logs.get("s3Logs") if isinstance(logs, dict) else None
+    if not isinstance(s3, dict) or s3.get("status") != "ENABLED":
+        return None
+    location = s3.get("location")
+    if not location:
+        return "Invalid logs config: s3Logs with status ENABLED needs a location (bucket/prefix)"
+    if not CODEBUILD_S3_LOGS_LOCATION.fullmatch(location):
+        return (f"Invalid logs config: s3Logs location {location} must be bucket/prefix or "
+                "arn:aws:s3:::bucket/prefix")
+    return None
+
+
+def codebuild_vpc_problem(vpc):
+    """vpcId, subnets and securityGroupIds go together: "You must provide at
+    least one security group and one subnet ID" (API reference,
+    Build.vpcConfig), all three "Required" ("Allow Amazon VPC access in your
+    CodeBuild projects"). At most 16 subnets and 5 security groups is the
+    model's (StrictRequests refuses more). An empty vpcConfig removes the
+    VPC (codebuild_is_empty). The wording here is unconfirmed."""
+    if not isinstance(vpc, dict) or codebuild_is_empty("vpcConfig", vpc):
+        return None
+    missing = [member for member in ("vpcId", "subnets", "securityGroupIds") if not vpc.get(member)]
+    if missing:
+        return (f"Invalid vpc config: {' and '.join(missing)} missing; vpcId, subnets and securityGroupIds "
+                "go together (at least one subnet and one security group)")
+    return None
+
+
+# ProjectSource.reportBuildStatus: "valid only when your source provider is
+# GitHub, GitHub Enterprise, GitLab, GitLab Self Managed, or Bitbucket. If
+# this is set and you use a different source provider, an
+# invalidInputException is thrown" (API reference); AWS's message, quoted on
+# expandProjectSource in Terraform's project.go: "Source type NO_SOURCE does
+# not support ReportBuildStatus". buildStatusConfig ("only used when the
+# source provider is GITHUB, GITHUB_ENTERPRISE, or BITBUCKET") and
+# gitSubmodulesConfig (git sources only; Terraform sends it for CodeCommit,
+# GitHub and Bitbucket) are refused alike, which is unconfirmed.
+CODEBUILD_STATUS_SOURCES = ("GITHUB", "GITHUB_ENTERPRISE", "GITLAB", "GITLAB_SELF_MANAGED", "BITBUCKET")
+CODEBUILD_SOURCE_ONLY_FOR = (("reportBuildStatus", "ReportBuildStatus", CODEBUILD_STATUS_SOURCES),
+                             ("buildStatusConfig", "BuildStatusConfig", CODEBUILD_STATUS_SOURCES),
+                             ("gitSubmodulesConfig", "GitSubmodulesConfig", CODEBUILD_GIT_SOURCES))
+# ProjectSource.sourceIdentifier / ProjectSourceVersion.sourceIdentifier:
+# "can only contain alphanumeric characters and underscores, and must be less
+# than 128 characters in length" (API reference).
+CODEBUILD_SOURCE_IDENTIFIER = re.compile(r"[A-Za-z0-9_]{1,127}")
+
+
+def codebuild_source_problem(source):
+    kind = source.get("type")
+    for member, name, types in CODEBUILD_SOURCE_ONLY_FOR:
+        if source.get(member) is not None and kind not in types:
+            return f"Source type {kind} does not support {name}"
+    return None
+
+
+def codebuild_sources_problem(request):
+    """The primary source's and each secondary source's rules. Secondary
+    sources: not CODEPIPELINE (AWS's words, hashicorp/terraform-provider-
+    aws#36987), each with a sourceIdentifier of the documented form, unique
+    (unconfirmed), and a location where the primary would need one; at most
+    12 is the model's."""
+    secondaries = [s for s in request.get("secondarySources") or [] if isinstance(s, dict)]
+    for source in [request.get("source"), *secondaries]:
+        problem = isinstance(source, dict) and codebuild_source_problem(source)
+        if problem:
+            return problem
+    if any(s.get("type") == "CODEPIPELINE" for s in secondaries):
+        return "Invalid input: sourceType CODEPIPELINE is not allowed for secondarySources"
+    if any(s.get("type") not in ("NO_SOURCE", "CODEPIPELINE") and not s.get("location") for s in secondaries):
+        return "Invalid input: every secondary source but NO_SOURCE needs a location"
+    return codebuild_identifiers_problem(secondaries, "sourceIdentifier", "secondarySources", CODEBUILD_SOURCE_IDENTIFIER)
+
+
+def codebuild_secondary_artifacts_problem(artifacts):
+    """Secondary artifacts: not CODEPIPELINE (AWS's words, hashicorp/terraform-
+    provider-aws#36987; "The CODEPIPELINE type is not supported for
+    secondaryArtifacts", API reference), each with an artifactIdentifier,
+    unique (unconfirmed), S3 ones with a location; at most 12 is the model's."""
+    artifacts = [a for a in artifacts or [] if isinstance(a, dict)]
+    if any(a.get("type") == "CODEPIPELINE" for a in artifacts):
+        return "Invalid input: artifactType CODEPIPELINE is not allowed for secondaryArtifacts"
+    if any(a.get("type") == "S3" and not a.get("location") for a in artifacts):
+        return "Invalid input: secondary artifacts of type S3 need a location (the output bucket)"
+    return codebuild_identifiers_problem(artifacts, "artifactIdentifier", "secondaryArtifacts")
+
+
+def codebuild_identifiers_problem(items, key, member, pattern=None):
+    seen = set()
+    for item in items:
+        ident = item.get(key)
+        if not ident:
+            return f"Invalid input: every entry of {member} needs its {key}"
+        if pattern and not (isinstance(ident, str) and pattern.fullmatch(ident)):
+            return (f"Invalid input: {key} {ident} must be letters, digits and underscores, "
+                    "fewer than 128 characters")
+        if ident in seen:
+            return f"Invalid input: {key} {ident} appears twice in {member}"
+        seen.add(ident)
+    return None
+
+
+def codebuild_view_problem(view):
+    """Why a project, as it would read back after a Create/UpdateProject
+    (codebuild_read_back applied), combines settings CodeBuild refuses
+    together, or None. patch_codebuild judges this on the stored project
+    with the request applied, as an UpdateProject may send one half of a
+    pair."""
+    source, artifacts = view.get("source") or {}, view.get("artifacts") or {}
+    # AWS's words: cloudposse/terraform-aws-codebuild#23 (API reference,
+    # ProjectArtifacts: CODEPIPELINE output is "generated through CodePipeline").
+    if (source.get("type") == "CODEPIPELINE") != (artifacts.get("type") == "CODEPIPELINE"):
+        return "Invalid input: when using CodePipeline both sourceType, and artifactType must be set to: CODEPIPELINE"
+    known = {s.get("sourceIdentifier") for s in view.get("secondarySources") or []}
+    for version in view.get("secondarySourceVersions") or []:
+        if version.get("sourceIdentifier") not in known:  # wording unconfirmed
+            return (f"Invalid input: secondarySourceVersions names sourceIdentifier "
+                    f"{version.get('sourceIdentifier')}, which no secondary source has")
+    return codebuild_lambda_settings_problem(view)
+
+
+def codebuild_lambda_settings_problem(view):
+    """The "Limitations of AWS Lambda compute" (CodeBuild User Guide): "AWS Lambda
+    doesn't support caching, custom build timeouts, queue timeout, build
+    badges, privileged mode, ..." and "doesn't support VPC connectivity, ...,
+    EFS, ...". That CreateProject/UpdateProject refuse these (rather than
+    builds failing) is unconfirmed but matches the queue timeout's refusal
+    (codebuild_environment_problem); the wording follows that refusal's."""
+    kind = (view.get("environment") or {}).get("type")
+    if kind not in CODEBUILD_LAMBDA_ENVIRONMENTS:
+        return None
+    refused = [("cache", (view.get("cache") or {}).get("type", "NO_CACHE") != "NO_CACHE"),
+               ("vpcConfig", bool(view.get("vpcConfig"))),
+               ("fileSystemLocations", bool(view.get("fileSystemLocations"))),
+               ("badgeEnabled", (view.get("badge") or {}).get("badgeEnabled") is True)]
+    for member, present in refused:
+        if present:
+            return f"Cannot specify {member} for lambda compute ({kind})"
+    return None
+
+
+def codebuild_vpc_ec2_problem(vpc, account, region):
+    """Whether the VPC, subnets and security groups of a vpcConfig exist in
+    moto's EC2 backend and belong together. CodeBuild looks them up when the
+    project is created or updated (an unauthorised caller gets
+    InvalidInputException "Not authorized to perform DescribeSecurityGroups",
+    aws/aws-cdk#2335) and "The security groups and subnets must belong to the
+    same VPC" (API reference, Build.vpcConfig); the wording of these refusals
+    is unconfirmed."""
+    from moto.ec2.models import ec2_backends
+
+    ec2, vpc_id = ec2_backends[account][region], vpc.get("vpcId")
+    if vpc_id not in ec2.vpcs:
+        return f"Invalid vpc config: VPC {vpc_id} does not exist"
+    subnets = {s.id: s for s in ec2.describe_subnets()}
+    for kind, ids, lookup in (("subnet", vpc.get("subnets") or [], subnets.get),
+                              ("security group", vpc.get("securityGroupIds") or [], ec2.get_security_group_from_id)):
+        for ident in ids:
+            found = lookup(ident)
+            if found is None:
+                return f"Invalid vpc config: {kind} {ident} does not exist"
+            if found.vpc_id != vpc_id:
+                return f"Invalid vpc config: {kind} {ident} belongs to {found.vpc_id}, not to VPC {vpc_id}"
+    return None
 
 
 # (category, provider) of an action owned by AWS -> (min in, max in, min out, max out)

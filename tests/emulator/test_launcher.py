@@ -124,7 +124,10 @@ def codebuild_create_round_trips_everything(c):
     created = c["codebuild"].create_project(**sent)["project"]
     got = c["codebuild"].batch_get_projects(names=["cb-full"])["projects"][0]
     env = sent["environment"]  # plus the variable AWS adds to every new project
-    expected = {**sent, "environment": {**env, "environmentVariables": [*env["environmentVariables"], AUTO_DISCOVER]}}
+    expected = {**sent, "environment": {**env, "environmentVariables": [*env["environmentVariables"], AUTO_DISCOVER]},
+                # and the read-back defaults: S3 artifacts named after the project, S3 logs off
+                "artifacts": {**sent["artifacts"], "name": "cb-full", "namespaceType": "NONE", "encryptionDisabled": False},
+                "logsConfig": {**sent["logsConfig"], "s3Logs": S3_LOGS_OFF}}
     for project in (created, got):
         for key, value in expected.items():
             assert project[key] == value, (key, project.get(key), value)
@@ -133,6 +136,7 @@ def codebuild_create_round_trips_everything(c):
 
 
 AUTO_DISCOVER = {"name": "CODEBUILD_CONFIG_AUTO_DISCOVER", "value": "true", "type": "PLAINTEXT"}
+S3_LOGS_OFF = {"status": "DISABLED", "encryptionDisabled": False}
 
 
 @check
@@ -274,6 +278,132 @@ def codebuild_image_pull_credentials_round_trip(c):
     curated = {**ENV, "imagePullCredentialsType": "CODEBUILD"}
     cb.update_project(name="cb-pull", environment=curated)
     assert cb.batch_get_projects(names=["cb-pull"])["projects"][0]["environment"] == curated
+
+
+def nosrc_project(name, **overrides):
+    return {"name": name, "source": {"type": "NO_SOURCE", "buildspec": "x"}, "artifacts": {"type": "NO_ARTIFACTS"},
+            "environment": ENV, "serviceRole": ROLE, **overrides}
+
+
+def read_project(cb, name):
+    return cb.batch_get_projects(names=[name])["projects"][0]
+
+
+@check
+def codebuild_logs_config_read_back_defaults(c):
+    # AWS reports CloudWatch Logs on, S3 logs off when no logsConfig is sent;
+    # a sent logsConfig replaces the stored one, its missing half defaulted.
+    cb = c["codebuild"]
+    default = {"cloudWatchLogs": {"status": "ENABLED"}, "s3Logs": S3_LOGS_OFF}
+    assert cb.create_project(**nosrc_project("cb-logs"))["project"]["logsConfig"] == default
+    quiet = {"cloudWatchLogs": {"status": "DISABLED", "groupName": "g"}}
+    cb.update_project(name="cb-logs", logsConfig=quiet)
+    assert read_project(cb, "cb-logs")["logsConfig"] == {**quiet, "s3Logs": S3_LOGS_OFF}
+    s3 = {"s3Logs": {"status": "ENABLED", "location": "log-bucket/build-logs"}}
+    got = cb.update_project(name="cb-logs", logsConfig=s3)["project"]["logsConfig"]
+    assert got == {"cloudWatchLogs": {"status": "ENABLED"}, "s3Logs": {**s3["s3Logs"], "encryptionDisabled": False}}, got
+    cb.update_project(name="cb-logs", description="logs kept")
+    assert read_project(cb, "cb-logs")["logsConfig"] == got
+
+
+@check
+def codebuild_encryption_key_read_back_forms(c):
+    # Default: the AWS managed S3 key's alias ARN; alias/NAME -> alias ARN,
+    # key id -> key ARN, ARN as sent; an update without a key keeps it.
+    cb, prefix = c["codebuild"], f"arn:aws:kms:us-east-1:{ACCOUNT}:"
+    assert cb.create_project(**nosrc_project("cb-key"))["project"]["encryptionKey"] == prefix + "alias/aws/s3"
+    for sent, shown in (("alias/cbctl", prefix + "alias/cbctl"),
+                        ("1234abcd-12ab-34cd-56ef-1234567890ab", prefix + "key/1234abcd-12ab-34cd-56ef-1234567890ab"),
+                        ("arn:aws:kms:eu-west-1:999999999999:key/k", "arn:aws:kms:eu-west-1:999999999999:key/k"),
+                        ("alias/aws/s3", prefix + "alias/aws/s3")):
+        assert cb.update_project(name="cb-key", encryptionKey=sent)["project"]["encryptionKey"] == shown, sent
+        cb.update_project(name="cb-key", description=f"kept {sent}")
+        assert read_project(cb, "cb-key")["encryptionKey"] == shown
+    created = cb.create_project(**nosrc_project("cb-key2", encryptionKey="alias/team"))["project"]
+    assert created["encryptionKey"] == prefix + "alias/team"
+
+
+@check
+def codebuild_badge_read_back(c):
+    # badge.badgeEnabled always; a public badgeRequestUrl only when enabled.
+    cb = c["codebuild"]
+    assert cb.create_project(**nosrc_project("cb-badge"))["project"]["badge"] == {"badgeEnabled": False}
+    badge = cb.update_project(name="cb-badge", badgeEnabled=True)["project"]["badge"]
+    assert badge["badgeEnabled"] is True, badge
+    assert re.fullmatch(r"https://codebuild\.us-east-1\.amazonaws\.com/badges\?uuid=[A-Za-z0-9%]+&branch=main",
+                        badge["badgeRequestUrl"]), badge
+    cb.update_project(name="cb-badge", description="badge kept")
+    assert read_project(cb, "cb-badge")["badge"] == badge  # stable
+    assert cb.update_project(name="cb-badge", badgeEnabled=False)["project"]["badge"] == {"badgeEnabled": False}
+
+
+@check
+def codebuild_cache_read_back(c):
+    # NO_CACHE when none is sent; LOCAL/S3 as sent; an update without a cache
+    # keeps it; a location sent with NO_CACHE or LOCAL ("ignored") is dropped.
+    cb = c["codebuild"]
+    assert cb.create_project(**nosrc_project("cb-cache"))["project"]["cache"] == {"type": "NO_CACHE"}
+    local = {"type": "LOCAL", "modes": ["LOCAL_DOCKER_LAYER_CACHE", "LOCAL_SOURCE_CACHE"]}
+    assert cb.update_project(name="cb-cache", cache=local)["project"]["cache"] == local
+    cb.update_project(name="cb-cache", description="cache kept")
+    assert read_project(cb, "cb-cache")["cache"] == local
+    s3 = {"type": "S3", "location": "cache-bucket/prefix"}
+    assert cb.update_project(name="cb-cache", cache=s3)["project"]["cache"] == s3
+    got = cb.update_project(name="cb-cache", cache={"type": "NO_CACHE", "location": ""})["project"]["cache"]
+    assert got == {"type": "NO_CACHE"}, got
+
+
+@check
+def codebuild_s3_artifacts_read_back_defaults(c):
+    # S3 artifacts sent without name/packaging/namespaceType read back NONE,
+    # NONE, encryptionDisabled false, the primary ones named after the
+    # project; values sent are kept; CODEPIPELINE/NO_ARTIFACTS as sent.
+    cb = c["codebuild"]
+    secondary = {"type": "S3", "location": "out", "artifactIdentifier": "extra"}
+    p = cb.create_project(**nosrc_project("cb-art", artifacts={"type": "S3", "location": "out"},
+                                          secondaryArtifacts=[secondary]))["project"]
+    defaults = {"packaging": "NONE", "namespaceType": "NONE", "encryptionDisabled": False}
+    assert p["artifacts"] == {"type": "S3", "location": "out", "name": "cb-art", **defaults}, p["artifacts"]
+    assert p["secondaryArtifacts"] == [{**secondary, **defaults}], p["secondaryArtifacts"]
+    mine = {"type": "S3", "location": "out", "name": "app.zip", "packaging": "ZIP", "namespaceType": "BUILD_ID",
+            "encryptionDisabled": True, "path": "builds"}
+    assert cb.update_project(name="cb-art", artifacts=mine)["project"]["artifacts"] == mine
+    got = cb.update_project(name="cb-art", artifacts={"type": "NO_ARTIFACTS"})["project"]
+    assert got["artifacts"] == {"type": "NO_ARTIFACTS"} and got["secondaryArtifacts"] == [{**secondary, **defaults}]
+
+
+def make_vpc(ec2, cidr="10.0.0.0/16"):
+    """(vpc id, [subnet ids], [security group ids]) of a new VPC in moto's EC2."""
+    vpc = ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
+    base = cidr.rsplit(".", 2)[0]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"{base}.{i}.0/24")["Subnet"]["SubnetId"] for i in (1, 2)]
+    group = ec2.create_security_group(GroupName=f"cb-{vpc}", Description="cbctl builds", VpcId=vpc)["GroupId"]
+    return vpc, subnets, [group]
+
+
+@check
+def codebuild_empty_members_remove_settings(c):
+    # Clients clear a setting by sending it empty: vpcConfig {} (or without
+    # ids), buildBatchConfig {}, [] for the lists; autoRetryLimit 0.
+    cb = c["codebuild"]
+    vpc, subnets, groups = make_vpc(c["ec2"])
+    vpc_config = {"vpcId": vpc, "subnets": subnets, "securityGroupIds": groups}
+    full = dict(vpcConfig=vpc_config, buildBatchConfig={"serviceRole": ROLE, "timeoutInMins": 60}, autoRetryLimit=2,
+                secondarySources=[{"type": "S3", "location": "bucket/src.zip", "sourceIdentifier": "extra"}],
+                secondarySourceVersions=[{"sourceIdentifier": "extra", "sourceVersion": "v1"}],
+                secondaryArtifacts=[{"type": "NO_ARTIFACTS", "artifactIdentifier": "none"}],
+                fileSystemLocations=[{"type": "EFS", "location": "fs-1.efs.us-east-1.amazonaws.com:/d", "mountPoint": "/mnt/d",
+                                      "identifier": "d"}])
+    p = cb.create_project(**nosrc_project("cb-empty", **full))["project"]
+    for key, value in full.items():
+        assert p[key] == value, (key, p.get(key))
+    got = cb.update_project(name="cb-empty", vpcConfig={}, buildBatchConfig={}, autoRetryLimit=0, secondarySources=[],
+                            secondarySourceVersions=[], secondaryArtifacts=[], fileSystemLocations=[])["project"]
+    assert not any(got.get(key) for key in full), {key: got.get(key) for key in full}
+    assert got == read_project(cb, "cb-empty")
+    cb.update_project(name="cb-empty", vpcConfig=vpc_config)
+    assert read_project(cb, "cb-empty")["vpcConfig"] == vpc_config
+    assert "vpcConfig" not in cb.update_project(name="cb-empty", vpcConfig={"subnets": [], "securityGroupIds": []})["project"]
 
 
 # -------------------------------------------------------------- CodeCommit --
@@ -1931,6 +2061,164 @@ def documented_codebuild_image_pull_credentials(c):
     cb.update_project(name="doc-pull", environment=own)
 
 
+@check
+def documented_codebuild_cache_rules(c):
+    cb = unvalidated(c, "codebuild")
+    for cache, phrase in (({"type": "S3"}, "cache type S3 needs a location"),
+                          ({"type": "LOCAL"}, "cache type LOCAL needs at least one mode"),
+                          ({"type": "NO_CACHE", "modes": ["LOCAL_SOURCE_CACHE"]}, "modes are only for cache type LOCAL, not NO_CACHE")):
+        documented(refusal(cb.create_project, **strict_project("doc-cache", cache=cache)), "InvalidInputException", phrase)
+    expect_validation(refusal(cb.create_project, **strict_project("doc-cache", cache={"type": "LOCAL", "modes": ["LOCAL_EVERYTHING"]})),
+                      "cache.modes.1.member", "Member must satisfy enum value set")  # the model's
+    cb.create_project(**strict_project("doc-cache", cache={"type": "LOCAL", "modes": ["LOCAL_CUSTOM_CACHE"]}))
+    documented(refusal(cb.update_project, name="doc-cache", cache={"type": "S3", "location": ""}), "InvalidInputException",
+               "needs a location")
+    cb.update_project(name="doc-cache", cache={"type": "S3", "location": "cache-bucket"})
+
+
+@check
+def documented_codebuild_logs_rules(c):
+    cb = unvalidated(c, "codebuild")
+    on = {"status": "ENABLED"}
+    documented(refusal(cb.create_project, **strict_project("doc-logs", logsConfig={"s3Logs": on})), "InvalidInputException",
+               "s3Logs with status ENABLED needs a location")
+    documented(refusal(cb.create_project, **strict_project("doc-logs", logsConfig={"s3Logs": {**on, "location": "just-a-bucket"}})),
+               "InvalidInputException", "must be bucket/prefix")
+    expect_validation(refusal(cb.create_project, **strict_project("doc-logs", logsConfig={"s3Logs": {"location": "b/p"}})),
+                      "logsConfig.s3Logs.status", "Member must not be null")  # the model's
+    for location in ("log-bucket/builds", "arn:aws:s3:::log-bucket/builds/deep"):
+        cb.create_project(**strict_project(f"doc-logs-{len(location)}", logsConfig={"s3Logs": {**on, "location": location}}))
+    cb.create_project(**strict_project("doc-logs", logsConfig={"cloudWatchLogs": {"status": "DISABLED", "groupName": "g"}}))
+
+
+@check
+def documented_codebuild_vpc_rules(c):
+    cb = unvalidated(c, "codebuild")
+    vpc, subnets, groups = make_vpc(c["ec2"], "10.1.0.0/16")
+    other, other_subnets, other_groups = make_vpc(c["ec2"], "10.2.0.0/16")
+    good = {"vpcId": vpc, "subnets": subnets, "securityGroupIds": groups}
+    for missing in ("vpcId", "subnets", "securityGroupIds"):
+        bad = {k: v for k, v in good.items() if k != missing}
+        documented(refusal(cb.create_project, **strict_project("doc-vpc", vpcConfig=bad)), "InvalidInputException",
+                   f"{missing} missing", "go together")
+    expect_validation(refusal(cb.create_project, **strict_project("doc-vpc", vpcConfig={**good, "subnets": subnets * 9})),
+                      "vpcConfig.subnets", "Member must have length less than or equal to 16")
+    expect_validation(refusal(cb.create_project, **strict_project("doc-vpc", vpcConfig={**good, "securityGroupIds": groups * 6})),
+                      "vpcConfig.securityGroupIds", "Member must have length less than or equal to 5")
+    for bad, phrase in (({**good, "vpcId": "vpc-0000000000000000f"}, "VPC vpc-0000000000000000f does not exist"),
+                        ({**good, "subnets": ["subnet-0000000000000000f"]}, "subnet subnet-0000000000000000f does not exist"),
+                        ({**good, "securityGroupIds": ["sg-0000000000000000f"]}, "security group sg-0000000000000000f does not exist"),
+                        ({**good, "subnets": [subnets[0], other_subnets[0]]}, f"subnet {other_subnets[0]} belongs to {other}"),
+                        ({**good, "securityGroupIds": other_groups}, f"security group {other_groups[0]} belongs to {other}")):
+        documented(refusal(cb.create_project, **strict_project("doc-vpc", vpcConfig=bad)), "InvalidInputException", phrase)
+    assert cb.create_project(**strict_project("doc-vpc", vpcConfig=good))["project"]["vpcConfig"] == good
+    documented(refusal(cb.update_project, name="doc-vpc", vpcConfig={**good, "vpcId": other}), "InvalidInputException",
+               f"belongs to {vpc}, not to VPC {other}")
+    moved = {"vpcId": other, "subnets": other_subnets, "securityGroupIds": other_groups}
+    assert cb.update_project(name="doc-vpc", vpcConfig=moved)["project"]["vpcConfig"] == moved
+
+
+@check
+def documented_codebuild_lambda_takes_no_cache_vpc_efs_or_badge(c):
+    # "Limitations of AWS Lambda compute": no caching, build badges, VPC
+    # connectivity or EFS; judged on the project as it would read back.
+    cb = unvalidated(c, "codebuild")
+    vpc, subnets, groups = make_vpc(c["ec2"], "10.3.0.0/16")
+    lam = dict(environment=LAMBDA_ENV, timeoutInMinutes=15)
+    efs = [{"type": "EFS", "location": "fs-1.efs.us-east-1.amazonaws.com:/d", "mountPoint": "/mnt/d", "identifier": "d"}]
+    for extra, member in ((dict(cache={"type": "LOCAL", "modes": ["LOCAL_CUSTOM_CACHE"]}), "cache"),
+                          (dict(cache={"type": "S3", "location": "cache-bucket"}), "cache"),
+                          (dict(vpcConfig={"vpcId": vpc, "subnets": subnets, "securityGroupIds": groups}), "vpcConfig"),
+                          (dict(fileSystemLocations=efs), "fileSystemLocations"),
+                          (dict(badgeEnabled=True), "badgeEnabled")):
+        got = refusal(cb.create_project, **strict_project("doc-fn-limits", **lam, **extra))
+        documented(got, "InvalidInputException", f"Cannot specify {member} for lambda compute (LINUX_LAMBDA_CONTAINER)")
+    cb.create_project(**strict_project("doc-fn-limits", **lam, cache={"type": "NO_CACHE"}, badgeEnabled=False, vpcConfig={}))
+    documented(refusal(cb.update_project, name="doc-fn-limits", cache={"type": "LOCAL", "modes": ["LOCAL_SOURCE_CACHE"]}),
+               "InvalidInputException", "Cannot specify cache for lambda compute")  # the stored environment is Lambda
+    cb.create_project(**strict_project("doc-ec2-cached", cache={"type": "LOCAL", "modes": ["LOCAL_SOURCE_CACHE"]}))
+    documented(refusal(cb.update_project, name="doc-ec2-cached", environment=LAMBDA_ENV), "InvalidInputException",
+               "Cannot specify cache for lambda compute")  # the stored cache
+    cb.update_project(name="doc-ec2-cached", environment=LAMBDA_ENV, cache={"type": "NO_CACHE"})
+
+
+GITHUB = {"type": "GITHUB", "location": "https://github.com/o/r.git"}
+
+
+@check
+def documented_codebuild_build_status_and_submodules_by_source_type(c):
+    cb = unvalidated(c, "codebuild")
+    codecommit = {"type": "CODECOMMIT", "location": "https://git-codecommit.us-east-1.amazonaws.com/v1/repos/r"}
+    s3 = {"type": "S3", "location": "bucket/src.zip"}
+    for source, member in (({**codecommit, "reportBuildStatus": True}, "ReportBuildStatus"),
+                           ({**codecommit, "reportBuildStatus": False}, "ReportBuildStatus"),
+                           ({"type": "NO_SOURCE", "buildspec": "x", "reportBuildStatus": True}, "ReportBuildStatus"),
+                           ({**codecommit, "buildStatusConfig": {"context": "cbctl"}}, "BuildStatusConfig"),
+                           ({**s3, "gitSubmodulesConfig": {"fetchSubmodules": True}}, "GitSubmodulesConfig")):
+        got = refusal(cb.create_project, **strict_project("doc-status", source=source))
+        assert got == ("InvalidInputException", 400, f"Source type {source['type']} does not support {member}"), got
+    secondary = {**s3, "sourceIdentifier": "extra", "reportBuildStatus": True}
+    got = refusal(cb.create_project, **strict_project("doc-status", secondarySources=[secondary]))
+    assert got[2] == "Source type S3 does not support ReportBuildStatus", got
+    for kind in ("GITHUB", "GITHUB_ENTERPRISE", "GITLAB", "GITLAB_SELF_MANAGED", "BITBUCKET"):
+        source = {**GITHUB, "type": kind, "reportBuildStatus": True, "buildStatusConfig": {"context": "cbctl", "targetUrl": "https://x"},
+                  "gitSubmodulesConfig": {"fetchSubmodules": True}}
+        assert cb.create_project(**strict_project(f"doc-status-{kind.lower().replace('_', '-')}", source=source))["project"]["source"] \
+            == {**source, "gitCloneDepth": 0}
+    cb.create_project(**strict_project("doc-status", source={**codecommit, "gitSubmodulesConfig": {"fetchSubmodules": False}}))
+    documented(refusal(cb.update_project, name="doc-status", source={**codecommit, "reportBuildStatus": True}),
+               "InvalidInputException", "Source type CODECOMMIT does not support ReportBuildStatus")
+
+
+@check
+def documented_codebuild_secondary_sources_and_artifacts(c):
+    cb = unvalidated(c, "codebuild")
+    src = lambda ident: {"type": "S3", "location": "bucket/src.zip", "sourceIdentifier": ident}  # noqa: E731
+    art = lambda ident: {"type": "S3", "location": "out", "artifactIdentifier": ident}  # noqa: E731
+    for sources, phrase in (([{"type": "S3", "location": "bucket/src.zip"}], "every entry of secondarySources needs its sourceIdentifier"),
+                            ([src("with-dash")], "sourceIdentifier with-dash must be letters, digits and underscores"),
+                            ([src("x" * 128)], "fewer than 128 characters"),
+                            ([src("twin"), src("twin")], "sourceIdentifier twin appears twice in secondarySources"),
+                            ([{"type": "CODEPIPELINE", "sourceIdentifier": "pipe"}], "sourceType CODEPIPELINE is not allowed for secondarySources"),
+                            ([{"type": "GITHUB", "sourceIdentifier": "gh"}], "needs a location")):
+        documented(refusal(cb.create_project, **strict_project("doc-2nd", secondarySources=sources)), "InvalidInputException", phrase)
+    for artifacts, phrase in (([{"type": "S3", "location": "out"}], "every entry of secondaryArtifacts needs its artifactIdentifier"),
+                              ([art("twin"), art("twin")], "artifactIdentifier twin appears twice"),
+                              ([{"type": "CODEPIPELINE", "artifactIdentifier": "pipe"}], "artifactType CODEPIPELINE is not allowed for secondaryArtifacts"),
+                              ([{"type": "S3", "artifactIdentifier": "nowhere"}], "need a location")):
+        documented(refusal(cb.create_project, **strict_project("doc-2nd", secondaryArtifacts=artifacts)), "InvalidInputException", phrase)
+    expect_validation(refusal(cb.create_project, **strict_project("doc-2nd", secondarySources=[src(f"s{i}") for i in range(13)])),
+                      "secondarySources", "Member must have length less than or equal to 12")  # the model's
+    expect_validation(refusal(cb.create_project, **strict_project("doc-2nd", secondaryArtifacts=[art(f"a{i}") for i in range(13)])),
+                      "secondaryArtifacts", "Member must have length less than or equal to 12")
+    documented(refusal(cb.create_project, **strict_project("doc-2nd", secondarySources=[src("one")],
+                                                           secondarySourceVersions=[{"sourceIdentifier": "two", "sourceVersion": "v"}])),
+               "InvalidInputException", "secondarySourceVersions names sourceIdentifier two")
+    twelve = dict(secondarySources=[src(f"s_{i}") for i in range(12)], secondaryArtifacts=[art(f"a{i}") for i in range(12)],
+                  secondarySourceVersions=[{"sourceIdentifier": "s_0", "sourceVersion": "v1"}])
+    cb.create_project(**strict_project("doc-2nd", **twelve))
+    documented(refusal(cb.update_project, name="doc-2nd", secondarySources=[src("s_1")]), "InvalidInputException",
+               "names sourceIdentifier s_0")  # the stored versions still name s_0
+    cb.update_project(name="doc-2nd", secondarySources=[src("s_1")], secondarySourceVersions=[])
+
+
+@check
+def documented_codebuild_codepipeline_source_and_artifacts_go_together(c):
+    cb = unvalidated(c, "codebuild")
+    message = "Invalid input: when using CodePipeline both sourceType, and artifactType must be set to: CODEPIPELINE"
+    pipe = {"type": "CODEPIPELINE"}
+    assert refusal(cb.create_project, **strict_project("doc-pair", source=pipe)) == ("InvalidInputException", 400, message)
+    assert refusal(cb.create_project, **strict_project("doc-pair", artifacts=pipe)) == ("InvalidInputException", 400, message)
+    cb.create_project(**strict_project("doc-pair", source=pipe, artifacts=pipe))
+    assert refusal(cb.update_project, name="doc-pair", source=GITHUB) == ("InvalidInputException", 400, message)
+    assert refusal(cb.update_project, name="doc-pair", artifacts={"type": "NO_ARTIFACTS"}) == ("InvalidInputException", 400, message)
+    cb.update_project(name="doc-pair", source=GITHUB, artifacts={"type": "NO_ARTIFACTS"})
+    for member, phrase in (("encryptionDisabled", "null encryptionDisabled"), ("name", "null output name"), ("location", "null location")):
+        bad = {"type": "NO_ARTIFACTS", member: False if member == "encryptionDisabled" else "x"}
+        got = refusal(cb.update_project, name="doc-pair", artifacts=bad)
+        assert got == ("InvalidInputException", 400, f"Invalid artifacts: artifact type NO_ARTIFACTS should have {phrase}"), got
+
+
 def doc_pipeline(name, role, build=None, source=None, approval=None):
     """pipeline_decl with the Build action, Source action or an added
     approval stage replaced/extended by the given fields."""
@@ -2047,7 +2335,7 @@ def main():
     kw = client_kwargs(url)
     clients = {s: boto3.client(s, **kw) for s in ("codebuild", "codecommit", "ssm", "iam", "sts", "codepipeline",
                                                   "codeconnections", "codestar-connections", "events", "logs",
-                                                  "resourcegroupstaggingapi", "ecr", "kms")}
+                                                  "resourcegroupstaggingapi", "ecr", "kms", "ec2")}
     clients["codebuild_unvalidated"] = boto3.client("codebuild", config=Config(parameter_validation=False), **kw)
     clients["codeconnections_cbor"] = cbor_client("codeconnections", **kw)
     clients["s3"] = boto3.client("s3", config=Config(s3={"addressing_style": "path"}), **kw)

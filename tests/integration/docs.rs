@@ -137,11 +137,31 @@ fn the_schema_accepts_every_example_and_rejects_unknown_keys() {
     assert!(!schema_errors(&s, &[bad]).is_empty(), "an unknown source type is rejected");
 }
 
+/// What an example says the account needs before it applies (a VPC, a KMS key alias),
+/// made in the emulator; the example's placeholder VPC ids become the real ones.
+fn with_prerequisites(s: &Stack, text: &str) -> String {
+    let mut text = text.to_string();
+    if text.contains("alias/ci-artifacts") {
+        s.block_on(crate::harness::create_key(&s.aws(), "alias/ci-artifacts"));
+    }
+    if text.contains("vpc-0a1b2c3d4e5f60718") {
+        let (vpc, subnets, sg) = crate::harness::create_network(s);
+        text = text
+            .replace("vpc-0a1b2c3d4e5f60718", &vpc)
+            .replace("subnet-0a1b2c3d4e5f60719", &subnets[0])
+            .replace("subnet-0a1b2c3d4e5f6071a", &subnets[1])
+            .replace("sg-0a1b2c3d4e5f6071b", &sg);
+    }
+    text
+}
+
 #[test]
 fn every_example_applies_replans_clean_and_destroys() {
     for example in examples() {
         let dir = example.parent().unwrap();
-        let s = Stack::new(&std::fs::read_to_string(&example).unwrap()).env("REGISTRY_PASSWORD", "example-secret");
+        let text = std::fs::read_to_string(&example).unwrap();
+        let s = Stack::new(&text).env("REGISTRY_PASSWORD", "example-secret");
+        s.write("cbctl.toml", &with_prerequisites(&s, &text));
         for f in std::fs::read_dir(dir).unwrap().flatten() {
             if f.path().extension().is_some_and(|x| x == "yml") {
                 s.write(&f.file_name().to_string_lossy(), &std::fs::read_to_string(f.path()).unwrap());

@@ -4,22 +4,10 @@
 
 use serde_json::{json, Value};
 
-use crate::harness::{parliament_findings, Stack, ACCOUNT};
+use crate::harness::{list, parliament_findings, statement, Stack, ACCOUNT};
 
 const SECRET: &str = "ecr-Registry-Pa55-0042";
 const REGION: &str = "us-east-1";
-
-fn statement(doc: &Value, sid: &str) -> Value {
-    doc["Statement"].as_array().unwrap().iter().find(|s| s["Sid"] == sid).cloned().unwrap_or_else(|| panic!("no statement {sid} in {doc}"))
-}
-
-fn list(v: &Value) -> Vec<String> {
-    match v {
-        Value::String(s) => vec![s.clone()],
-        Value::Array(a) => a.iter().map(|x| x.as_str().unwrap().to_string()).collect(),
-        _ => vec![],
-    }
-}
 
 fn example() -> Stack {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/ecr-image");

@@ -443,3 +443,49 @@ pub fn in_terminal(s: &Stack, dir: &Path, command: &str, steps: &[(&str, &str)],
     let screen = screen.lock().unwrap().clone();
     (status.code().unwrap_or(-1), screen)
 }
+
+/// A VPC with two subnets and a security group, made in the emulator's EC2 through boto3
+/// (the tests have no EC2 SDK client): (vpc, [subnets], security group).
+pub fn create_network(s: &Stack) -> (String, Vec<String>, String) {
+    let script = r#"
+import boto3, json
+ec2 = boto3.client("ec2")
+vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24")["Subnet"]["SubnetId"] for i in (1, 2)]
+sg = ec2.create_security_group(GroupName="ci-builds", Description="builds", VpcId=vpc)["GroupId"]
+print(json.dumps([vpc, subnets, sg]))
+"#;
+    let out = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/python"))
+        .args(["-c", script])
+        .env("AWS_ENDPOINT_URL", &s.emu.url)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_DEFAULT_REGION", REGION)
+        .output()
+        .expect("run python");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (vpc, subnets, sg): (String, Vec<String>, String) = serde_json::from_slice(&out.stdout).unwrap();
+    (vpc, subnets, sg)
+}
+
+/// A customer managed KMS key with `alias`, as an operator would have made it: its ARN.
+pub async fn create_key(aws: &Aws, alias: &str) -> String {
+    let key = aws.kms.create_key().send().await.unwrap();
+    let meta = key.key_metadata().unwrap();
+    aws.kms.create_alias().alias_name(alias).target_key_id(meta.key_id()).send().await.unwrap();
+    meta.arn().unwrap().to_string()
+}
+
+/// The statement of a policy document with this Sid.
+pub fn statement(doc: &serde_json::Value, sid: &str) -> serde_json::Value {
+    doc["Statement"].as_array().unwrap().iter().find(|s| s["Sid"] == sid).cloned().unwrap_or_else(|| panic!("no statement {sid} in {doc}"))
+}
+
+/// A policy element that is a string or a list of strings, as a list.
+pub fn list(v: &serde_json::Value) -> Vec<String> {
+    match v {
+        serde_json::Value::String(s) => vec![s.clone()],
+        serde_json::Value::Array(a) => a.iter().map(|x| x.as_str().unwrap().to_string()).collect(),
+        _ => vec![],
+    }
+}

@@ -17,6 +17,7 @@ mod hostile_files;
 mod log_groups;
 mod masking;
 mod pipelines;
+mod project_settings;
 mod refusals;
 mod s3_and_import;
 mod safety;

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::harness::{Stack, ACCOUNT};
+use crate::harness::{statement, Stack, ACCOUNT};
 
 pub fn seed_003() -> Stack {
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/codecommit-pipeline");
@@ -13,10 +13,6 @@ pub fn seed_003() -> Stack {
         s.write(f, &std::fs::read_to_string(format!("{example}/{f}")).unwrap());
     }
     s
-}
-
-fn statement(doc: &Value, sid: &str) -> Value {
-    doc["Statement"].as_array().unwrap().iter().find(|s| s["Sid"] == sid).cloned().unwrap_or_else(|| panic!("no {sid} in {doc:#}"))
 }
 
 #[test]

@@ -158,10 +158,8 @@ fn unmanaged_source(s: &ProjectSource, at: &str, out: &mut BTreeMap<String, Stri
         out.insert(format!("{at}.insecure_ssl"), "true".into());
     }
     if let Some(c) = s.build_status_config() {
-        let parts: Vec<String> = [("context", c.context()), ("target_url", c.target_url())]
-            .into_iter()
-            .filter_map(|(k, v)| v.map(|v| format!("{k}={v}")))
-            .collect();
+        let parts: Vec<String> =
+            [("context", c.context()), ("target_url", c.target_url())].into_iter().filter_map(|(k, v)| v.map(|v| format!("{k}={v}"))).collect();
         out.insert(format!("{at}.build_status_config"), parts.join(" "));
     }
 }
@@ -183,12 +181,19 @@ fn unmanaged_environment(e: &ProjectEnvironment, out: &mut BTreeMap<String, Stri
             parts.into_iter().flatten().collect::<Vec<_>>().join(" ")
         }),
     );
-    put("docker_server", e.docker_server().map(|d| format!("compute_type={} security_groups={}", d.compute_type().as_str(), d.security_group_ids().join(","))));
+    put(
+        "docker_server",
+        e.docker_server().map(|d| format!("compute_type={} security_groups={}", d.compute_type().as_str(), d.security_group_ids().join(","))),
+    );
 }
 
 fn unmanaged_project(p: &SdkProject, out: &mut BTreeMap<String, String>) {
     if !p.file_system_locations().is_empty() {
-        let all: Vec<String> = p.file_system_locations().iter().map(|f| format!("{}:{}", f.location().unwrap_or_default(), f.mount_point().unwrap_or_default())).collect();
+        let all: Vec<String> = p
+            .file_system_locations()
+            .iter()
+            .map(|f| format!("{}:{}", f.location().unwrap_or_default(), f.mount_point().unwrap_or_default()))
+            .collect();
         out.insert("file_system_locations".into(), all.join(", "));
     }
     if let Some(b) = p.build_batch_config().filter(|b| b.service_role().is_some() || b.timeout_in_mins().is_some() || b.restrictions().is_some()) {

@@ -13,8 +13,8 @@ use crate::file::variant_name;
 use crate::file::RoleSpec;
 use crate::model::names::{codebuild_role_name, parameter_arn, repository_arn, role_arn, role_path, secret_arn};
 use crate::model::project::is_git_source;
-use crate::model::project::REPORT_AUTO_DISCOVER;
 use crate::model::project::SecondarySource;
+use crate::model::project::REPORT_AUTO_DISCOVER;
 use crate::model::{EnvVar, Project, Resource, Role};
 
 /// Defaults CodeBuild applies when a project does not set them; desired states them so a
@@ -93,7 +93,7 @@ pub fn resolve(cx: &Context, name: &str, spec: &ProjectSpec, extras: ProjectExtr
     if project_settings.artifacts.is_some() {
         project.artifacts_type = "S3".into();
     }
-    project.settings = project_settings;
+    project.settings = Box::new(project_settings);
     resources.push(Resource::Project(project));
     Resolved { resources, role_policy, origins: needs.origins, note, warnings }
 }

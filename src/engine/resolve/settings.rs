@@ -90,7 +90,12 @@ fn logs(cx: &Context, spec: &ProjectSpec, needs: &mut CodeBuildNeeds) -> Logs {
         needs.log_objects.push(objects);
         needs.output_buckets.push(bucket_arn);
     }
-    Logs { cloudwatch: l.cloudwatch(), group: text(&l.group), stream_prefix: text(&l.stream_prefix), s3: text(&l.s3).map(|s| s.trim_end_matches('/').into()) }
+    Logs {
+        cloudwatch: l.cloudwatch(),
+        group: text(&l.group),
+        stream_prefix: text(&l.stream_prefix),
+        s3: text(&l.s3).map(|s| s.trim_end_matches('/').into()),
+    }
 }
 
 fn vpc(cx: &Context, v: &crate::file::project::VpcSpec, needs: &mut CodeBuildNeeds) -> Option<Vpc> {
@@ -133,7 +138,8 @@ fn output(cx: &Context, project: &str, a: &ArtifactsSpec, needs: &mut CodeBuildN
         id,
         bucket,
         path: Some(path),
-        name: a.name.as_ref().map(|n| n.get_ref().clone()),
+        // CodeBuild names primary artifacts after the project when the file does not.
+        name: a.name.as_ref().map(|n| n.get_ref().clone()).filter(|n| a.id.is_some() || n != project),
         packaging: if a.packaging.as_ref().is_some_and(|p| *p.get_ref() == Packaging::Zip) { "ZIP" } else { "NONE" }.into(),
         namespace: if a.namespace.as_ref().is_some_and(|n| *n.get_ref() == Namespace::BuildId) { "BUILD_ID" } else { "NONE" }.into(),
     }
@@ -161,7 +167,8 @@ fn encryption_key(cx: &Context, k: &Spanned<String>, needs: &mut CodeBuildNeeds,
         }
         Ok(None) => {}
         Err(alias) => errors.push(
-            Diagnostic::at(k.span(), format!("project artifacts use KMS key `{alias}`, which does not exist")).with_hint("create the key alias first, or fix `encryption_key`"),
+            Diagnostic::at(k.span(), format!("project artifacts use KMS key `{alias}`, which does not exist"))
+                .with_hint("create the key alias first, or fix `encryption_key`"),
         ),
     }
     Some(reported)
