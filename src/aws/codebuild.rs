@@ -199,7 +199,7 @@ pub async fn create(c: &Clients, p: &Project) -> Result<(), AwsError> {
             .set_concurrent_build_limit(p.concurrent_build_limit)
             .cache(parts.settings.cache)
             .logs_config(parts.settings.logs)
-            .set_vpc_config(settings::vpc(&p.settings, None).map_err(|e| build_err("codebuild:CreateProject", &p.name, e))?)
+            .set_vpc_config(settings::vpc(&p.settings, None))
             .set_encryption_key(settings::encryption_key(&p.settings, None))
             .badge_enabled(p.settings.badge)
             .set_secondary_sources(non_empty(parts.settings.secondary_sources))
@@ -244,7 +244,7 @@ pub async fn update(c: &Clients, p: &Project, have: &Project) -> Result<(), AwsE
             .set_concurrent_build_limit(limit)
             .cache(parts.settings.cache)
             .logs_config(parts.settings.logs)
-            .set_vpc_config(settings::vpc(&p.settings, Some(&have.settings)).map_err(|e| build_err("codebuild:UpdateProject", &p.name, e))?)
+            .set_vpc_config(settings::vpc(&p.settings, Some(&have.settings)))
             .set_encryption_key(settings::encryption_key(&p.settings, Some(&have.settings)))
             .badge_enabled(p.settings.badge)
             // Lists are sent even when empty: that is how UpdateProject removes them.
@@ -252,9 +252,9 @@ pub async fn update(c: &Clients, p: &Project, have: &Project) -> Result<(), AwsE
             .set_secondary_source_versions(Some(parts.settings.secondary_versions))
             .set_secondary_artifacts(Some(parts.settings.secondary_artifacts))
             // Settings cbctl has no key for are cleared, as the plan showed.
-            .set_file_system_locations(had(have, "file_system_locations").then(Vec::new))
-            .set_build_batch_config(had(have, "build_batch_config").then(|| ProjectBuildBatchConfig::builder().build()))
-            .set_auto_retry_limit(had(have, "auto_retry_limit").then_some(0))
+            .set_file_system_locations(had(have, settings::FILE_SYSTEMS).then(Vec::new))
+            .set_build_batch_config(had(have, settings::BATCH_BUILDS).then(|| ProjectBuildBatchConfig::builder().build()))
+            .set_auto_retry_limit(had(have, settings::AUTO_RETRY).then_some(0))
             .set_tags(Some(parts.tags))
             .send()
             .await

@@ -116,10 +116,9 @@ pub struct CodeBuildNeeds {
     pub repository_arns: Vec<String>,
     pub s3_object_arns: Vec<String>,
     pub connection_arns: Vec<String>,
-    /// The CloudWatch Logs group builds write to (None: `/aws/codebuild/<project>`).
+    /// The CloudWatch Logs group builds write to; None when CloudWatch logs are off
+    /// (`logs.cloudwatch = false`), and then no log group is granted.
     pub log_group: Option<String>,
-    /// CloudWatch logs turned off (`logs.cloudwatch = false`): no log group grant.
-    pub cloudwatch_off: bool,
     /// S3 objects (`arn:...:s3:::bucket/prefix/*`) of the project's S3 cache (read and
     /// written), its output artifacts and its S3 logs (written), and their buckets.
     pub cache_objects: Vec<String>,
@@ -196,8 +195,7 @@ pub fn codebuild_trust() -> Json {
 pub fn codebuild_policy(n: &CodeBuildNeeds) -> Json {
     let base = Vars::default().set("partition", &n.partition).set("region", &n.region).set("account", &n.account).set("project", &n.project);
     let mut statements = Vec::new();
-    if !n.cloudwatch_off {
-        let group = n.log_group.clone().unwrap_or_else(|| format!("/aws/codebuild/{}", n.project));
+    if let Some(group) = &n.log_group {
         statements.push(render(CODEBUILD_LOGS, &base.clone().set("log_group", group)));
     }
     let report_groups = report_group_arns(n);
@@ -429,6 +427,7 @@ mod tests {
             region: "us-east-1".into(),
             account: "123456789012".into(),
             project: "app".into(),
+            log_group: Some("/aws/codebuild/app".into()),
             ..Default::default()
         }
     }

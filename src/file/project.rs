@@ -161,8 +161,17 @@ impl ProjectSpec {
     /// The log group the stack owns for project `name`: with `logs`, unless CloudWatch
     /// logs are off; `logs.group` or CodeBuild's default.
     pub fn owned_log_group(&self, name: &str) -> Option<String> {
-        let logs = self.logs.as_ref().filter(|l| l.cloudwatch())?;
-        Some(logs.group.as_ref().map_or_else(|| project_log_group(name), |g| g.get_ref().clone()))
+        self.logs.as_ref().and(self.log_group(name))
+    }
+
+    /// The CloudWatch Logs group the builds of project `name` write to (`logs.group` or
+    /// CodeBuild's default), or None when CloudWatch logs are off.
+    pub fn log_group(&self, name: &str) -> Option<String> {
+        match &self.logs {
+            Some(logs) if !logs.cloudwatch() => None,
+            Some(LogsSpec { group: Some(g), .. }) => Some(g.get_ref().clone()),
+            _ => Some(project_log_group(name)),
+        }
     }
 
     /// Whether the project keeps its S3 cache or output artifacts in the stack's artifact
@@ -467,7 +476,7 @@ fn check_secondary(spec: &ProjectSpec, out: &mut Vec<Diagnostic>) {
 
 /// Checks the keys of a source that only some source types take (`git_submodules`,
 /// `report_build_status`).
-pub fn check_source_flags(src: &SourceSpec, out: &mut Vec<Diagnostic>) {
+fn check_source_flags(src: &SourceSpec, out: &mut Vec<Diagnostic>) {
     let kind = *src.kind.get_ref();
     if let Some(g) = src.git_submodules.as_ref().filter(|g| *g.get_ref()) {
         if !matches!(kind, SourceType::Codecommit | SourceType::Github) {

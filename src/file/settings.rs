@@ -12,7 +12,7 @@ use toml::Spanned;
 use super::diagnostic::Diagnostic;
 use super::grants::GrantsSpec;
 use super::rules::{check_one_resource, span};
-use crate::model::names::bucket_name_problem;
+use crate::model::names::{arn_resource, bucket_name_problem};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -264,7 +264,7 @@ pub fn check_ids(what: &str, items: &[(Option<&Spanned<String>>, Range<usize>)],
 /// A KMS key as CodeBuild takes it: an alias, a key id, or the ARN of either.
 pub fn check_key(k: &Spanned<String>, out: &mut Vec<Diagnostic>) {
     let v = k.get_ref();
-    let tail = if v.starts_with("arn:") { v.splitn(6, ':').nth(5).unwrap_or_default() } else { v.as_str() };
+    let tail = arn_resource(v);
     let ok =
         tail.starts_with("alias/") && tail.len() > 6 || tail.strip_prefix("key/").unwrap_or(tail).chars().all(|c| c.is_ascii_hexdigit() || c == '-');
     if !ok || tail.is_empty() || v.starts_with("arn:") && v.split(':').nth(2) != Some("kms") {

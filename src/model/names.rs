@@ -66,6 +66,16 @@ pub fn rule_name(stack: &str, pipeline: &str, action: &str) -> String {
 }
 
 /// The CloudWatch Logs group CodeBuild writes a project's builds to by default.
+/// The resource part of an ARN (after its fifth `:`), or the value itself when it is not
+/// an ARN: `alias/x` for both `alias/x` and `arn:aws:kms:R:A:alias/x`.
+pub fn arn_resource(value: &str) -> &str {
+    if value.starts_with("arn:") {
+        value.splitn(6, ':').nth(5).unwrap_or_default()
+    } else {
+        value
+    }
+}
+
 pub fn project_log_group(project: &str) -> String {
     format!("/aws/codebuild/{project}")
 }

@@ -18,6 +18,13 @@ use aws_sdk_codebuild::types::{
 
 use crate::model::project::{is_git_source, Cache, Logs, Output, SecondarySource, Settings, Vpc};
 
+/// The settings outside source, environment and artifacts that cbctl has no key for, as
+/// `unmanaged` names them: UpdateProject keeps them unless told otherwise, so `update`
+/// clears each one the project had.
+pub const FILE_SYSTEMS: &str = "file_system_locations";
+pub const BATCH_BUILDS: &str = "build_batch_config";
+pub const AUTO_RETRY: &str = "auto_retry_limit";
+
 /// The key CodeBuild uses when a project names none, as it reports it.
 const AWS_MANAGED_S3_KEY: &str = "alias/aws/s3";
 
@@ -194,13 +201,13 @@ fn unmanaged_project(p: &SdkProject, out: &mut BTreeMap<String, String>) {
             .iter()
             .map(|f| format!("{}:{}", f.location().unwrap_or_default(), f.mount_point().unwrap_or_default()))
             .collect();
-        out.insert("file_system_locations".into(), all.join(", "));
+        out.insert(FILE_SYSTEMS.into(), all.join(", "));
     }
     if let Some(b) = p.build_batch_config().filter(|b| b.service_role().is_some() || b.timeout_in_mins().is_some() || b.restrictions().is_some()) {
-        out.insert("build_batch_config".into(), format!("service_role={}", b.service_role().unwrap_or_default()));
+        out.insert(BATCH_BUILDS.into(), format!("service_role={}", b.service_role().unwrap_or_default()));
     }
     if let Some(n) = p.auto_retry_limit().filter(|n| *n > 0) {
-        out.insert("auto_retry_limit".into(), n.to_string());
+        out.insert(AUTO_RETRY.into(), n.to_string());
     }
 }
 
@@ -292,13 +299,13 @@ impl SourceShape<'_> {
 
 /// The VPC setting to send: the project's, or (on update) an empty one that removes the
 /// VPC the project had.
-pub fn vpc(want: &Settings, have: Option<&Settings>) -> Result<Option<VpcConfig>, BuildError> {
+pub fn vpc(want: &Settings, have: Option<&Settings>) -> Option<VpcConfig> {
     match (&want.vpc, have.and_then(|h| h.vpc.as_ref())) {
-        (Some(v), _) => Ok(Some(
+        (Some(v), _) => Some(
             VpcConfig::builder().vpc_id(&v.id).set_subnets(Some(v.subnets.clone())).set_security_group_ids(Some(v.security_groups.clone())).build(),
-        )),
-        (None, Some(_)) => Ok(Some(VpcConfig::builder().build())),
-        (None, None) => Ok(None),
+        ),
+        (None, Some(_)) => Some(VpcConfig::builder().build()),
+        (None, None) => None,
     }
 }
 

@@ -116,7 +116,6 @@ fn role(cx: &Context, name: &str, spec: &ProjectSpec, policy: serde_json::Value)
 
 fn project(cx: &Context, name: &str, spec: &ProjectSpec, src: Source, buildspec: Option<String>, variables: Vec<EnvVar>, role: String) -> Project {
     let env = &spec.environment;
-    let depth = spec.source.get_ref().git_clone_depth.as_ref();
     let pipeline = *spec.source.get_ref().kind.get_ref() == SourceType::Codepipeline;
     let kind = env.kind.as_ref().map_or(DEFAULT_ENVIRONMENT, |k| *k.get_ref());
     Project {
@@ -126,7 +125,7 @@ fn project(cx: &Context, name: &str, spec: &ProjectSpec, src: Source, buildspec:
         source_location: src.location,
         source_version: src.version,
         buildspec,
-        git_clone_depth: is_git_source(src.kind).then(|| depth.map_or(0, |d| *d.get_ref() as i32)),
+        git_clone_depth: clone_depth(src.kind, spec.source.get_ref()),
         source_connection: src.connection,
         artifacts_type: if pipeline { "CODEPIPELINE" } else { "NO_ARTIFACTS" }.into(),
         image: env.image.as_ref().map_or(default_image(kind).to_string(), |i| i.get_ref().clone()),
@@ -179,6 +178,12 @@ fn source(cx: &Context, src: &SourceSpec, needs: &mut CodeBuildNeeds) -> Source 
     }
 }
 
+/// A git source's clone depth as CodeBuild reports it (0, a full clone, when unset);
+/// None for other sources, which have none.
+fn clone_depth(kind: &str, src: &SourceSpec) -> Option<i32> {
+    is_git_source(kind).then(|| src.git_clone_depth.as_ref().map_or(0, |d| *d.get_ref() as i32))
+}
+
 /// The secondary sources, each fetched like the primary one, sorted by id as CodeBuild
 /// reports them.
 fn secondary_sources(cx: &Context, spec: &ProjectSpec, needs: &mut CodeBuildNeeds) -> Vec<SecondarySource> {
@@ -188,11 +193,10 @@ fn secondary_sources(cx: &Context, spec: &ProjectSpec, needs: &mut CodeBuildNeed
         .map(|s| {
             let spec = s.get_ref();
             let src = source(cx, spec, needs);
-            let depth = spec.git_clone_depth.as_ref();
             SecondarySource {
                 id: spec.id.as_ref().map(|i| i.get_ref().clone()).unwrap_or_default(),
                 kind: src.kind.into(),
-                git_clone_depth: is_git_source(src.kind).then(|| depth.map_or(0, |d| *d.get_ref() as i32)),
+                git_clone_depth: clone_depth(src.kind, spec),
                 git_submodules: settings::flag(&spec.git_submodules),
                 report_build_status: settings::flag(&spec.report_build_status),
                 location: src.location,

@@ -11,7 +11,7 @@ use crate::engine::policy::{CodeBuildNeeds, Origin};
 use crate::file::diagnostic::Diagnostic;
 use crate::file::project::{ArtifactsSpec, ProjectSpec};
 use crate::file::settings::{bucket_and_prefix, ArtifactLocation, CacheType, Namespace, Packaging};
-use crate::model::names::artifact_bucket_name;
+use crate::model::names::{arn_resource, artifact_bucket_name, log_group_arn};
 use crate::model::project::{Cache, Logs, Output, Settings, Vpc};
 
 /// The settings of project `name`; `needs` gains what they take.
@@ -23,7 +23,7 @@ pub fn resolve(cx: &Context, name: &str, spec: &ProjectSpec, needs: &mut CodeBui
         git_submodules: flag(&src.git_submodules),
         report_build_status: flag(&src.report_build_status),
         cache: cache(cx, name, spec, needs),
-        logs: logs(cx, spec, needs),
+        logs: logs(cx, name, spec, needs),
         vpc: spec.vpc.as_ref().and_then(|v| vpc(cx, v, needs)),
         artifacts: spec.artifacts.as_ref().map(|a| output(cx, name, a, needs)),
         secondary_sources: Vec::new(),
@@ -62,11 +62,12 @@ fn cache(cx: &Context, name: &str, spec: &ProjectSpec, needs: &mut CodeBuildNeed
                     l.get_ref().trim_end_matches('/').to_string()
                 }
                 None => {
-                    let (objects, bucket) = object_arns(cx, &artifact_bucket_name(cx.stack, cx.target), &format!("cache/{name}"));
+                    let (bucket, prefix) = (artifact_bucket_name(cx.stack, cx.target), format!("cache/{name}"));
+                    let (objects, bucket_arn) = object_arns(cx, &bucket, &prefix);
                     needs.origins.push(Origin::file(objects.clone(), c.kind.span()));
                     needs.cache_objects.push(objects);
-                    needs.output_buckets.push(bucket);
-                    format!("{}/cache/{name}", artifact_bucket_name(cx.stack, cx.target))
+                    needs.output_buckets.push(bucket_arn);
+                    format!("{bucket}/{prefix}")
                 }
             };
             Cache { kind: "S3".into(), location: Some(location), modes: vec![] }
@@ -74,13 +75,12 @@ fn cache(cx: &Context, name: &str, spec: &ProjectSpec, needs: &mut CodeBuildNeed
     }
 }
 
-fn logs(cx: &Context, spec: &ProjectSpec, needs: &mut CodeBuildNeeds) -> Logs {
+fn logs(cx: &Context, name: &str, spec: &ProjectSpec, needs: &mut CodeBuildNeeds) -> Logs {
+    needs.log_group = spec.log_group(name);
     let Some(l) = &spec.logs else { return Logs::default() };
     let text = |v: &Option<Spanned<String>>| v.as_ref().map(|x| x.get_ref().clone());
-    needs.log_group = text(&l.group);
-    needs.cloudwatch_off = !l.cloudwatch();
     if let Some(g) = &l.group {
-        needs.origins.push(Origin::file(crate::model::names::log_group_arn(cx.target, g.get_ref()), g.span()));
+        needs.origins.push(Origin::file(log_group_arn(cx.target, g.get_ref()), g.span()));
     }
     if let Some(s3) = &l.s3 {
         let (bucket, prefix) = bucket_and_prefix(s3.get_ref());
@@ -149,7 +149,7 @@ fn output(cx: &Context, project: &str, a: &ArtifactsSpec, needs: &mut CodeBuildN
 /// ARN for use through S3; None for the AWS managed S3 key, which needs no grant.
 fn encryption_key(cx: &Context, k: &Spanned<String>, needs: &mut CodeBuildNeeds, errors: &mut Vec<Diagnostic>) -> Option<String> {
     let written = k.get_ref();
-    let tail = if written.starts_with("arn:") { written.splitn(6, ':').nth(5).unwrap_or_default() } else { written.as_str() };
+    let tail = arn_resource(written);
     if tail == "alias/aws/s3" {
         return None;
     }
