@@ -3,9 +3,14 @@
 //! Discovery is ListProjects (names only) and one BatchGetProjects per 100 names, which
 //! returns tags too: ownership needs no further call. Create and update send the whole
 //! desired project; UpdateProject replaces the fields it is given, including the tag list.
-//! The settings beyond source, image and role are read and written in `settings`.
+//! The settings beyond source, image and role are read and written in `settings`, the
+//! webhook in `webhook` (after the project itself is created or updated; deleting the
+//! project deletes its webhook).
 
 mod settings;
+mod webhook;
+
+pub use webhook::source_credentials;
 
 use aws_sdk_codebuild::types::{
     ArtifactsType, ComputeType, CredentialProviderType, EnvironmentType, EnvironmentVariable, EnvironmentVariableType, ImagePullCredentialsType,
@@ -211,7 +216,8 @@ pub async fn create(c: &Clients, p: &Project) -> Result<(), AwsError> {
             .map(|_| ())
             .map_err(|e| AwsError::from_sdk("codebuild:CreateProject", &p.name, e))
     })
-    .await
+    .await?;
+    webhook::sync(c, p, None).await
 }
 
 /// Whether a project runs on Lambda compute, which takes no queued timeout.
@@ -261,7 +267,8 @@ pub async fn update(c: &Clients, p: &Project, have: &Project) -> Result<(), AwsE
             .map(|_| ())
             .map_err(|e| AwsError::from_sdk("codebuild:UpdateProject", &p.name, e))
     })
-    .await
+    .await?;
+    webhook::sync(c, p, Some(have)).await
 }
 
 pub async fn delete(c: &Clients, have: &Project) -> Result<(), AwsError> {

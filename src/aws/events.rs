@@ -1,4 +1,5 @@
-//! EventBridge adapter: the rules that start pipelines on source changes.
+//! EventBridge adapter: the rules that start pipelines on source changes, and projects on
+//! their schedules.
 //!
 //! Discovery: ListRules with the stack's name prefix (it carries everything DescribeRule
 //! would), the tags of those rules from the tagging index (100 a call), and
@@ -11,7 +12,7 @@ use aws_sdk_eventbridge::types::{RuleState, Tag, Target as SdkTarget};
 use super::{tagging, Clients};
 use crate::engine::adapter::{bounded, Found, Scope};
 use crate::engine::AwsError;
-use crate::model::names::{rule_arn, RULE_TARGET_ID, STACK_TAG};
+use crate::model::names::{rule_arn, rule_target_id, STACK_TAG};
 use crate::model::{Resource, Rule, Tags};
 
 pub async fn observe(c: &Clients, scope: Scope<'_>) -> Result<Found, AwsError> {
@@ -53,13 +54,25 @@ struct Listed {
     rule: Rule,
 }
 
-fn listed(name: Option<&str>, arn: Option<&str>, description: Option<&str>, pattern: Option<&str>, state: Option<&RuleState>) -> Option<Listed> {
+/// What ListRules and DescribeRule report of a rule, as a rule without tags or target.
+struct Reported<'a> {
+    name: Option<&'a str>,
+    arn: Option<&'a str>,
+    description: Option<&'a str>,
+    pattern: Option<&'a str>,
+    schedule: Option<&'a str>,
+    state: Option<&'a RuleState>,
+}
+
+fn listed(r: Reported<'_>) -> Option<Listed> {
+    let Reported { name, arn, description, pattern, schedule, state } = r;
     Some(Listed {
         arn: arn?.to_string(),
         rule: Rule {
             name: name?.to_string(),
             description: description.filter(|s| !s.is_empty()).map(str::to_string),
             event_pattern: pattern.and_then(|p| serde_json::from_str(p).ok()).unwrap_or_default(),
+            schedule: schedule.filter(|s| !s.is_empty()).map(str::to_string),
             enabled: state == Some(&RuleState::Enabled),
             target: None,
             tags: Tags::new(),
@@ -81,7 +94,16 @@ async fn list_rules(c: &Clients, prefix: &str) -> Result<Vec<Listed>, AwsError> 
             .send()
             .await
             .map_err(|e| AwsError::from_sdk("events:ListRules", "", e))?;
-        out.extend(page.rules().iter().filter_map(|r| listed(r.name(), r.arn(), r.description(), r.event_pattern(), r.state())));
+        out.extend(page.rules().iter().filter_map(|r| {
+            listed(Reported {
+                name: r.name(),
+                arn: r.arn(),
+                description: r.description(),
+                pattern: r.event_pattern(),
+                schedule: r.schedule_expression(),
+                state: r.state(),
+            })
+        }));
         token = page.next_token().map(str::to_string);
         if token.is_none() {
             return Ok(out);
@@ -91,7 +113,14 @@ async fn list_rules(c: &Clients, prefix: &str) -> Result<Vec<Listed>, AwsError> 
 
 async fn describe_rule(c: &Clients, name: &str) -> Result<Option<Listed>, AwsError> {
     match c.events.describe_rule().name(name).send().await {
-        Ok(d) => Ok(listed(d.name(), d.arn(), d.description(), d.event_pattern(), d.state())),
+        Ok(d) => Ok(listed(Reported {
+            name: d.name(),
+            arn: d.arn(),
+            description: d.description(),
+            pattern: d.event_pattern(),
+            schedule: d.schedule_expression(),
+            state: d.state(),
+        })),
         Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(None),
         Err(e) => Err(AwsError::from_sdk("events:DescribeRule", name, e)),
     }
@@ -121,7 +150,8 @@ async fn put_rule(c: &Clients, r: &Rule, with_tags: bool) -> Result<(), AwsError
     c.events
         .put_rule()
         .name(&r.name)
-        .event_pattern(r.event_pattern.to_string())
+        .set_event_pattern((!r.event_pattern.is_null()).then(|| r.event_pattern.to_string()))
+        .set_schedule_expression(r.schedule.clone())
         .state(if r.enabled { RuleState::Enabled } else { RuleState::Disabled })
         .set_description(r.description.clone())
         .set_tags(with_tags.then(|| sdk_tags(&r.tags)))
@@ -133,7 +163,7 @@ async fn put_rule(c: &Clients, r: &Rule, with_tags: bool) -> Result<(), AwsError
 
 async fn put_target(c: &Clients, r: &Rule) -> Result<(), AwsError> {
     if let Some((arn, role)) = &r.target {
-        let target = SdkTarget::builder().id(RULE_TARGET_ID).arn(arn).set_role_arn(role.clone()).build().map_err(|e| AwsError {
+        let target = SdkTarget::builder().id(rule_target_id(arn)).arn(arn).set_role_arn(role.clone()).build().map_err(|e| AwsError {
             operation: "events:PutTargets".into(),
             resource: r.name.clone(),
             code: String::new(),
@@ -156,7 +186,8 @@ pub async fn create(c: &Clients, r: &Rule) -> Result<(), AwsError> {
 }
 
 pub async fn update(c: &Clients, want: &Rule, have: &Rule) -> Result<(), AwsError> {
-    if want.event_pattern != have.event_pattern || want.enabled != have.enabled || want.description != have.description {
+    let changed = want.event_pattern != have.event_pattern || want.schedule != have.schedule;
+    if changed || want.enabled != have.enabled || want.description != have.description {
         put_rule(c, want, false).await?;
     }
     if want.target != have.target {

@@ -16,11 +16,13 @@ mod events;
 mod iam;
 mod kms;
 mod logs;
+mod notifications;
 mod s3;
+mod sns;
 mod ssm;
 mod tagging;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -113,6 +115,8 @@ pub struct Clients {
     ecr: aws_sdk_ecr::Client,
     logs: aws_sdk_cloudwatchlogs::Client,
     s3: aws_sdk_s3::Client,
+    sns: aws_sdk_sns::Client,
+    notifications: aws_sdk_codestarnotifications::Client,
     tagging: aws_sdk_resourcegroupstagging::Client,
     /// The tagging index's tags of what the stack owns, read once per discovery.
     index: Arc<tagging::Index>,
@@ -171,6 +175,8 @@ impl Clients {
             s3: aws_sdk_s3::Client::from_conf(
                 aws_sdk_s3::config::Builder::from(&config).interceptor(calls.clone()).force_path_style(config.endpoint_url().is_some()).build(),
             ),
+            sns: client!(aws_sdk_sns),
+            notifications: client!(aws_sdk_codestarnotifications),
             tagging: client!(aws_sdk_resourcegroupstagging),
             index: Arc::default(),
             calls,
@@ -247,12 +253,24 @@ async fn check_profile(name: &str) -> Result<(), AwsError> {
 
 /// IAM is eventually consistent: CodeBuild and CodePipeline reject a role for a few
 /// seconds after it was created or its trust policy changed. Retries `call` while
-/// `propagating` says so, with exponential backoff and jitter, for up to two minutes
-/// (as Terraform does), saying once on stderr what it is waiting for.
-pub async fn retry_while_role_propagates<T, F, Fut>(
+/// `propagating` says so, for up to two minutes (as Terraform does).
+pub async fn retry_while_role_propagates<T, F, Fut>(c: &Clients, address: &str, propagating: fn(&AwsError) -> bool, call: F) -> Result<T, AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, AwsError>>,
+{
+    retry_while(c, address, "waiting for IAM role to propagate...", c.propagation_limit, propagating, call).await
+}
+
+/// Retries `call` while `pending` says AWS is still settling something (a role
+/// propagating, a service-linked role being made), with exponential backoff and jitter,
+/// for up to `limit`, saying `waiting` once on stderr.
+pub async fn retry_while<T, F, Fut>(
     c: &Clients,
     address: &str,
-    propagating: fn(&AwsError) -> bool,
+    waiting: &str,
+    limit: std::time::Duration,
+    pending: fn(&AwsError) -> bool,
     mut call: F,
 ) -> Result<T, AwsError>
 where
@@ -264,9 +282,9 @@ where
     let mut said = false;
     loop {
         match call().await {
-            Err(e) if propagating(&e) && start.elapsed() < c.propagation_limit => {
+            Err(e) if pending(&e) && start.elapsed() < limit => {
                 if !said {
-                    (c.notice)(address, "waiting for IAM role to propagate...");
+                    (c.notice)(address, waiting);
                     said = true;
                 }
                 tokio::time::sleep(delay + jitter(delay)).await;
@@ -315,9 +333,16 @@ pub fn tags_from<I: IntoIterator<Item = (String, String)>>(it: I) -> Tags {
 
 /// The adapter of one kind: its module's `observe(c, scope)`, `create(c, &T)`,
 /// `update(c, &T, &T)` and `delete(c, &T)` on the kind's model type, and
-/// `read_tags(c, name)`, the exact per-resource tag read.
+/// `read_tags(c, name)`, the exact per-resource tag read (`read_tags(c, &T)` for a kind
+/// whose tags are read by an ARN AWS generated: `tags by model`).
 macro_rules! adapter {
     ($module:ident::$adapter:ident for $variant:ident) => {
+        adapter!($module::$adapter for $variant, |h| &h.name);
+    };
+    ($module:ident::$adapter:ident for $variant:ident, tags by model) => {
+        adapter!($module::$adapter for $variant, |h| h);
+    };
+    ($module:ident::$adapter:ident for $variant:ident, |$h:ident| $key:expr) => {
         struct $adapter<'a>(&'a Clients);
 
         impl Adapter for $adapter<'_> {
@@ -351,7 +376,7 @@ macro_rules! adapter {
             fn read_tags<'a>(&'a self, have: &'a Resource) -> BoxFuture<'a, Result<Tags, AwsError>> {
                 Box::pin(async move {
                     match have {
-                        Resource::$variant(h) => $module::read_tags(self.0, &h.name).await,
+                        Resource::$variant($h) => $module::read_tags(self.0, $key).await,
                         other => Err(mismatch(Kind::$variant, other)),
                     }
                 })
@@ -369,6 +394,8 @@ adapter!(codepipeline::Pipelines for Pipeline);
 adapter!(events::Rules for Rule);
 adapter!(logs::LogGroups for LogGroup);
 adapter!(ecr::EcrRepositories for EcrRepository);
+adapter!(sns::Topics for Topic);
+adapter!(notifications::NotificationRules for NotificationRule, tags by model);
 
 impl Backend for Clients {
     fn start_discovery(&self, stack: &str) {
@@ -385,6 +412,8 @@ impl Backend for Clients {
             Kind::Rule => Box::new(Rules(self)),
             Kind::LogGroup => Box::new(LogGroups(self)),
             Kind::EcrRepository => Box::new(EcrRepositories(self)),
+            Kind::Topic => Box::new(Topics(self)),
+            Kind::NotificationRule => Box::new(NotificationRules(self)),
         }
     }
     fn connection_statuses(&self, arns: Vec<String>) -> BoxFuture<'_, Result<BTreeMap<String, String>, AwsError>> {
@@ -398,6 +427,9 @@ impl Backend for Clients {
     }
     fn image_counts(&self, repositories: Vec<String>) -> BoxFuture<'_, Result<BTreeMap<String, usize>, AwsError>> {
         Box::pin(ecr::image_counts(self, repositories))
+    }
+    fn source_credentials(&self) -> BoxFuture<'_, Result<Option<BTreeSet<String>>, AwsError>> {
+        Box::pin(async move { codebuild::source_credentials(self).await.map(Some) })
     }
     fn put_if_absent<'a>(&'a self, name: &'a str, value: &'a str, description: &'a str) -> BoxFuture<'a, Result<bool, AwsError>> {
         Box::pin(ssm::create_if_absent(self, name, value, description))

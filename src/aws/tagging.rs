@@ -1,5 +1,5 @@
 //! The Resource Groups Tagging API as a batch tag reader. SSM, CodePipeline, EventBridge,
-//! CodeCommit, CloudWatch Logs and S3 list their resources without tags, and their own
+//! CodeCommit, CloudWatch Logs, S3, SNS and CodeStar Notifications list their resources without tags, and their own
 //! tag reads take one call per resource. `tag:GetResources` returns, 100 a call, the tags
 //! of every resource the stack owns (read once for all kinds as discovery starts), and
 //! those of any other resource by ARN.
@@ -28,8 +28,17 @@ use crate::model::Tags;
 const ARNS_PER_CALL: usize = 100;
 const CONCURRENCY: usize = 8;
 /// The resource types whose tags discovery takes from the index.
-const INDEXED_TYPES: [&str; 7] =
-    ["ssm:parameter", "codepipeline:pipeline", "events:rule", "codecommit:repository", "logs:log-group", "s3", "ecr:repository"];
+const INDEXED_TYPES: [&str; 9] = [
+    "ssm:parameter",
+    "codepipeline:pipeline",
+    "events:rule",
+    "codecommit:repository",
+    "logs:log-group",
+    "s3",
+    "ecr:repository",
+    "sns",
+    "codestar-notifications:notificationrule",
+];
 
 /// Tags by resource name, and the names whose tags came from the index (and so may lag).
 #[derive(Debug, Default)]

@@ -41,6 +41,9 @@ pub struct Facts {
     pub source_buckets: BTreeMap<String, Option<String>>,
     /// every ECR repository of the account and region
     pub ecr_repositories: BTreeSet<String>,
+    /// The source providers CodeBuild holds credentials for (`GITHUB`, ...); None when
+    /// unknown (offline, or no webhook needs them), and then assumed present.
+    pub source_credentials: Option<BTreeSet<String>>,
 }
 
 impl Facts {
@@ -66,6 +69,9 @@ impl Facts {
         self.buckets.extend(other.buckets);
         self.source_buckets.extend(other.source_buckets);
         self.ecr_repositories.extend(other.ecr_repositories);
+        if other.source_credentials.is_some() {
+            self.source_credentials = other.source_credentials;
+        }
     }
 }
 
@@ -107,6 +113,12 @@ pub trait Backend: Send + Sync {
     fn key_arns(&self, aliases: Vec<String>) -> BoxFuture<'_, Result<BTreeMap<String, String>, AwsError>>;
     /// How many images each ECR repository holds (read before a delete is allowed).
     fn image_counts(&self, repositories: Vec<String>) -> BoxFuture<'_, Result<BTreeMap<String, usize>, AwsError>>;
+    /// The source providers CodeBuild holds credentials for in this account and region
+    /// (`GITHUB`, `BITBUCKET`, ...), which a webhook on a source without a connection
+    /// needs; None when the backend cannot tell.
+    fn source_credentials(&self) -> BoxFuture<'_, Result<Option<BTreeSet<String>>, AwsError>> {
+        Box::pin(async { Ok(None) })
+    }
     /// Creates a plain parameter unless it exists: true when this call created it.
     fn put_if_absent<'a>(&'a self, name: &'a str, value: &'a str, description: &'a str) -> BoxFuture<'a, Result<bool, AwsError>>;
     fn read_parameter<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Option<String>, AwsError>>;

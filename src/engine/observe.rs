@@ -37,10 +37,21 @@ pub async fn observe(b: &dyn Backend, t: &Target, file: &ProjectFile, base: &Pat
         async move { b.adapter(*kind).observe(scope).await }
     });
     let source_buckets = refs.source_buckets.iter().map(|r| r.name.clone()).collect();
-    let (found, statuses, versioning) =
-        tokio::join!(futures::future::try_join_all(reads), b.connection_statuses(refs.connections.clone()), b.bucket_versioning(source_buckets));
+    let credentials = async {
+        match needs_source_credentials(file) {
+            true => b.source_credentials().await,
+            false => Ok(None),
+        }
+    };
+    let (found, statuses, versioning, credentials) = tokio::join!(
+        futures::future::try_join_all(reads),
+        b.connection_statuses(refs.connections.clone()),
+        b.bucket_versioning(source_buckets),
+        credentials
+    );
     let (mut resources, mut facts, indexed) = merge(Kind::ALL.iter().copied().zip(found?));
     facts.source_buckets = versioning?;
+    facts.source_credentials = credentials?;
     facts.keys = b.key_arns(customer_aliases(file, &facts)).await?;
     for r in &mut resources {
         if let Resource::Parameter(p) = r {
@@ -92,6 +103,12 @@ pub async fn confirm_tags(b: &dyn Backend, world: &mut World, addresses: &BTreeS
         world.indexed.remove(a);
     }
     Ok(changed)
+}
+
+/// Whether a project has a webhook on a source without a connection, which CodeBuild
+/// creates with the account's source credentials (one ListSourceCredentials tells).
+fn needs_source_credentials(file: &ProjectFile) -> bool {
+    file.projects.values().any(|p| p.webhook.is_some() && p.source.get_ref().connection.is_none())
 }
 
 /// KMS aliases of the parameters projects read (declared or existing), of ECR

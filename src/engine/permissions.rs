@@ -15,7 +15,9 @@ use serde_json::Value as Json;
 use super::policy::{normalize, render, sorted, Vars};
 use super::resolve::declared_names;
 use crate::file::{references, ProjectFile, RoleSpec};
-use crate::model::names::{artifact_bucket_name, ecr_repository_arn, log_group_arn, parameter_arn, pipeline_arn, role_path, rule_arn};
+use crate::model::names::{
+    artifact_bucket_name, ecr_repository_arn, log_group_arn, parameter_arn, pipeline_arn, project_arn, role_path, rule_arn, topic_arn,
+};
 use crate::model::{Kind, ParameterType, Target};
 
 const OPERATOR: &str = include_str!("../../policies/operator.json");
@@ -72,6 +74,7 @@ pub fn operator_policy(file: &ProjectFile, base: &Path, t: &Target) -> Json {
         .list("log_groups", sorted(log_groups));
     let vars = role_shaping_vars(file, vars);
     let vars = ecr_vars(file, t, vars);
+    let vars = notification_vars(file, t, vars);
     let mut doc = render(OPERATOR, &vars);
     if let Some(Json::Array(statements)) = doc.get_mut("Statement") {
         statements.retain(|s| s.get("Resource") != Some(&Json::Array(vec![])) && !has_empty_condition(s));
@@ -114,6 +117,28 @@ fn ecr_vars(file: &ProjectFile, t: &Target, vars: Vars) -> Vars {
     let repositories: Vec<String> = file.ecr_repositories.keys().map(|k| ecr_repository_arn(t, k.get_ref())).collect();
     let keys: Vec<String> = file.ecr_repositories.values().filter_map(|r| r.key_id.as_ref()).map(|k| key_resource(t, k.get_ref())).collect();
     vars.list("ecr_repository_arns", sorted(&repositories)).list("ecr_kms_keys", sorted(&keys))
+}
+
+/// The stack's topics, and what its notification rules may watch. A rule's ARN is made
+/// by AWS, so the rules are named by the stack tag; the service-linked role CodeStar
+/// Notifications makes with an account's first rule only when the file has one.
+fn notification_vars(file: &ProjectFile, t: &Target, vars: Vars) -> Vars {
+    let topics: Vec<String> = file.topics.keys().map(|k| topic_arn(t, k.get_ref())).collect();
+    let mut notified: Vec<String> = file.projects.iter().filter(|(_, p)| p.notify.is_some()).map(|(k, _)| project_arn(t, k.get_ref())).collect();
+    notified.extend(file.pipelines.iter().filter(|(_, p)| p.notify.is_some()).map(|(k, _)| pipeline_arn(t, k.get_ref())));
+    let any = !notified.is_empty();
+    let rules = if any { vec![t.arn("codestar-notifications", "notificationrule/*")] } else { vec![] };
+    let role = format!(
+        "arn:{}:iam::{}:role/aws-service-role/codestar-notifications.amazonaws.com/AWSServiceRoleForCodeStarNotifications",
+        t.partition, t.account
+    );
+    // sns:Unsubscribe has no resource-level permission (it names a subscription ARN).
+    let with_topics = if topics.is_empty() { vec![] } else { vec!["*".to_string()] };
+    vars.list("topic_arns", sorted(&topics))
+        .list("with_topics", with_topics)
+        .list("notified_arns", sorted(&notified))
+        .list("notification_rules", rules)
+        .list("notifications_service_role", if any { vec![role] } else { vec![] })
 }
 
 #[cfg(test)]
@@ -189,6 +214,11 @@ value = "v"
 [projects.{stack}-build]
 source = {{ type = "codepipeline" }}
 logs = {{ retention_days = 7 }}
+[projects.{stack}-nightly]
+source = {{ type = "codecommit", repository = "{stack}-code" }}
+schedule = "rate(1 day)"
+notify = {{ events = ["failed"], targets = ["{stack}-alerts"] }}
+[topics.{stack}-alerts]
 [pipelines.{stack}-release]
 [[pipelines.{stack}-release.stages]]
 name = "Source"
@@ -231,12 +261,18 @@ actions = [{{ name = "Build", provider = "CodeBuild", project = "{stack}-build",
                 Kind::Rule => rule_arn(&t, n),
                 Kind::LogGroup => log_group_arn(&t, n),
                 Kind::EcrRepository => crate::model::names::ecr_repository_arn(&t, n),
+                Kind::Topic => crate::model::names::topic_arn(&t, n),
+                // AWS makes a rule's ARN up: any of them may be app-prod's.
+                Kind::NotificationRule => t.arn("codestar-notifications", &format!("notificationrule/{}", n.len())),
             }));
         }
         assert!(prod.len() >= 9, "{prod:?}");
         assert!(prod.iter().any(|a| a.contains(":rule/app-prod-")), "{prod:?}");
         for st in app["Statement"].as_array().unwrap() {
-            let by_tag = st["Condition"]["StringEquals"]["aws:ResourceTag/cbctl:stack"] == "app";
+            // Creating a rule tagged for app (that may watch only app's projects) reaches
+            // no rule of app-prod.
+            let by_tag = st["Condition"]["StringEquals"]["aws:ResourceTag/cbctl:stack"] == "app"
+                || st["Condition"]["StringEquals"]["aws:RequestTag/cbctl:stack"] == "app";
             let actions: Vec<&str> = match &st["Action"] {
                 Json::String(a) => vec![a.as_str()],
                 Json::Array(a) => a.iter().filter_map(Json::as_str).collect(),

@@ -44,6 +44,8 @@ const CODEPIPELINE_S3_SOURCE_BUCKET: &str = include_str!("../../policies/codepip
 const CODEPIPELINE_SNS: &str = include_str!("../../policies/codepipeline-sns.json");
 const EVENTS_TRUST: &str = include_str!("../../policies/events-trust.json");
 const EVENTS_START_PIPELINE: &str = include_str!("../../policies/events-start-pipeline.json");
+const EVENTS_START_BUILD: &str = include_str!("../../policies/events-start-build.json");
+const TOPIC_POLICY: &str = include_str!("../../policies/topic-policy.json");
 const ARTIFACT_BUCKET_POLICY: &str = include_str!("../../policies/artifact-bucket-policy.json");
 
 /// Values substituted into templates.
@@ -411,6 +413,17 @@ pub fn events_trust() -> Json {
 
 pub fn events_policy(pipeline_arn: &str) -> Json {
     normalize(&render(EVENTS_START_PIPELINE, &Vars::default().set("pipeline_arn", pipeline_arn)))
+}
+
+/// What EventBridge may do to start a project on its schedule.
+pub fn events_start_build(project_arn: &str) -> Json {
+    normalize(&render(EVENTS_START_BUILD, &Vars::default().set("project_arn", project_arn)))
+}
+
+/// A stack topic's policy: CodeStar Notifications may publish to it (the statement the
+/// console adds for a notification rule's topic).
+pub fn topic_policy(topic_arn: &str) -> Json {
+    normalize(&render(TOPIC_POLICY, &Vars::default().set("topic_arn", topic_arn)))
 }
 
 pub fn artifact_bucket_policy(partition: &str, bucket: &str) -> Json {

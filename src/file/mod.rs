@@ -9,6 +9,7 @@ pub mod diagnostic;
 pub mod ecr;
 pub mod environment;
 pub mod grants;
+pub mod notify;
 pub mod parameter;
 pub mod pipeline;
 pub mod project;
@@ -18,6 +19,7 @@ pub mod repository;
 pub mod rules;
 pub mod schema;
 pub mod settings;
+pub mod triggers;
 pub mod validate;
 
 use std::collections::BTreeMap;
@@ -28,6 +30,7 @@ use toml::Spanned;
 use self::diagnostic::{closest, Diagnostic};
 pub use self::ecr::EcrRepositorySpec;
 pub use self::grants::{GrantsSpec, RoleSpec};
+pub use self::notify::{NotifySpec, TopicSpec};
 pub use self::parameter::ParameterSpec;
 pub use self::pipeline::{ActionSpec, PipelineSpec, Provider};
 pub use self::project::{ProjectSpec, SourceType, VariableSpec};
@@ -56,6 +59,10 @@ pub struct ProjectFile {
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, PipelineSpec>")]
     pub pipelines: BTreeMap<Spanned<String>, PipelineSpec>,
+    /// SNS topics the stack owns, for `notify`.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, TopicSpec>")]
+    pub topics: BTreeMap<Spanned<String>, TopicSpec>,
 }
 
 impl ProjectFile {
@@ -137,6 +144,7 @@ pub fn protected(file: &ProjectFile) -> std::collections::BTreeSet<String> {
     out.extend(file.ecr_repositories.iter().filter(|(_, s)| s.prevent_destroy).map(|(k, _)| format!("ecr_repository.{}", k.get_ref())));
     out.extend(file.projects.iter().filter(|(_, s)| s.prevent_destroy).map(|(k, _)| format!("project.{}", k.get_ref())));
     out.extend(file.pipelines.iter().filter(|(_, s)| s.prevent_destroy).map(|(k, _)| format!("pipeline.{}", k.get_ref())));
+    out.extend(file.topics.iter().filter(|(_, s)| s.prevent_destroy).map(|(k, _)| format!("topic.{}", k.get_ref())));
     out
 }
 

@@ -10,9 +10,11 @@ use toml::Spanned;
 use super::diagnostic::Diagnostic;
 use super::grants::{check_grants, check_role};
 pub use super::grants::{GrantsSpec, RoleSpec};
+use super::notify::{check_notify, NotifySpec};
 use super::rules::{check_codebuild_tag_lengths, check_one_resource, check_parameter_name, check_tags, range, span};
 use super::settings;
 pub use super::settings::{ArtifactsSpec, CacheSpec, VpcSpec};
+use super::triggers::{check_schedule, check_webhook, WebhookSpec};
 use super::{ProjectFile, Tags};
 use crate::model::log_group::RETENTION_DAYS;
 use crate::model::names::{codebuild_role_name, project_log_group, secret_of, MAX_ROLE_NAME};
@@ -59,6 +61,13 @@ pub struct ProjectSpec {
     pub secondary_sources: Vec<Spanned<SourceSpec>>,
     #[serde(default)]
     pub secondary_artifacts: Vec<ArtifactsSpec>,
+    /// Starts builds on repository events (hosted git sources).
+    pub webhook: Option<WebhookSpec>,
+    /// `cron(...)` or `rate(...)`: an EventBridge rule starts a build on this schedule.
+    #[schemars(with = "Option<String>")]
+    pub schedule: Option<Spanned<String>>,
+    /// Sends build events to topics or chat channels.
+    pub notify: Option<NotifySpec>,
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, String>")]
     pub tags: Tags,
@@ -94,13 +103,45 @@ impl LogsSpec {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum SourceType {
     Codecommit,
     Github,
+    GithubEnterprise,
+    Bitbucket,
+    Gitlab,
+    GitlabSelfManaged,
     S3,
     None,
     Codepipeline,
+}
+
+impl SourceType {
+    /// CodeBuild's name of the source type.
+    pub fn aws(self) -> &'static str {
+        match self {
+            SourceType::Codecommit => "CODECOMMIT",
+            SourceType::Github => "GITHUB",
+            SourceType::GithubEnterprise => "GITHUB_ENTERPRISE",
+            SourceType::Bitbucket => "BITBUCKET",
+            SourceType::Gitlab => "GITLAB",
+            SourceType::GitlabSelfManaged => "GITLAB_SELF_MANAGED",
+            SourceType::S3 => "S3",
+            SourceType::None => "NO_SOURCE",
+            SourceType::Codepipeline => "CODEPIPELINE",
+        }
+    }
+
+    /// A repository hosted outside AWS, reached with a connection or the account's
+    /// source credentials, and able to send webhooks and take build statuses.
+    pub fn is_hosted_repository(self) -> bool {
+        matches!(self, SourceType::Github | SourceType::GithubEnterprise | SourceType::Bitbucket | SourceType::Gitlab | SourceType::GitlabSelfManaged)
+    }
+
+    /// A git repository, which has a clone depth and submodules.
+    pub fn is_git(self) -> bool {
+        self == SourceType::Codecommit || self.is_hosted_repository()
+    }
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -285,6 +326,24 @@ pub fn check(file: &ProjectFile, name: &Spanned<String>, spec: &ProjectSpec, out
     check_codebuild_tag_lengths(&spec.tags, out);
     check_logs(spec, out);
     check_settings(n, spec, out);
+    check_triggers(file, name, spec, out);
+}
+
+/// The webhook, the schedule and the notifications.
+fn check_triggers(file: &ProjectFile, name: &Spanned<String>, spec: &ProjectSpec, out: &mut Vec<Diagnostic>) {
+    let kind = *spec.source.get_ref().kind.get_ref();
+    if let Some(w) = &spec.webhook {
+        check_webhook(w, kind.aws(), span(&spec.source), out);
+    }
+    if let Some(s) = &spec.schedule {
+        if kind == SourceType::Codepipeline {
+            out.push(Diagnostic::at(span(s), "a project run by a pipeline builds the pipeline's source: schedule the pipeline instead"));
+        }
+        check_schedule(s, out);
+    }
+    if let Some(n) = &spec.notify {
+        check_notify(file, "project", name, n, out);
+    }
 }
 
 /// Cache, VPC, artifacts, secondary sources and artifacts, badge and key.
@@ -307,11 +366,8 @@ fn check_settings(project: &str, spec: &ProjectSpec, out: &mut Vec<Diagnostic>) 
     }
     check_secondary(spec, out);
     if let Some(b) = spec.badge.as_ref().filter(|b| *b.get_ref()) {
-        if !matches!(kind, SourceType::Codecommit | SourceType::Github) {
-            out.push(Diagnostic::at(
-                span(b),
-                "build badges are for `codecommit` and `github` sources (CodeBuild has none for pipeline, S3 or no source)",
-            ));
+        if !kind.is_git() {
+            out.push(Diagnostic::at(span(b), "build badges are for git sources (CodeBuild has none for pipeline, S3 or no source)"));
         }
     }
     if let Some(k) = &spec.encryption_key {
@@ -416,7 +472,7 @@ fn check_source_keys(src: &SourceSpec, here: Range<usize>, out: &mut Vec<Diagnos
                 not_for("connection", span(c), out);
             }
         }
-        SourceType::Github => check_github_source(src, &here, out),
+        k if k.is_hosted_repository() => check_hosted_source(src, &here, out),
         SourceType::S3 => {
             match &src.location {
                 None => need("location", out),
@@ -431,7 +487,7 @@ fn check_source_keys(src: &SourceSpec, here: Range<usize>, out: &mut Vec<Diagnos
                 }
             }
         }
-        SourceType::None | SourceType::Codepipeline => {
+        _ => {
             for (f, v) in [("repository", &src.repository), ("branch", &src.branch), ("location", &src.location), ("connection", &src.connection)] {
                 if let Some(v) = v {
                     not_for(f, span(v), out);
@@ -440,7 +496,7 @@ fn check_source_keys(src: &SourceSpec, here: Range<usize>, out: &mut Vec<Diagnos
         }
     }
     if let Some(d) = &src.git_clone_depth {
-        if !matches!(kind, SourceType::Codecommit | SourceType::Github) {
+        if !kind.is_git() {
             not_for("git_clone_depth", span(d), out);
         } else {
             // 0 is a full clone; CodeBuild stores a 32-bit integer (`GitCloneDepth`, min 0).
@@ -479,36 +535,52 @@ fn check_secondary(spec: &ProjectSpec, out: &mut Vec<Diagnostic>) {
 fn check_source_flags(src: &SourceSpec, out: &mut Vec<Diagnostic>) {
     let kind = *src.kind.get_ref();
     if let Some(g) = src.git_submodules.as_ref().filter(|g| *g.get_ref()) {
-        if !matches!(kind, SourceType::Codecommit | SourceType::Github) {
-            out.push(Diagnostic::at(span(g), "`git_submodules` is for git sources (`codecommit`, `github`)"));
+        if !kind.is_git() {
+            out.push(Diagnostic::at(span(g), "`git_submodules` is for git sources"));
         }
     }
     if let Some(r) = src.report_build_status.as_ref().filter(|r| *r.get_ref()) {
-        if kind != SourceType::Github {
+        if !kind.is_hosted_repository() {
             out.push(
-                Diagnostic::at(span(r), "`report_build_status` is for `github` sources")
+                Diagnostic::at(span(r), "`report_build_status` is for `github`, `github_enterprise`, `bitbucket` and `gitlab` sources")
                     .with_hint("CodeBuild reports build status to GitHub, GitHub Enterprise, Bitbucket and GitLab only"),
             );
         }
     }
 }
 
-/// A GitHub source: the repository's https URL, and a CodeConnections connection if any.
-fn check_github_source(src: &SourceSpec, here: &Range<usize>, out: &mut Vec<Diagnostic>) {
-    let not_for = |field: &str, s: Range<usize>, out: &mut Vec<Diagnostic>| {
-        out.push(Diagnostic::at(s, format!("`{field}` does not apply to a `github` source")));
+/// A hosted repository: its https URL (on the provider's own host for github, bitbucket
+/// and gitlab), and a CodeConnections connection if any (GitLab takes only connections).
+fn check_hosted_source(src: &SourceSpec, here: &Range<usize>, out: &mut Vec<Diagnostic>) {
+    let kind = *src.kind.get_ref();
+    let name = type_name(kind);
+    let host = match kind {
+        SourceType::Github => Some("https://github.com/"),
+        SourceType::Bitbucket => Some("https://bitbucket.org/"),
+        SourceType::Gitlab => Some("https://gitlab.com/"),
+        _ => None,
     };
     match &src.location {
-        None => out.push(Diagnostic::at(here.clone(), "a `github` source needs `location`")),
-        Some(l) if !(l.get_ref().starts_with("https://github.com/") || l.get_ref().starts_with("https://") && src.connection.is_some()) => {
-            out.push(
-                Diagnostic::at(span(l), "a GitHub source location is the repository's https URL").with_hint("https://github.com/OWNER/REPO.git"),
-            );
+        None => out.push(Diagnostic::at(here.clone(), format!("a `{name}` source needs `location`"))),
+        Some(l) => {
+            let url = l.get_ref();
+            let on_host = host.is_none_or(|h| url.starts_with(h)) || (kind == SourceType::Github && src.connection.is_some());
+            if !url.starts_with("https://") || !on_host {
+                out.push(
+                    Diagnostic::at(span(l), format!("a `{name}` source location is the repository's https URL"))
+                        .with_hint(format!("{}OWNER/REPO.git", host.unwrap_or("https://HOST/"))),
+                );
+            }
         }
-        _ => {}
     }
     if let Some(r) = &src.repository {
-        not_for("repository", span(r), out);
+        out.push(Diagnostic::at(span(r), format!("`repository` does not apply to a `{name}` source")));
+    }
+    if matches!(kind, SourceType::Gitlab | SourceType::GitlabSelfManaged) && src.connection.is_none() {
+        out.push(
+            Diagnostic::at(here.clone(), format!("a `{name}` source needs a `connection`"))
+                .with_hint("CodeBuild reaches GitLab through CodeConnections only"),
+        );
     }
     if let Some(c) = &src.connection {
         let arn: Vec<&str> = c.get_ref().split(':').collect();
@@ -526,6 +598,10 @@ fn type_name(k: SourceType) -> &'static str {
     match k {
         SourceType::Codecommit => "codecommit",
         SourceType::Github => "github",
+        SourceType::GithubEnterprise => "github_enterprise",
+        SourceType::Bitbucket => "bitbucket",
+        SourceType::Gitlab => "gitlab",
+        SourceType::GitlabSelfManaged => "gitlab_self_managed",
         SourceType::S3 => "s3",
         SourceType::None => "none",
         SourceType::Codepipeline => "codepipeline",

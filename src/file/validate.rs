@@ -12,8 +12,8 @@ use toml::Spanned;
 
 use super::diagnostic::Diagnostic;
 use super::rules::{check_codebuild_tag_lengths, check_tags, span};
-use super::{ecr, environment, parameter, pipeline, project, repository, ProjectFile, Provider};
-use crate::model::names::{artifact_bucket_problem, codebuild_role_name, events_role_name, pipeline_role_name, rule_name};
+use super::{ecr, environment, notify, parameter, pipeline, project, repository, ProjectFile, Provider};
+use crate::model::names::{artifact_bucket_problem, codebuild_role_name, events_role_name, pipeline_role_name, rule_name, schedule_name};
 
 pub fn validate(file: &ProjectFile) -> Vec<Diagnostic> {
     let mut out = Vec::new();
@@ -47,6 +47,14 @@ pub fn validate(file: &ProjectFile) -> Vec<Diagnostic> {
     for (name, spec) in &file.projects {
         project::check(file, name, spec, &mut out);
         environment::check(spec, &mut out);
+    }
+    for (name, spec) in &file.pipelines {
+        if let Some(n) = &spec.notify {
+            notify::check_notify(file, "pipeline", name, n, &mut out);
+        }
+    }
+    for (name, spec) in &file.topics {
+        notify::check_topic(name, spec, &mut out);
     }
     check_generated_names(file, &mut out);
     out
@@ -88,9 +96,16 @@ fn both(a: &Generated, b: &Generated) -> String {
 fn generated_names(file: &ProjectFile) -> (Vec<Generated>, Vec<Generated>) {
     let stack = file.stack.name.get_ref();
     let (mut roles, mut rules) = (Vec::new(), Vec::new());
-    for (name, _) in file.projects.iter().filter(|(_, spec)| spec.role.is_none()) {
+    for (name, spec) in &file.projects {
         let owner = format!("project `{}`", name.get_ref());
-        roles.push(Generated { name: codebuild_role_name(stack, name.get_ref()), kind: "project", owner, at: span(name) });
+        if spec.role.is_none() {
+            roles.push(Generated { name: codebuild_role_name(stack, name.get_ref()), kind: "project", owner: owner.clone(), at: span(name) });
+        }
+        if spec.schedule.is_some() {
+            let schedule = schedule_name(stack, name.get_ref());
+            roles.push(Generated { name: schedule.clone(), kind: "project", owner: owner.clone(), at: span(name) });
+            rules.push(Generated { name: schedule, kind: "project", owner, at: span(name) });
+        }
     }
     for (name, spec) in &file.pipelines {
         let (n, owner) = (name.get_ref(), format!("pipeline `{}`", name.get_ref()));

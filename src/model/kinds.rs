@@ -79,6 +79,8 @@ kinds! {
     Rule(super::rule::Rule) = "rule", tier 4;
     LogGroup(super::log_group::LogGroup) = "log_group", tier 1;
     EcrRepository(super::ecr_repository::EcrRepository) = "ecr_repository", tier 1;
+    Topic(super::topic::Topic) = "topic", tier 1;
+    NotificationRule(super::notification_rule::NotificationRule) = "notification_rule", tier 4;
 }
 
 impl Resource {

@@ -17,8 +17,17 @@ pub const MAX_RULE_NAME: usize = 64;
 /// The one inline policy cbctl manages on its roles.
 pub const INLINE_POLICY: &str = "cbctl";
 
-/// The id cbctl gives a rule's one target.
-pub const RULE_TARGET_ID: &str = "pipeline";
+/// The id cbctl gives a rule's one target: `pipeline`, or `project` for a schedule.
+pub fn rule_target_id(target_arn: &str) -> &'static str {
+    if target_arn.contains(":codebuild:") {
+        "project"
+    } else {
+        "pipeline"
+    }
+}
+
+/// Longest CodeStar Notifications rule name.
+pub const MAX_NOTIFICATION_RULE_NAME: usize = 64;
 
 /// Parameters under this prefix are the stacks' locks.
 pub const LOCK_PREFIX: &str = "/cbctl/locks/";
@@ -58,6 +67,18 @@ pub fn pipeline_role_name(stack: &str, pipeline: &str) -> String {
 /// The role EventBridge assumes to start a pipeline.
 pub fn events_role_name(stack: &str, pipeline: &str) -> String {
     format!("{stack}-events-{pipeline}")
+}
+
+/// The role EventBridge assumes to start a project on its schedule, and the rule itself.
+pub fn schedule_name(stack: &str, project: &str) -> String {
+    format!("{stack}-schedule-{project}")
+}
+
+/// The notification rule of a project or pipeline (`kind` is `project` or `pipeline`):
+/// rule names take letters, digits, `-`, `_` and spaces only.
+pub fn notification_rule_name(stack: &str, kind: &str, name: &str) -> String {
+    let name: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect();
+    format!("{stack}-{kind}-{name}")
 }
 
 /// The EventBridge rule that starts `pipeline` when the source of `action` changes.
@@ -109,6 +130,10 @@ pub fn report_group_arn(t: &Target, name: &str) -> String {
 /// A rule on the default event bus.
 pub fn rule_arn(t: &Target, name: &str) -> String {
     t.arn("events", &format!("rule/{name}"))
+}
+
+pub fn topic_arn(t: &Target, name: &str) -> String {
+    t.arn("sns", name)
 }
 
 pub fn log_group_arn(t: &Target, name: &str) -> String {

@@ -92,6 +92,9 @@ pub struct Settings {
     pub artifacts: Option<Output>,
     pub secondary_sources: Vec<SecondarySource>,
     pub secondary_artifacts: Vec<Output>,
+    /// The webhook that starts builds on repository events (GitHub, GitHub Enterprise,
+    /// Bitbucket and GitLab sources).
+    pub webhook: Option<Webhook>,
     /// Settings cbctl has no key for (file systems, batch builds, fleets, certificates,
     /// ...), as read from AWS, by attribute name: the file never has them, so the plan
     /// shows apply clearing each one instead of dropping it unseen.
@@ -150,6 +153,32 @@ pub struct Output {
     pub packaging: String,
     /// NONE or BUILD_ID
     pub namespace: String,
+}
+
+/// CodeBuild's Webhook, as far as cbctl manages it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Webhook {
+    /// BUILD or BUILD_BATCH
+    pub build_type: String,
+    /// A build starts when every filter of one group matches; filters sorted by type.
+    pub filter_groups: Vec<Vec<WebhookFilter>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub struct WebhookFilter {
+    /// EVENT, HEAD_REF, BASE_REF, FILE_PATH, ...
+    pub kind: String,
+    pub pattern: String,
+    /// Builds start when the pattern does not match.
+    pub exclude: bool,
+}
+
+impl WebhookFilter {
+    /// How the plan shows it: `HEAD_REF ^refs/heads/main$`, `not FILE_PATH ^docs/`.
+    pub fn describe(&self) -> String {
+        let not = if self.exclude { "not " } else { "" };
+        format!("{not}{} {}", self.kind, self.pattern)
+    }
 }
 
 /// A secondary source, named by its `id` (CodeBuild's sourceIdentifier).
@@ -237,6 +266,13 @@ impl Settings {
         }
         for s in &self.secondary_sources {
             m = s.attributes(m);
+        }
+        if let Some(w) = &self.webhook {
+            m = m.text("webhook.build_type", &w.build_type);
+            for (i, group) in w.filter_groups.iter().enumerate() {
+                let filters: Vec<String> = group.iter().map(WebhookFilter::describe).collect();
+                m = m.list(&format!("webhook.filter_groups.{}", i + 1), &filters);
+            }
         }
         for (k, v) in &self.unmanaged {
             m = m.text(k, v);

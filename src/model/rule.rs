@@ -1,4 +1,5 @@
-//! An EventBridge rule that starts a pipeline when its source changes.
+//! An EventBridge rule that starts a pipeline when its source changes, or a project on a
+//! schedule.
 
 use serde_json::Value as Json;
 
@@ -8,7 +9,11 @@ use super::value::{AttributeMap, Attributes, Model, Tags};
 pub struct Rule {
     pub name: String,
     pub description: Option<String>,
+    /// Null for a scheduled rule.
     pub event_pattern: Json,
+    /// `cron(...)` or `rate(...)`, for a rule that starts a build on a schedule.
+    #[serde(default)]
+    pub schedule: Option<String>,
     pub enabled: bool,
     /// (target ARN, role ARN) of the rule's one target
     pub target: Option<(String, Option<String>)>,
@@ -26,10 +31,10 @@ impl Model for Rule {
         &mut self.tags
     }
     fn attributes(&self) -> Attributes {
-        let mut m = AttributeMap::new()
-            .opt_text("description", &self.description)
-            .document("event_pattern", self.event_pattern.clone())
-            .bool("enabled", self.enabled);
+        let mut m = AttributeMap::new().opt_text("description", &self.description).opt_text("schedule", &self.schedule).bool("enabled", self.enabled);
+        if !self.event_pattern.is_null() {
+            m = m.document("event_pattern", self.event_pattern.clone());
+        }
         if let Some((arn, role)) = &self.target {
             m = m.text("target.arn", arn).opt_text("target.role_arn", role);
         }

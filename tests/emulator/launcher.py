@@ -13,12 +13,44 @@ refuses to run on any other moto version. STS needs no patches in 5.2.5
 (test_launcher.py checks the operations cbctl relies on). The Resource Groups
 Tagging API's GetResources (awsJson 1.1) reports the tags of SSM parameters,
 EventBridge rules, CodeBuild projects, CodePipeline pipelines, CodeCommit
-repositories, ECR repositories and CloudWatch Logs groups (see patch_tagging).
+repositories, ECR repositories, CloudWatch Logs groups, SNS topics (sns:topic)
+and CodeStar Notifications rules (codestar-notifications:notificationrule;
+see patch_tagging).
 CodeConnections (and its old name, CodeStar Connections) is missing from moto
 and emulated here in memory, over awsJson 1.0 and Smithy RPC v2 CBOR.
 TEST-ONLY hook, not in AWS: CreateConnection/TagResource with the tag
 emulator:status=AVAILABLE (or PENDING, ERROR) sets the connection's status,
 standing in for the console handshake.
+CodeBuild webhooks (Create/Update/DeleteWebhook; BatchGetProjects reports the
+project's `webhook`) and source credentials (Import/List/
+DeleteSourceCredentials) are missing from moto and added by
+patch_codebuild_webhooks, with AWS's filter-group rules
+(codebuild_webhook_problem; sources in the section comment above it).
+CodeStar Notifications (restJson, signing name codestar-notifications) is
+missing from moto and emulated in memory (patch_codestar_notifications):
+rules on CodeBuild projects and CodePipeline pipelines, SNS and Amazon Q
+Developer (chatbot) targets, TargetStatus from the SNS topic's policy, the
+service-linked role AWSServiceRoleForCodeStarNotifications created by an
+account's first CreateNotificationRule, which fails (400
+ConfigurationException, AWS's message) until the role has propagated.
+SNS (patch_sns): email/email-json/http/https subscriptions wait for
+confirmation ("pending confirmation", listed as PendingConfirmation).
+TEST-ONLY hook, not in AWS: ConfirmSubscription with TopicArn and Token equal
+to the pending subscription's endpoint (the email address or URL) confirms it
+(it then lists with its real SubscriptionArn); any other token is 400
+InvalidParameter "Invalid parameter: Token".
+EventBridge PutRule validates ScheduleExpression as AWS does and PutTargets
+wants a RoleArn for CodeBuild/CodePipeline/Step Functions targets
+(patch_events_schedules_and_targets).
+
+Behaviour settings (not faults: always in effect, no summary line):
+  CBCTL_EMU_SLR_DELAY_SECONDS=F  (number >= 0, default 2) how long after an
+      account's first CreateNotificationRule created the CodeStar
+      Notifications service-linked role rule creation keeps failing 400
+      ConfigurationException (AWS: up to 15 minutes). That first call always
+      fails; a role created beforehand with IAM CreateServiceLinkedRole
+      (AWSServiceName codestar-notifications.amazonaws.com) lets rules be
+      created at once.
 
 Fault injection, set by the environment: all off by default, and then no
 middleware is installed at all. Requests to /moto-api/... are never touched.
@@ -34,8 +66,9 @@ A setting that does not parse makes the launcher exit non-zero at start.
       (number >= 0), with a ResourceARNList or without.
   CBCTL_EMU_THROTTLE_RATE=F      fraction 0..1 of requests answered with the
       service's throttling error: JSON/CBOR services 400 ThrottlingException
-      (Tagging: ThrottledException), IAM/STS 400 Throttling (XML
-      ErrorResponse), S3 503 SlowDown.
+      (Tagging: ThrottledException), IAM/STS/SNS 400 Throttling (XML
+      ErrorResponse), CodeStar Notifications 429 ThrottlingException
+      (x-amzn-ErrorType), S3 503 SlowDown.
   CBCTL_EMU_5XX_RATE=F           fraction 0..1 answered 500 InternalFailure
       (S3: InternalError); throttling wins where the two add up to over 1.
   CBCTL_EMU_SEED=N               seed of the RNG drawing those (default 1):
@@ -51,9 +84,11 @@ A setting that does not parse makes the launcher exit non-zero at start.
       included, fails 400 with Code (default AccessDeniedException), message
       "injected failure". Service: CodeBuild, CodeCommit, SSM, IAM, STS, KMS,
       CodePipeline, S3, EventBridge, CodeConnections, CodeStarConnections,
-      Tagging, ECR (or a SigV4 signing name, e.g. codestar-connections: requests
-      are told apart by the API they were sent to); Operation: its API name,
-      or * for any.
+      Tagging, ECR, SNS, CodeStarNotifications (or a SigV4 signing name, e.g.
+      codestar-connections, codestar-notifications, sns: requests are told
+      apart by the API they were sent to); Operation: its API name, or * for
+      any. Throttling: SNS answers like IAM/STS (400 Throttling), CodeStar
+      Notifications (restJson) 429 ThrottlingException.
 Precedence per request: latency (always waited), then CBCTL_EMU_FAIL, then
 throttle/5xx, then role delay.
 """
@@ -427,6 +462,399 @@ def codebuild_is_empty(key, value):
     return value in ({}, [], None)
 
 
+# ------------------------------------------------------ CodeBuild webhooks --
+# moto 5.2.5 has no CreateWebhook/UpdateWebhook/DeleteWebhook and no source
+# credentials (ImportSourceCredentials, ListSourceCredentials,
+# DeleteSourceCredentials): patch_codebuild_webhooks adds them, all refusals
+# 400. codebuild_webhook_problem holds the rules on the webhook itself (the
+# Rust side's offline `validate` mirrors them), InvalidInputException:
+#   source type GITHUB, GITHUB_ENTERPRISE, BITBUCKET, GITLAB or
+#     GITLAB_SELF_MANAGED; NO_SOURCE only with buildType
+#     RUNNER_BUILDKITE_BUILD, which is for NO_SOURCE only (API_CreateWebhook);
+#   not branchFilter and filterGroups together (AWS's words quoted in
+#     hashicorp/terraform-provider-aws#8110); manualCreation for GITHUB only;
+#     scopeConfiguration GITHUB_* scopes for GitHub/GitHub Enterprise,
+#     GITLAB_GROUP for GitLab, domain for the self-hosted ones (API_CreateWebhook,
+#     API ScopeConfiguration);
+#   every filter group exactly one EVENT filter ("at least one": API_Webhook,
+#     API_UpdateWebhook; "exactly": unconfirmed), not excluded (unconfirmed),
+#     naming known events (API_WebhookFilter) that the source type delivers
+#     (WEBHOOK_EVENTS_BY_SOURCE); each other filter type only with the events
+#     it works with (WEBHOOK_FILTER_EVENTS, API_WebhookFilter), FILE_PATH /
+#     COMMIT_MESSAGE not with GitHub Enterprise pull request events (user
+#     guide github-webhook.md; CDK GitHubEnterpriseSource), REPOSITORY_NAME on
+#     organization/global webhooks, ORGANIZATION_NAME on global ones
+#     (API_WebhookFilter); patterns (and branchFilter) regular expressions
+#     that compile and use nothing RE2 lacks (CodeBuild evaluates them with
+#     RE2: user guide webhook pages; refusing at create time is unconfirmed).
+# Before them: the project exists (ResourceNotFoundException "Project cannot
+# be found: ARN"), has no webhook yet (CreateWebhook:
+# ResourceAlreadyExistsException) or has one (Update/DeleteWebhook:
+# ResourceNotFoundException "Webhook does not exist for project: NAME"); after
+# them, unless source.auth is a CODECONNECTIONS connection or SECRETS_MANAGER
+# secret, the Region holds a source credential of the source's server type
+# (ResourceNotFoundException "Could not find access token for server type
+# github": Terraform's aws_codebuild_webhook docs). The webhook is stored in
+# the project's metadata, so BatchGetProjects reports it and DeleteProject
+# deletes it; its secret is kept apart (CreateWebhook's answer only; none for
+# Bitbucket, API_Webhook).
+
+CODEBUILD_WEBHOOK_SOURCES = ("GITHUB", "GITHUB_ENTERPRISE", "BITBUCKET", "GITLAB", "GITLAB_SELF_MANAGED")
+PULL_REQUEST_EVENTS = ("PULL_REQUEST_CREATED", "PULL_REQUEST_UPDATED", "PULL_REQUEST_CLOSED",
+                       "PULL_REQUEST_REOPENED", "PULL_REQUEST_MERGED")
+RELEASE_EVENTS = ("RELEASED", "PRERELEASED")
+WEBHOOK_EVENTS = ("PUSH", *PULL_REQUEST_EVENTS, *RELEASE_EVENTS, "WORKFLOW_JOB_QUEUED")
+# The events each source type's webhooks deliver (API_WebhookFilter; the
+# GitHub, Bitbucket and GitLab "webhook events" pages of the user guide).
+WEBHOOK_EVENTS_BY_SOURCE = {
+    "GITHUB": WEBHOOK_EVENTS,
+    "GITHUB_ENTERPRISE": tuple(e for e in WEBHOOK_EVENTS if e not in RELEASE_EVENTS),
+    "BITBUCKET": ("PUSH", "PULL_REQUEST_CREATED", "PULL_REQUEST_UPDATED", "PULL_REQUEST_MERGED", "PULL_REQUEST_CLOSED"),
+    "GITLAB": ("PUSH", "PULL_REQUEST_CREATED", "PULL_REQUEST_UPDATED", "PULL_REQUEST_MERGED", "PULL_REQUEST_REOPENED",
+               "PULL_REQUEST_CLOSED", "RELEASED", "WORKFLOW_JOB_QUEUED"),
+    "NO_SOURCE": ("WORKFLOW_JOB_QUEUED",),  # Buildkite runner webhooks (RUNNER_BUILDKITE_BUILD)
+}
+WEBHOOK_EVENTS_BY_SOURCE["GITLAB_SELF_MANAGED"] = WEBHOOK_EVENTS_BY_SOURCE["GITLAB"]
+# Filter type -> the only events it works with (API_WebhookFilter "Works with
+# ... only"); types not listed work with every event.
+WEBHOOK_FILTER_EVENTS = {
+    "BASE_REF": PULL_REQUEST_EVENTS,
+    "FILE_PATH": ("PUSH", *PULL_REQUEST_EVENTS),
+    "COMMIT_MESSAGE": ("PUSH", *PULL_REQUEST_EVENTS),
+    "TAG_NAME": RELEASE_EVENTS,
+    "RELEASE_NAME": RELEASE_EVENTS,
+    "WORKFLOW_NAME": ("WORKFLOW_JOB_QUEUED",),
+}
+# GitHub Enterprise Server delivers no changed files or head commit message
+# with pull request events (user guide github-webhook.md; CDK's
+# GitHubEnterpriseSource refuses both).
+WEBHOOK_GHES_PUSH_ONLY = ("FILE_PATH", "COMMIT_MESSAGE")
+WEBHOOK_SCOPES = {"GITHUB_ORGANIZATION": ("GITHUB", "GITHUB_ENTERPRISE"), "GITHUB_GLOBAL": ("GITHUB", "GITHUB_ENTERPRISE"),
+                  "GITLAB_GROUP": ("GITLAB", "GITLAB_SELF_MANAGED")}
+WEBHOOK_BRANCH_AND_GROUPS = ("You cannot use branchFilter and filterGroups at the same time. "
+                             "Specify the branch filter using filterGroups")
+
+
+def re2_unsupported(pattern):
+    """The construct of `pattern` that RE2 (which CodeBuild evaluates webhook
+    filter patterns with) does not support, or None."""
+    i, in_class = 0, False
+    while i < len(pattern):
+        c, rest = pattern[i], pattern[i:]
+        if c == "\\":
+            if not in_class and rest[1:2] and (rest[1] in "123456789" or rest[1] == "k"):
+                return "backreferences"
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class, i = True, i + (2 if rest[1:2] == "]" else 1)
+            continue
+        elif rest.startswith(("(?=", "(?!", "(?<=", "(?<!")):
+            return "lookahead or lookbehind"
+        elif rest.startswith("(?>"):
+            return "atomic groups"
+        elif c in "*+?}" and rest[1:2] == "+":
+            return "possessive quantifiers"
+        i += 1
+    return None
+
+
+def webhook_pattern_problem(kind, pattern):
+    """Why a filter's (or branchFilter's) regular expression is refused, or None."""
+    import regex
+
+    try:
+        regex.compile(pattern)
+    except Exception as e:  # noqa: BLE001 -- any compile error
+        return f"Invalid regular expression in {kind} filter: {pattern} ({e})"
+    construct = re2_unsupported(pattern)
+    if construct:
+        return (f"Invalid regular expression in {kind} filter: {pattern} (CodeBuild evaluates filter patterns "
+                f"with RE2 syntax, which does not support {construct})")
+    return None
+
+
+def webhook_events(pattern):
+    """The event names of an EVENT filter's comma-separated pattern."""
+    return [item.strip() for item in (pattern or "").split(",")]
+
+
+def codebuild_webhook_problem(webhook, source_type):
+    """Why a webhook, as it would be stored (an UpdateWebhook's members
+    applied), breaks CodeBuild's documented webhook rules for a project of
+    source type `source_type`, or None (the rules in the section comment)."""
+    runner = (webhook.get("buildType") or "BUILD") == "RUNNER_BUILDKITE_BUILD"
+    if source_type not in CODEBUILD_WEBHOOK_SOURCES and not (source_type == "NO_SOURCE" and runner):
+        return f"Webhooks are not supported for source type {source_type}"
+    if runner and source_type != "NO_SOURCE":
+        return "Build type RUNNER_BUILDKITE_BUILD is only available for NO_SOURCE projects configured for Buildkite runner builds"
+    if webhook.get("branchFilter") and webhook.get("filterGroups"):
+        return WEBHOOK_BRANCH_AND_GROUPS
+    if webhook.get("branchFilter"):
+        problem = webhook_pattern_problem("branchFilter", webhook["branchFilter"])
+        if problem:
+            return problem
+    if webhook.get("manualCreation") and source_type != "GITHUB":
+        return "manualCreation is only available for GitHub webhooks"
+    scope = webhook.get("scopeConfiguration") or {}
+    if scope:
+        kind = scope.get("scope") or "GITHUB_ORGANIZATION"
+        if source_type not in WEBHOOK_SCOPES.get(kind, ()):
+            return f"Scope {kind} is not available for source type {source_type}"
+        if source_type in ("GITHUB_ENTERPRISE", "GITLAB_SELF_MANAGED") and not scope.get("domain"):
+            return f"scopeConfiguration.domain is required for source type {source_type}"
+    for number, group in enumerate(webhook.get("filterGroups") or [], 1):
+        problem = webhook_filter_group_problem(number, group, source_type, scope)
+        if problem:
+            return problem
+    return None
+
+
+def webhook_filter_group_problem(number, group, source_type, scope):
+    """One filter group's rules (numbered from 1 in the messages)."""
+    events = [f for f in group if f.get("type") == "EVENT"]
+    if len(events) != 1:
+        found = "no EVENT filter" if not events else f"{len(events)} EVENT filters"
+        return f"Filter group {number} has {found}; every filter group needs exactly one EVENT filter"
+    if events[0].get("excludeMatchedPattern"):
+        return f"Filter group {number}: an EVENT filter cannot have excludeMatchedPattern true"
+    names = webhook_events(events[0].get("pattern"))
+    for name in names:
+        if name not in WEBHOOK_EVENTS:
+            return (f"Filter group {number}: invalid event type {name!r} in EVENT filter; "
+                    f"valid event types are {', '.join(WEBHOOK_EVENTS)}")
+        if name not in WEBHOOK_EVENTS_BY_SOURCE.get(source_type, ()):
+            return f"Filter group {number}: event type {name} is not supported for source type {source_type}"
+    for webhook_filter in group:
+        kind, pattern = webhook_filter.get("type"), webhook_filter.get("pattern")
+        if kind == "EVENT":
+            continue
+        allowed = WEBHOOK_FILTER_EVENTS.get(kind)
+        wrong = [e for e in names if allowed is not None and e not in allowed]
+        if wrong:
+            return (f"Filter group {number}: filter type {kind} cannot be used with event {wrong[0]}; "
+                    f"it works with {', '.join(allowed)} only")
+        if source_type == "GITHUB_ENTERPRISE" and kind in WEBHOOK_GHES_PUSH_ONLY:
+            pull = [e for e in names if e in PULL_REQUEST_EVENTS]
+            if pull:
+                return (f"Filter group {number}: filter type {kind} cannot be used with GitHub Enterprise Server "
+                        f"pull request events ({pull[0]})")
+        if kind == "REPOSITORY_NAME" and not scope:
+            return f"Filter group {number}: filter type REPOSITORY_NAME works with GitHub global or organization webhooks only"
+        if kind == "ORGANIZATION_NAME" and (scope.get("scope") or "GITHUB_ORGANIZATION") != "GITHUB_GLOBAL":
+            return f"Filter group {number}: filter type ORGANIZATION_NAME works with GitHub global webhooks only"
+        problem = webhook_pattern_problem(kind, pattern)
+        if problem:
+            return f"Filter group {number}: {problem}"
+    return None
+
+
+def webhook_hook_url(source, scope):
+    """The repository-side webhook URL CodeBuild reports, or None when it
+    creates none (Buildkite). Only the GitHub form is confirmed
+    (https://api.github.com/repos/OWNER/REPO/hooks/N, cloudtools/
+    troposphere#1372); the others follow each provider's REST API."""
+    number = random.randint(10**8, 10**9 - 1)
+    location = (source.get("location") or "").removesuffix(".git")
+    parsed = urllib.parse.urlparse(location)
+    host, path = parsed.netloc or "github.com", parsed.path.strip("/")
+    kind = source.get("type")
+    if scope:
+        name = scope.get("name")
+        if kind == "GITHUB":
+            return f"https://api.github.com/orgs/{name}/hooks/{number}"
+        domain = scope.get("domain") or host
+        if kind == "GITHUB_ENTERPRISE":
+            return f"https://{domain}/api/v3/orgs/{name}/hooks/{number}"
+        return f"https://{domain}/api/v4/groups/{urllib.parse.quote(name or '', safe='')}/hooks/{number}"
+    if kind == "GITHUB":
+        return f"https://api.github.com/repos/{path}/hooks/{number}"
+    if kind == "GITHUB_ENTERPRISE":
+        return f"https://{host}/api/v3/repos/{path}/hooks/{number}"
+    if kind == "BITBUCKET":
+        return f"https://api.bitbucket.org/2.0/repositories/{path}/hooks/%7B{uuid.uuid4()}%7D"
+    if kind in ("GITLAB", "GITLAB_SELF_MANAGED"):
+        return f"https://{host}/api/v4/projects/{urllib.parse.quote(path, safe='')}/hooks/{number}"
+    return None
+
+
+# Source credentials: serverType -> the token ARN's last part
+SOURCE_CREDENTIAL_AUTH_TYPES = ("OAUTH", "BASIC_AUTH", "PERSONAL_ACCESS_TOKEN", "CODECONNECTIONS", "SECRETS_MANAGER")
+SOURCE_CREDENTIAL_RESOURCE = {
+    # authType -> the ARN `token` must be, and what it names
+    "CODECONNECTIONS": (r"arn:aws[\w-]*:(codeconnections|codestar-connections):[\w-]+:\d{12}:connection/[\w-]+", "connection"),
+    "SECRETS_MANAGER": (r"arn:aws[\w-]*:secretsmanager:[\w-]+:\d{12}:secret:.+", "secret"),
+}
+
+
+def codebuild_source_credentials(backend):
+    """serverType -> stored credential ({arn, serverType, authType[, resource]},
+    plus the token, never answered), kept on the CodeBuild backend so that
+    /moto-api/reset forgets it."""
+    return backend.__dict__.setdefault("cbctl_source_credentials", {})
+
+
+def patch_codebuild_webhooks():
+    from moto.codebuild import responses as cbr
+    from moto.codebuild.exceptions import (
+        InvalidInputException,
+        ResourceAlreadyExistsException,
+        ResourceNotFoundException,
+    )
+    from moto.core.responses import ActionResult
+
+    SECRET = "cbctl_webhook_secret"  # on the project object, never in its metadata
+
+    def project_named(self):
+        name = self._get_param("projectName")
+        project = self.codebuild_backend.codebuild_projects.get(name)
+        if project is None:
+            raise ResourceNotFoundException(
+                f"Project cannot be found: arn:{aws_partition(self.region)}:codebuild:{self.region}:"
+                f"{self.current_account}:project/{name}")
+        return project
+
+    def requested(self):
+        """The webhook members the request sends, in their stored form."""
+        request = _body(self)
+        sent = {k: copy.deepcopy(request[k]) for k in ("branchFilter", "filterGroups", "buildType", "scopeConfiguration",
+                                                       "manualCreation", "pullRequestBuildPolicy") if k in request}
+        for group in sent.get("filterGroups") or []:
+            for webhook_filter in group:
+                webhook_filter.setdefault("excludeMatchedPattern", False)
+        return sent
+
+    def settle(webhook):
+        """Empty members removed, as they read back."""
+        if not webhook.get("branchFilter"):
+            webhook.pop("branchFilter", None)
+        if not webhook.get("filterGroups"):
+            webhook.pop("filterGroups", None)
+        webhook.setdefault("buildType", "BUILD")
+        return webhook
+
+    def check(self, project, webhook):
+        source = project.project_metadata.get("source") or {}
+        problem = codebuild_webhook_problem(webhook, source.get("type"))
+        if problem:
+            raise InvalidInputException(problem)
+        if source.get("type") in CODEBUILD_WEBHOOK_SOURCES:
+            require_source_credentials(self, source)
+
+    def require_source_credentials(self, source):
+        auth = source.get("auth") or {}
+        if auth.get("type") in ("CODECONNECTIONS", "SECRETS_MANAGER") and auth.get("resource"):
+            return  # project-level credentials
+        if source["type"] not in codebuild_source_credentials(self.codebuild_backend):
+            raise ResourceNotFoundException(f"Could not find access token for server type {source['type'].lower()}")
+
+    def new_secret():
+        return base64.b64encode(os.urandom(30)).decode().rstrip("=").replace("+", "A").replace("/", "B")
+
+    def create_webhook(self):
+        project = project_named(self)
+        meta = project.project_metadata
+        if meta.get("webhook"):
+            raise ResourceAlreadyExistsException(f"Webhook already exists for project: {meta['name']}")
+        webhook = requested(self)
+        if webhook.get("branchFilter") and webhook.get("filterGroups"):
+            raise InvalidInputException(WEBHOOK_BRANCH_AND_GROUPS)
+        settle(webhook)
+        check(self, project, webhook)
+        token = base64.urlsafe_b64encode(os.urandom(96)).decode().rstrip("=")
+        webhook["payloadUrl"] = f"https://codebuild.{self.region}.amazonaws.com/webhooks?t={token}&v=1"
+        url = None if webhook.get("manualCreation") else webhook_hook_url(meta["source"], webhook.get("scopeConfiguration"))
+        if url:
+            webhook["url"] = url
+        webhook["lastModifiedSecret"] = time.time()
+        webhook["status"] = "ACTIVE"
+        meta["webhook"] = webhook
+        project.__dict__[SECRET] = new_secret()
+        answer = dict(webhook)
+        if meta["source"].get("type") != "BITBUCKET":  # "A Bitbucket webhook does not support secret"
+            answer["secret"] = project.__dict__[SECRET]
+        return ActionResult({"webhook": answer})
+
+    def stored_webhook(project):
+        webhook = project.project_metadata.get("webhook")
+        if not webhook:
+            raise ResourceNotFoundException(f"Webhook does not exist for project: {project.project_metadata['name']}")
+        return webhook
+
+    def update_webhook(self):
+        project = project_named(self)
+        stored, sent = copy.deepcopy(stored_webhook(project)), requested(self)
+        if sent.get("branchFilter") and sent.get("filterGroups"):
+            raise InvalidInputException(WEBHOOK_BRANCH_AND_GROUPS)
+        # One of the two sent replaces the other stored (Terraform switches
+        # between them this way).
+        for one, other in (("branchFilter", "filterGroups"), ("filterGroups", "branchFilter")):
+            if sent.get(one):
+                stored.pop(other, None)
+        webhook = settle({**stored, **sent})
+        check(self, project, webhook)
+        if self._get_param("rotateSecret"):
+            project.__dict__[SECRET] = new_secret()
+            webhook["lastModifiedSecret"] = time.time()
+        project.project_metadata["webhook"] = webhook
+        return ActionResult({"webhook": webhook})
+
+    def delete_webhook(self):
+        project = project_named(self)
+        stored_webhook(project)
+        del project.project_metadata["webhook"]
+        project.__dict__.pop(SECRET, None)
+        return ActionResult({})
+
+    def import_source_credentials(self):
+        # ImportSourceCredentials: one credential per serverType; shouldOverwrite (default true) false
+        # with one present is ResourceAlreadyExistsException; OAUTH "is not
+        # supported by the API and must be created using the CodeBuild
+        # console"; username only (and always) with BASIC_AUTH; for
+        # CODECONNECTIONS / SECRETS_MANAGER the token is the connection /
+        # secret ARN and is reported as `resource`. The token is never answered.
+        server, auth, token = self._get_param("serverType"), self._get_param("authType"), self._get_param("token")
+        username, overwrite = self._get_param("username"), self._get_param("shouldOverwrite")
+        if auth == "OAUTH":
+            raise InvalidInputException("An OAUTH connection is not supported by the API and must be created using the CodeBuild console")
+        if (auth == "BASIC_AUTH") != bool(username):
+            raise InvalidInputException("username is required with authType BASIC_AUTH and not valid with any other authType"
+                                        if auth == "BASIC_AUTH" else
+                                        f"username is not valid with authType {auth}; it is for BASIC_AUTH (Bitbucket) only")
+        if auth in SOURCE_CREDENTIAL_RESOURCE:
+            pattern, what = SOURCE_CREDENTIAL_RESOURCE[auth]
+            if not re.fullmatch(pattern, token or ""):
+                raise InvalidInputException(f"Invalid token: with authType {auth} the token must be the ARN of a {what}")
+        store = codebuild_source_credentials(self.codebuild_backend)
+        if server in store and overwrite is False:
+            raise ResourceAlreadyExistsException(f"Source credentials already exist for server type {server.lower()}")
+        arn = f"arn:{aws_partition(self.region)}:codebuild:{self.region}:{self.current_account}:token/{server.lower()}"
+        record = {"arn": arn, "serverType": server, "authType": auth}
+        if auth in SOURCE_CREDENTIAL_RESOURCE:
+            record["resource"] = token
+        store[server] = {**record, "cbctl_token": token}
+        return ActionResult({"arn": arn})
+
+    def list_source_credentials(self):
+        store = codebuild_source_credentials(self.codebuild_backend)
+        infos = [{k: v for k, v in r.items() if k != "cbctl_token"} for r in store.values()]
+        return ActionResult({"sourceCredentialsInfos": infos})
+
+    def delete_source_credentials(self):
+        arn, store = self._get_param("arn"), codebuild_source_credentials(self.codebuild_backend)
+        server = next((s for s, r in store.items() if r["arn"] == arn), None)
+        if server is None:
+            raise ResourceNotFoundException(f"Could not find source credentials for arn: {arn}")
+        del store[server]
+        return ActionResult({"arn": arn})
+
+    for fn in (create_webhook, update_webhook, delete_webhook, import_source_credentials, list_source_credentials,
+               delete_source_credentials):
+        setattr(cbr.CodeBuildResponse, fn.__name__, fn)
+
+
 def patch_codecommit():
     from moto.codecommit.exceptions import RepositoryDoesNotExistException
     from moto.codecommit.responses import CodeCommitResponse
@@ -696,15 +1124,25 @@ def patch_iam_aws_managed_policies():
         backend.aws_managed_policies = policies
         backend.managed_policies = {**{p.arn: p for p in policies}, **backend.managed_policies}
 
-    def backend(self):
-        found = iam_models.iam_backends[self.current_account][self.partition]
+    def backend(account, partition):
+        found = iam_models.iam_backends[account][partition]
         with lock:  # once per backend; /moto-api/reset clears the mark with the rest
             if not found.__dict__.get("cbctl_aws_policies"):
                 load(found)
                 found.cbctl_aws_policies = True
         return found
 
-    IamResponse.backend = property(backend)
+    global iam_backend
+    iam_backend = backend
+    IamResponse.backend = property(lambda self: backend(self.current_account, self.partition))
+
+
+def iam_backend(account, partition):
+    """moto's IAM backend of an account and partition, AWS managed policies
+    loaded (patch_iam_aws_managed_policies replaces this)."""
+    from moto.iam.models import iam_backends
+
+    return iam_backends[account][partition]
 
 
 def patch_iam_permissions_boundaries():
@@ -1291,6 +1729,489 @@ def patch_codeconnections():
         )
 
 
+# ---------------------------------------------------- CodeStar Notifications --
+# Event types per resource type: (ARN service, ServiceName, ResourceType) ->
+# {EventTypeId: EventTypeName} ("Events for notification rules on build
+# projects / pipelines", Developer Tools console user guide; names are
+# "Category: Event" as ListEventTypes answers them, e.g. "Deployment:
+# Succeeded" in the AWS CLI's list-event-types example).
+def _pipeline_events():
+    kinds = (("action-execution", "Action execution", ("succeeded", "failed", "canceled", "started")),
+             ("stage-execution", "Stage execution", ("started", "succeeded", "resumed", "canceled", "failed")),
+             ("pipeline-execution", "Pipeline execution", ("failed", "canceled", "started", "resumed", "succeeded", "superseded")),
+             ("manual-approval", "Manual approval", ("failed", "needed", "succeeded")))
+    return {f"codepipeline-pipeline-{kind}-{event}": f"{category}: {event.capitalize()}"
+            for kind, category, events in kinds for event in events}
+
+
+NOTIFICATION_EVENT_TYPES = {
+    ("codebuild", "CodeBuild", "Project"): {
+        "codebuild-project-build-state-failed": "Build state: Failed",
+        "codebuild-project-build-state-succeeded": "Build state: Succeeded",
+        "codebuild-project-build-state-in-progress": "Build state: In-progress",
+        "codebuild-project-build-state-stopped": "Build state: Stopped",
+        "codebuild-project-build-phase-failure": "Build phase: Failure",
+        "codebuild-project-build-phase-success": "Build phase: Success",
+    },
+    ("codepipeline", "CodePipeline", "Pipeline"): _pipeline_events(),
+}
+NOTIFICATION_TARGET_TYPES = {  # TargetType -> the ARN its TargetAddress must be
+    "SNS": r"arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+(\.fifo)?",
+    "AWSChatbotSlack": r"arn:aws[\w-]*:chatbot:[\w-]*:\d{12}:chat-configuration/.+",
+    "AWSChatbotMicrosoftTeams": r"arn:aws[\w-]*:chatbot:[\w-]*:\d{12}:chat-configuration/.+",
+}
+NOTIFICATION_SLR = "AWSServiceRoleForCodeStarNotifications"
+NOTIFICATION_SLR_SERVICE = "codestar-notifications.amazonaws.com"
+NOTIFICATION_SLR_POLICY = "arn:aws:iam::aws:policy/aws-service-role/AWSCodeStarNotificationsServiceRolePolicy"
+# AWS's words, typo included (aws-ia/ecs-blueprints#58, kjagiello/terraform-
+# aws-codepipeline-slack-notifications#33).
+NOTIFICATION_SLR_MESSAGE = (
+    "AWS CodeStar Notifications could not create the AWS CloudWatch Events managed rule in your AWS account. "
+    "If this is your first time creating a notification rule, the service-linked role for AWS CodeStar "
+    "Notifications might not yet exist. Creation of this role might take up to 15 minutes. Until it exists, "
+    "notification rule creation will fail. Wait 15 minutes, and then try again. If this is is not the first time "
+    "you are creating a notification rule, there might be a problem with a network connection, or one or more "
+    "AWS services might be experiencing issues. Verify your network connection and check to see if there are any "
+    "issues with AWS services in your AWS Region before trying again.")
+NOTIFICATION_RULES_PER_RESOURCE = 10  # "Maximum number of notification rules for a resource" (quotas)
+
+
+def notification_event_types():
+    """Every EventTypeSummary, as ListEventTypes answers it."""
+    return [{"EventTypeId": event_id, "ServiceName": service, "EventTypeName": name, "ResourceType": resource_type}
+            for (_, service, resource_type), events in NOTIFICATION_EVENT_TYPES.items()
+            for event_id, name in events.items()]
+
+
+def sns_topic_publishable_by_codestar(topic_arn, rule_arn):
+    """Whether the SNS topic exists and its access policy lets CodeStar
+    Notifications (principal service codestar-notifications.amazonaws.com)
+    sns:Publish to it -- the "SNS topic policy" AWS's console sets up and a
+    rule's target needs (TargetStatus ACTIVE, else UNREACHABLE; AWS's default
+    topic policy does not). Conditions
+    on aws:SourceAccount / AWS:SourceOwner / aws:SourceArn are evaluated
+    (StringEquals/StringLike/ArnEquals/ArnLike); other condition keys are
+    taken to hold (unconfirmed)."""
+    from moto.sns.models import sns_backends
+
+    parts = topic_arn.split(":")
+    topic = sns_backends[parts[4]][parts[3]].topics.get(topic_arn) if len(parts) >= 6 else None
+    if topic is None:
+        return False
+    account = rule_arn.split(":")[4]
+    context = {"aws:sourceaccount": account, "aws:sourceowner": account, "aws:sourcearn": rule_arn}
+
+    def listed(value):
+        return value if isinstance(value, list) else [value]
+
+    def covers(statement):
+        # A service must be named as one: {"AWS": "*"} (AWS's default topic
+        # policy, limited to the owner account) does not let it publish, as
+        # S3 and EventBridge targets need their service principal too.
+        principal = statement.get("Principal")
+        services = principal.get("Service", []) if isinstance(principal, dict) else []
+        if not (principal == "*" or NOTIFICATION_SLR_SERVICE in listed(services)):
+            return False
+        if not any(a.lower() in ("sns:publish", "sns:*", "*") for a in listed(statement.get("Action", []))):
+            return False
+        if not any(r in ("*", topic_arn) or fnmatch_arn(r, topic_arn) for r in listed(statement.get("Resource", []))):
+            return False
+        for operator, tests in (statement.get("Condition") or {}).items():
+            for key, expected in tests.items():
+                actual = context.get(key.lower())
+                if actual is None:
+                    continue
+                like = "Like" in operator
+                if not any(fnmatch_arn(e, actual) if like else e == actual for e in listed(expected)):
+                    return False
+        return True
+
+    statements = listed(json.loads(topic.policy).get("Statement", []))
+    if any(s.get("Effect") == "Deny" and covers(s) for s in statements):
+        return False
+    return any(s.get("Effect") == "Allow" and covers(s) for s in statements)
+
+
+def fnmatch_arn(pattern, value):
+    return re.fullmatch(re.escape(pattern).replace(r"\*", ".*").replace(r"\?", "."), value) is not None
+
+
+def patch_codestar_notifications(slr_delay):
+    # moto 5.2.5 has no CodeStar Notifications: an in-memory implementation
+    # of its 13 operations (restJson1, POST /<operation>), registered as the
+    # moto backend "codestar-notifications" (so /moto-api/reset clears it)
+    # and routed by the SigV4 credential scope like any other service.
+    # Behaviour (see the module docstring): rules watch a CodeBuild project
+    # or CodePipeline pipeline of the same account and Region; the first
+    # CreateNotificationRule of an account without the service-linked role
+    # creates the role and fails 400 ConfigurationException until
+    # `slr_delay` seconds (CBCTL_EMU_SLR_DELAY_SECONDS) have passed.
+    import types
+
+    import moto.backend_index
+    from moto.core.base_backend import BackendDict, BaseBackend
+    from moto.core.responses import BaseResponse
+    from moto.iam import models as iam_models
+    from moto.iam.exceptions import NotFoundException
+
+    # moto names the role of "codestar-notifications.amazonaws.com"
+    # AWSServiceRoleForcodestar-notifications; IAM names it
+    # AWSServiceRoleForCodeStarNotifications.
+    iam_models.SERVICE_NAME_CONVERSION["codestar-notifications"] = "CodeStarNotifications"
+
+    class Failure(Exception):
+        def __init__(self, code, message, status=400):
+            super().__init__(message)
+            self.code, self.message, self.status = code, message, status
+
+    def validation(message):
+        return Failure("ValidationException", message)
+
+    def not_found(arn):
+        return Failure("ResourceNotFoundException", f"Notification rule {arn} does not exist", 404)
+
+    class Backend(BaseBackend):
+        def __init__(self, region_name, account_id):
+            super().__init__(region_name, account_id)
+            self.rules = {}  # ARN -> rule record, in creation order
+            self.tokens = {}  # ClientRequestToken -> (request, ARN)
+            self.lock = threading.Lock()
+
+        def find(self, arn):
+            rule = self.rules.get(arn)
+            if rule is None:
+                raise not_found(arn)
+            return rule
+
+    def event_summary(event_id):
+        for (_, service, resource_type), events in NOTIFICATION_EVENT_TYPES.items():
+            if event_id in events:
+                return {"EventTypeId": event_id, "ServiceName": service, "EventTypeName": events[event_id],
+                        "ResourceType": resource_type}
+        return None
+
+    def target_status(target, rule_arn):
+        if target["TargetType"] != "SNS":
+            return "ACTIVE"  # Amazon Q Developer in chat applications clients: accepted as given
+        return "ACTIVE" if sns_topic_publishable_by_codestar(target["TargetAddress"], rule_arn) else "UNREACHABLE"
+
+    class Response(BaseResponse):
+        def __init__(self):
+            super().__init__(service_name="codestar-notifications")
+
+        # -- rules on members --
+        def watched_resource(self, arn):
+            """The (ARN service, ServiceName, ResourceType) key of the resource
+            a rule watches; it must exist in this account and Region."""
+            from moto.codebuild.models import codebuild_backends
+            from moto.codepipeline.models import codepipeline_backends
+
+            parts = arn.split(":", 5)
+            if (parts[3], parts[4]) != (self.region, self.current_account):
+                raise validation(f"The resource {arn} must be in the same account and Region as the notification rule")
+            if parts[2] == "codebuild" and parts[5].startswith("project/"):
+                found = parts[5][len("project/"):] in codebuild_backends[self.current_account][self.region].codebuild_projects
+            elif parts[2] == "codepipeline" and "/" not in parts[5]:
+                found = parts[5] in codepipeline_backends[self.current_account][self.region].pipelines
+            else:
+                raise validation(f"Resource {arn} is not supported: launcher.py emulates notification rules on "
+                                 "CodeBuild projects and CodePipeline pipelines")
+            if not found:
+                raise validation(f"Resource {arn} does not exist")
+            return next(key for key in NOTIFICATION_EVENT_TYPES if key[0] == parts[2])
+
+        @staticmethod
+        def checked_events(event_ids, resource_key):
+            if not event_ids:
+                raise validation("EventTypeIds must contain at least one event type")
+            for event_id in event_ids:
+                if event_id not in NOTIFICATION_EVENT_TYPES[resource_key]:
+                    raise validation(f"Event type {event_id} is not valid for resource type {resource_key[2]} "
+                                     f"of {resource_key[1]}")
+            return list(dict.fromkeys(event_ids))
+
+        @staticmethod
+        def checked_targets(targets):
+            if len(targets) > 10:
+                raise validation("A notification rule can have at most 10 targets")
+            for target in targets:
+                kind, address = target.get("TargetType"), target.get("TargetAddress")
+                if kind not in NOTIFICATION_TARGET_TYPES:
+                    raise validation(f"Invalid TargetType {kind}: must be SNS, AWSChatbotSlack or AWSChatbotMicrosoftTeams")
+                if not re.fullmatch(NOTIFICATION_TARGET_TYPES[kind], address or ""):
+                    raise validation(f"Invalid TargetAddress {address} for TargetType {kind}")
+            unique = {t["TargetAddress"]: {"TargetType": t["TargetType"], "TargetAddress": t["TargetAddress"]} for t in targets}
+            return list(unique.values())
+
+        @staticmethod
+        def checked_tags(tags, have=None):
+            if any(key.lower().startswith("aws:") for key in tags):
+                raise validation("Tag keys cannot start with aws:")
+            if len({**(have or {}), **tags}) > 50:
+                raise Failure("LimitExceededException", "A notification rule can have at most 50 tags")
+            return dict(tags)
+
+        def require_service_linked_role(self):
+            """AWS creates the service-linked role on the first rule of an
+            account; rules fail until it has propagated."""
+            backend = iam_backend(self.current_account, self.partition)
+            created = backend.__dict__.setdefault("cbctl_codestar_slr_created", {})  # role id -> monotonic time
+            try:
+                role = backend.get_role(NOTIFICATION_SLR)
+            except NotFoundException:
+                role = backend.create_service_linked_role(NOTIFICATION_SLR_SERVICE, "", "")
+                if NOTIFICATION_SLR_POLICY in backend.managed_policies:
+                    backend.attach_role_policy(NOTIFICATION_SLR_POLICY, role.name)
+                created[role.id] = time.monotonic()
+                raise Failure("ConfigurationException", NOTIFICATION_SLR_MESSAGE)  # the role did not exist
+            if role.id in created and time.monotonic() - created[role.id] < slr_delay:
+                raise Failure("ConfigurationException", NOTIFICATION_SLR_MESSAGE)
+
+        def describe(self, rule):
+            return {
+                "Arn": rule["Arn"], "Name": rule["Name"],
+                "EventTypes": [event_summary(e) for e in rule["EventTypeIds"]],
+                "Resource": rule["Resource"],
+                "Targets": [{**t, "TargetStatus": target_status(t, rule["Arn"])} for t in rule["Targets"]],
+                "DetailType": rule["DetailType"], "CreatedBy": rule["CreatedBy"], "Status": rule["Status"],
+                "CreatedTimestamp": rule["CreatedTimestamp"], "LastModifiedTimestamp": rule["LastModifiedTimestamp"],
+                "Tags": dict(rule["Tags"]),
+            }
+
+        @staticmethod
+        def page(items, request, key, default_size=100):
+            limit, token = request.get("MaxResults") or default_size, request.get("NextToken")
+            if token is not None and not str(token).isdigit():
+                raise Failure("InvalidNextTokenException", "The specified NextToken is not valid.")
+            start = int(token or 0)
+            result = {key: items[start : start + limit]}
+            if start + limit < len(items):
+                result["NextToken"] = str(start + limit)
+            return result
+
+        @staticmethod
+        def matches(filters, values_of):
+            """Filters of one name are ORed, of different names ANDed."""
+            wanted = collections.defaultdict(set)
+            for f in filters or []:
+                wanted[f.get("Name")].add(f.get("Value"))
+            return all(values_of(name) & values for name, values in wanted.items())
+
+        # -- operations: request dict -> result dict --
+        def create_notification_rule(self, backend, request):
+            token = request.get("ClientRequestToken")
+            if token and token in backend.tokens:
+                earlier, arn = backend.tokens[token]
+                if earlier != request:
+                    raise validation(f"ClientRequestToken {token} was already used with different parameters")
+                if arn in backend.rules:
+                    return {"Arn": arn}
+            name = request["Name"]
+            if any(r["Name"] == name for r in backend.rules.values()):
+                raise Failure("ResourceAlreadyExistsException",
+                              "The notification rule was not created because another notification rule already exists "
+                              "with the same name. Notification rule names must be unique within an AWS account", 409)
+            resource_key = self.watched_resource(request["Resource"])
+            events = self.checked_events(request["EventTypeIds"], resource_key)
+            targets = self.checked_targets(request["Targets"])
+            tags = self.checked_tags(request.get("Tags") or {})
+            if sum(r["Resource"] == request["Resource"] for r in backend.rules.values()) >= NOTIFICATION_RULES_PER_RESOURCE:
+                raise Failure("LimitExceededException",
+                              f"A resource can have at most {NOTIFICATION_RULES_PER_RESOURCE} notification rules")
+            self.require_service_linked_role()
+            rule_id = hashlib.sha1(f"{uuid.uuid4()}".encode()).hexdigest()
+            arn = f"arn:{self.partition}:codestar-notifications:{self.region}:{self.current_account}:notificationrule/{rule_id}"
+            now = time.time()
+            with backend.lock:
+                backend.rules[arn] = {
+                    "Id": rule_id, "Arn": arn, "Name": name, "EventTypeIds": events, "Resource": request["Resource"],
+                    "Targets": targets, "DetailType": request["DetailType"], "Status": request.get("Status") or "ENABLED",
+                    "CreatedBy": f"arn:{self.partition}:iam::{self.current_account}:root",
+                    "CreatedTimestamp": now, "LastModifiedTimestamp": now, "Tags": tags,
+                }
+                if token:
+                    backend.tokens[token] = (request, arn)
+            if tags:
+                note_tag_change(backend, arn)
+            return {"Arn": arn}
+
+        def describe_notification_rule(self, backend, request):
+            return self.describe(backend.find(request["Arn"]))
+
+        def list_notification_rules(self, backend, request):
+            def values_of(rule):
+                return lambda name: {"EVENT_TYPE_ID": set(rule["EventTypeIds"]), "CREATED_BY": {rule["CreatedBy"]},
+                                     "RESOURCE": {rule["Resource"]},
+                                     "TARGET_ADDRESS": {t["TargetAddress"] for t in rule["Targets"]}}.get(name, set())
+
+            found = [{"Id": r["Id"], "Arn": r["Arn"]} for r in backend.rules.values()
+                     if self.matches(request.get("Filters"), values_of(r))]
+            return self.page(found, request, "NotificationRules")
+
+        def update_notification_rule(self, backend, request):
+            rule = backend.find(request["Arn"])
+            changes = {}
+            if "Name" in request:
+                if any(r["Name"] == request["Name"] and r is not rule for r in backend.rules.values()):
+                    raise validation("Notification rule names must be unique within an AWS account; "
+                                     f"another notification rule is named {request['Name']}")
+                changes["Name"] = request["Name"]
+            if "EventTypeIds" in request:
+                changes["EventTypeIds"] = self.checked_events(request["EventTypeIds"], self.watched_key(rule))
+            if "Targets" in request:
+                changes["Targets"] = self.checked_targets(request["Targets"])
+            for key in ("Status", "DetailType"):
+                if key in request:
+                    changes[key] = request[key]
+            with backend.lock:
+                rule.update(changes, LastModifiedTimestamp=time.time())
+            return {}
+
+        @staticmethod
+        def watched_key(rule):
+            service = rule["Resource"].split(":")[2]
+            return next(key for key in NOTIFICATION_EVENT_TYPES if key[0] == service)
+
+        def delete_notification_rule(self, backend, request):
+            # Real AWS: deleting a rule that does not exist succeeds (no
+            # ResourceNotFoundException in the operation's errors).
+            with backend.lock:
+                backend.rules.pop(request["Arn"], None)
+            tag_changes(backend).pop(request["Arn"], None)
+            return {"Arn": request["Arn"]}
+
+        def subscribe(self, backend, request):
+            rule = backend.find(request["Arn"])
+            target = self.checked_targets([request["Target"]])[0]
+            if target["TargetAddress"] not in {t["TargetAddress"] for t in rule["Targets"]}:
+                self.checked_targets([*rule["Targets"], target])
+                with backend.lock:
+                    rule["Targets"].append(target)
+                    rule["LastModifiedTimestamp"] = time.time()
+            return {"Arn": rule["Arn"]}
+
+        def unsubscribe(self, backend, request):
+            # Only ValidationException is modelled: an unknown rule or target is no error.
+            rule = backend.rules.get(request["Arn"])
+            if rule is not None:
+                with backend.lock:
+                    rule["Targets"] = [t for t in rule["Targets"] if t["TargetAddress"] != request["TargetAddress"]]
+            return {"Arn": request["Arn"]}
+
+        def all_targets(self, backend):
+            targets = {}
+            for rule in backend.rules.values():
+                for target in rule["Targets"]:
+                    status = target_status(target, rule["Arn"])
+                    targets.setdefault(target["TargetAddress"], {**target, "TargetStatus": status})
+            return list(targets.values())
+
+        def list_targets(self, backend, request):
+            found = [t for t in self.all_targets(backend)
+                     if self.matches(request.get("Filters"), lambda name, t=t: {
+                         "TARGET_TYPE": {t["TargetType"]}, "TARGET_ADDRESS": {t["TargetAddress"]},
+                         "TARGET_STATUS": {t["TargetStatus"]}}.get(name, set()))]
+            return self.page(found, request, "Targets")
+
+        def delete_target(self, backend, request):
+            address = request["TargetAddress"]
+            using = [r for r in backend.rules.values() if address in {t["TargetAddress"] for t in r["Targets"]}]
+            if using and not request.get("ForceUnsubscribeAll"):
+                raise validation(f"Target {address} is still associated with {len(using)} notification rule(s); "
+                                 "unsubscribe it first or set ForceUnsubscribeAll")
+            with backend.lock:
+                for rule in using:
+                    rule["Targets"] = [t for t in rule["Targets"] if t["TargetAddress"] != address]
+            return {}
+
+        def list_event_types(self, backend, request):
+            found = [e for e in notification_event_types()
+                     if self.matches(request.get("Filters"), lambda name, e=e: {
+                         "RESOURCE_TYPE": {e["ResourceType"]}, "SERVICE_NAME": {e["ServiceName"]}}.get(name, set()))]
+            return self.page(found, request, "EventTypes", default_size=50)
+
+        def tag_resource(self, backend, request):
+            rule = backend.find(request["Arn"])
+            tags = self.checked_tags(request["Tags"], rule["Tags"])
+            with backend.lock:
+                rule["Tags"].update(tags)
+            note_tag_change(backend, rule["Arn"])
+            return {"Tags": dict(rule["Tags"])}
+
+        def untag_resource(self, backend, request):
+            rule = backend.find(request["Arn"])
+            with backend.lock:
+                for key in request.get("TagKeys") or []:
+                    rule["Tags"].pop(key, None)
+            note_tag_change(backend, rule["Arn"])
+            return {}
+
+        def list_tags_for_resource(self, backend, request):
+            return {"Tags": dict(backend.find(request["Arn"])["Tags"])}
+
+        # -- the wire --
+        def handle(self, request, full_url, headers):
+            self.setup_class(request, full_url, headers, use_raw_body=True)
+            path = urllib.parse.urlsplit(full_url).path
+            m = re.fullmatch(r"/([A-Za-z]+)(?:/(.+))?", path)
+            operation = m and m[1][:1].upper() + m[1][1:]
+            handler = getattr(self, camel_to_snake(operation or ""), None) if operation in NOTIFICATION_OPERATIONS else None
+
+            def reply(status, body, code=None):
+                headers = {"Content-Type": "application/json"}
+                if code:
+                    headers["x-amzn-ErrorType"] = code
+                return status, headers, json.dumps(body)
+
+            if handler is None or self.method != "POST":
+                return reply(404, {"message": f"Unknown operation {self.method} {path}"}, "UnknownOperationException")
+            try:
+                body = json.loads(self.raw_body or b"{}")
+                if not isinstance(body, dict):
+                    raise ValueError("not an object")
+            except ValueError:
+                return reply(400, {"message": "Could not parse the request body"}, "SerializationException")
+            if operation == "UntagResource":
+                body["Arn"] = urllib.parse.unquote(m[2] or "")
+                body["TagKeys"] = urllib.parse.parse_qs(urllib.parse.urlsplit(full_url).query).get("tagKeys", [])
+            backend = backends[self.current_account][self.region]
+            try:
+                return reply(200, handler(backend, body))
+            except Failure as e:
+                return reply(e.status, {"message": e.message}, e.code)
+
+    def notifications_dispatch(request, full_url, headers):
+        return Response().handle(request, full_url, headers)
+
+    Backend._url_module = types.SimpleNamespace(
+        url_bases=[r"https?://codestar-notifications\.(.+)\.amazonaws\.com"],
+        url_paths={"{0}/(?P<operation>[A-Za-z]+)$": notifications_dispatch,
+                   "{0}/untagResource/(?P<arn>.+)$": notifications_dispatch},
+    )
+    import botocore.session
+
+    regions = botocore.session.get_session().get_available_regions("codestar-notifications")
+    backends = BackendDict(Backend, "codestar-notifications", additional_regions=regions)
+    module = types.ModuleType("moto.codestarnotifications")
+    module.codestarnotifications_backends = backends
+    sys.modules[module.__name__] = module
+    moto.backend_index.backend_url_patterns.append(
+        ("codestar-notifications", re.compile(r"https?://codestar-notifications\.(.+)\.amazonaws\.com")))
+    global codestar_notification_backends
+    codestar_notification_backends = backends
+
+
+NOTIFICATION_OPERATIONS = ("CreateNotificationRule", "DescribeNotificationRule", "ListNotificationRules",
+                           "UpdateNotificationRule", "DeleteNotificationRule", "Subscribe", "Unsubscribe",
+                           "ListTargets", "DeleteTarget", "ListEventTypes", "TagResource", "UntagResource",
+                           "ListTagsForResource")
+codestar_notification_backends = None  # set by patch_codestar_notifications
+
+
+def camel_to_snake(name):
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
 def patch_s3():
     from moto.iam.access_control import IAMPolicyStatement, PermissionResult
     from moto.s3 import models as s3m
@@ -1534,6 +2455,218 @@ def patch_ecr_paging():
     ECRResponse.describe_images = paged(ECRResponse.describe_images, "imageDetails", "imageIds")
 
 
+# -------------------------------------------------------------------- SNS --
+# Protocols whose subscriptions wait for the endpoint's confirmation (the
+# email / HTTP(S) handshake); others (sqs, lambda, firehose, sms, application)
+# are confirmed at once.
+SNS_CONFIRMED_BY_ENDPOINT = ("email", "email-json", "http", "https")
+SNS_PROTOCOLS = ("http", "https", "email", "email-json", "sms", "sqs", "application", "lambda", "firehose")
+SNS_PENDING = "PendingConfirmation"  # the SubscriptionArn AWS lists for an unconfirmed subscription
+
+
+def sns_invalid(message):
+    from moto.sns.exceptions import SNSInvalidParameter
+
+    return SNSInvalidParameter(message)
+
+
+def sns_policy_problem(text):
+    """Why a topic Policy attribute is refused, or None: it must be a JSON
+    object with a Statement (wording unconfirmed)."""
+    try:
+        policy = json.loads(text)
+    except (TypeError, ValueError) as e:
+        return f"Invalid parameter: Policy Error: the policy is not valid JSON ({e})"
+    if not isinstance(policy, dict) or "Statement" not in policy:
+        return "Invalid parameter: Policy Error: the policy has no Statement"
+    return None
+
+
+def patch_sns():
+    """SNS where moto 5.2.5 differs from AWS in what cbctl relies on.
+    Already as in AWS in moto: CreateTopic's Tags and Attributes (Policy,
+    DisplayName, ...), GetTopicAttributes with AWS's default policy when
+    none was set, ListSubscriptionsByTopic of confirmed subscriptions,
+    DeleteTopic deleting the topic's subscriptions, Tag/Untag/
+    ListTagsForResource (404 ResourceNotFound "Resource does not exist"
+    for an unknown ARN, at most 50 tags: TagLimitExceeded). Patched:
+      - CreateTopic of an existing name with tags or attributes it does not
+        have: 400 InvalidParameter "Invalid parameter: Tags Reason: Topic
+        already exists with different tags" (AWS's words, localstack/
+        localstack#2405) / "... Attributes Reason: Topic already exists with
+        different attributes" (moto returned the topic unchanged).
+      - A Policy attribute that is not a JSON policy: 400 InvalidParameter
+        (moto: 500); SetTopicAttributes of an unknown attribute name: 400
+        InvalidParameter "Invalid parameter: AttributeName".
+      - email, email-json, http and https subscriptions wait for
+        confirmation: Subscribe answers "pending confirmation" (the ARN
+        only with ReturnSubscriptionArn), ListSubscriptions(ByTopic) list
+        them with SubscriptionArn "PendingConfirmation", GetTopicAttributes
+        counts them in SubscriptionsPending, and Unsubscribe cannot name
+        them ("PendingConfirmation" is no ARN: 400 InvalidParameter).
+        Subscribing the same endpoint again answers as the first time.
+        Unknown protocol / malformed email: 400 InvalidParameter.
+      - TEST-ONLY hook (not in AWS, where the token comes in the
+        confirmation message): ConfirmSubscription with TopicArn and Token
+        equal to the pending subscription's endpoint (the email address or
+        URL) confirms it and answers its SubscriptionArn; any other token is
+        400 InvalidParameter "Invalid parameter: Token".
+      - Tag changes are recorded for the Tagging API's lag (TAG_CHANGES)."""
+    from moto.sns import models as snsm
+    from moto.sns.responses import SNSResponse
+    from moto.core.responses import ActionResult
+
+    def pending(subscription):
+        return subscription.__dict__.get("cbctl_pending", False)
+
+    def listed(subscription):
+        return {"SubscriptionArn": SNS_PENDING if pending(subscription) else subscription.arn,
+                "Owner": subscription.owner, "Protocol": subscription.protocol,
+                "Endpoint": subscription.endpoint, "TopicArn": subscription.topic.arn}
+
+    def current_attributes(topic):
+        return {"Policy": topic.policy, "DisplayName": topic.display_name, "DeliveryPolicy": topic.delivery_policy,
+                "KmsMasterKeyId": topic.kms_master_key_id, "FifoTopic": topic.fifo_topic,
+                "ContentBasedDeduplication": topic.content_based_deduplication}
+
+    def same_attribute(name, wanted, current):
+        if name == "Policy":
+            try:
+                return json.loads(wanted) == json.loads(current)
+            except (TypeError, ValueError):
+                return False
+        if isinstance(current, bool):
+            return str(wanted).lower() == str(current).lower()
+        return name in ("DisplayName", "DeliveryPolicy", "KmsMasterKeyId") and str(wanted) == str(current or "")
+
+    orig_create = SNSResponse.create_topic
+
+    def create_topic(self):
+        name, attributes, tags = self._get_param("Name"), self._get_attributes(), self._get_tags()
+        if "Policy" in attributes and sns_policy_problem(attributes["Policy"]):
+            raise sns_invalid(sns_policy_problem(attributes["Policy"]))
+        arn = snsm.make_arn_for_topic(self.current_account, name or "", self.region)
+        topic = self.backend.topics.get(arn)
+        if topic is not None:
+            if any(topic._tags.get(k) != v for k, v in tags.items()):
+                raise sns_invalid("Invalid parameter: Tags Reason: Topic already exists with different tags")
+            current = current_attributes(topic)
+            if any(not same_attribute(k, v, current.get(k)) for k, v in attributes.items()):
+                raise sns_invalid("Invalid parameter: Attributes Reason: Topic already exists with different attributes")
+            return ActionResult({"TopicArn": arn})
+        result = orig_create(self)
+        if tags:
+            note_tag_change(self.backend, arn)
+        return result
+
+    orig_set = SNSResponse.set_topic_attributes
+    settable = ("Policy", "DisplayName", "DeliveryPolicy", "KmsMasterKeyId", "SignatureVersion", "TracingConfig",
+                "ContentBasedDeduplication", "ArchivePolicy", "DataProtectionPolicy", "FifoThroughputScope",
+                "MaximumMessageSize", *(f"{p}{kind}" for p in ("HTTP", "Firehose", "Lambda", "Application", "SQS")
+                                        for kind in ("SuccessFeedbackRoleArn", "SuccessFeedbackSampleRate",
+                                                     "FailureFeedbackRoleArn")))
+
+    def set_topic_attributes(self):
+        name, value = self._get_param("AttributeName"), self._get_param("AttributeValue")
+        self.backend.get_topic(self._get_param("TopicArn"))  # an unknown topic: 404 NotFound first
+        if name not in settable:
+            raise sns_invalid("Invalid parameter: AttributeName")
+        if name == "Policy" and sns_policy_problem(value):
+            raise sns_invalid(sns_policy_problem(value))
+        return orig_set(self)
+
+    orig_get = SNSResponse.get_topic_attributes
+
+    def get_topic_attributes(self):
+        result = orig_get(self).result
+        topic = self.backend.get_topic(self._get_param("TopicArn"))
+        subscriptions = [s for s in self.backend.subscriptions.values() if s.topic is topic]
+        result["Attributes"]["SubscriptionsPending"] = str(sum(pending(s) for s in subscriptions))
+        result["Attributes"]["SubscriptionsConfirmed"] = str(sum(not pending(s) for s in subscriptions))
+        return ActionResult(result)
+
+    orig_subscribe = SNSResponse.subscribe
+
+    def subscribe(self):
+        protocol, endpoint = self._get_param("Protocol"), self._get_param("Endpoint")
+        topic_arn = self._get_param("TopicArn")
+        self.backend.get_topic(topic_arn)  # an unknown topic: 404 NotFound first
+        if protocol not in SNS_PROTOCOLS:
+            raise sns_invalid(f"Invalid parameter: Amazon SNS does not support this protocol string: {protocol}")
+        if protocol in ("email", "email-json") and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", endpoint or ""):
+            raise sns_invalid("Invalid parameter: Email address")
+        if protocol in ("http", "https") and not (endpoint or "").startswith(f"{protocol}://"):
+            raise sns_invalid(f"Invalid parameter: {protocol.upper()} endpoint must begin with {protocol}://")
+        existing = self.backend._find_subscription(topic_arn, endpoint, protocol)
+        result = orig_subscribe(self).result
+        subscription = self.backend.subscriptions[result["SubscriptionArn"]]
+        if existing is None and protocol in SNS_CONFIRMED_BY_ENDPOINT:
+            subscription.cbctl_pending = True
+            subscription.attributes["PendingConfirmation"] = "true"
+        if pending(subscription) and not self._get_bool_param("ReturnSubscriptionArn", False):
+            return ActionResult({"SubscriptionArn": "pending confirmation"})
+        return ActionResult(result)
+
+    def unsubscribe(self):
+        arn = self._get_param("SubscriptionArn") or ""
+        if len(arn.split(":")) < 6:
+            raise sns_invalid(f"Invalid parameter: SubscriptionArn Reason: An ARN must have at least 6 elements, not {len(arn.split(':'))}")
+        self.backend.unsubscribe(arn)
+        return ActionResult({})
+
+    def list_subscriptions_by_topic(self):
+        topic = self.backend.get_topic(self._get_param("TopicArn"))
+        subscriptions = [listed(s) for s in self.backend.subscriptions.values() if s.topic is topic]
+        return ActionResult(sns_page(subscriptions, self._get_param("NextToken")))
+
+    def list_subscriptions(self):
+        subscriptions = [listed(s) for s in self.backend.subscriptions.values()]
+        return ActionResult(sns_page(subscriptions, self._get_param("NextToken")))
+
+    def sns_page(items, token):
+        # AWS pages subscriptions by 100 (moto too); NextToken only when more.
+        if token is not None and not str(token).isdigit():
+            raise sns_invalid("Invalid parameter: NextToken")
+        start = int(token or 0)
+        result = {"Subscriptions": items[start : start + 100]}
+        if start + 100 < len(items):
+            result["NextToken"] = str(start + 100)
+        return result
+
+    def confirm_subscription(self):
+        topic = self.backend.get_topic(self._get_param("TopicArn"))
+        token = self._get_param("Token")
+        for subscription in self.backend.subscriptions.values():
+            if subscription.topic is topic and pending(subscription) and subscription.endpoint == token:
+                subscription.cbctl_pending = False
+                subscription.confirmed = True
+                subscription.attributes["PendingConfirmation"] = "false"
+                return ActionResult({"SubscriptionArn": subscription.arn})
+        raise sns_invalid("Invalid parameter: Token")
+
+    for fn in (create_topic, set_topic_attributes, get_topic_attributes, subscribe, unsubscribe,
+               list_subscriptions_by_topic, list_subscriptions, confirm_subscription):
+        setattr(SNSResponse, fn.__name__, fn)
+
+    Backend = snsm.SNSBackend
+    orig_tag, orig_untag, orig_delete = Backend.tag_resource, Backend.untag_resource, Backend.delete_topic
+
+    def tag_resource(self, resource_arn, tags):
+        orig_tag(self, resource_arn, tags)
+        note_tag_change(self, resource_arn)
+
+    def untag_resource(self, resource_arn, tag_keys):
+        orig_untag(self, resource_arn, tag_keys)
+        note_tag_change(self, resource_arn)
+
+    def delete_topic(self, arn):
+        orig_delete(self, arn)
+        tag_changes(self).pop(arn, None)
+
+    for fn in (tag_resource, untag_resource, delete_topic):
+        setattr(Backend, fn.__name__, fn)
+
+
 def patch_ssm():
     from moto.core.responses import ActionResult
     from moto.ssm.exceptions import SSMException, ValidationException
@@ -1637,6 +2770,105 @@ def patch_events():
 
     evm.EventsBackend.list_rules = list_rules
     EventsHandler.list_rules = list_rules_response
+    patch_events_schedules_and_targets()
+
+
+# EventBridge ScheduleExpression ("Creating a rule that runs on a schedule":
+# rate(value unit), value a positive integer, unit singular exactly when the
+# value is 1; cron(6 fields) with ? in one of day-of-month / day-of-week).
+EVENTS_RATE = re.compile(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)")
+EVENTS_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+EVENTS_WEEKDAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+# field: (low, high, names, special forms allowed on their own)
+EVENTS_CRON_FIELDS = (
+    ("minutes", 0, 59, (), ()),
+    ("hours", 0, 23, (), ()),
+    ("day-of-month", 1, 31, (), (r"\?", "L", "LW", r"\d{1,2}W")),
+    ("month", 1, 12, EVENTS_MONTHS, ()),
+    ("day-of-week", 1, 7, EVENTS_WEEKDAYS, (r"\?", "L", r"[1-7]L", r"([1-7]|SUN|MON|TUE|WED|THU|FRI|SAT)#[1-5]")),
+    ("year", 1970, 2199, (), ()),
+)
+TARGETS_NEEDING_ROLE = ("codebuild", "codepipeline", "states")  # ARN service -> PutTargets needs RoleArn
+
+
+def cron_value_ok(text, low, high, names):
+    if text.isdigit():
+        return low <= int(text) <= high
+    return text.upper() in names
+
+
+def cron_field_ok(text, low, high, names, specials):
+    if any(re.fullmatch(s, text, re.IGNORECASE) for s in specials):
+        return True
+    for part in text.split(","):
+        base, slash, step = part.partition("/")
+        if slash and not (step.isdigit() and int(step) > 0):
+            return False
+        if base == "*":
+            continue
+        first, dash, last = base.partition("-")
+        if not cron_value_ok(first, low, high, names) or (dash and not cron_value_ok(last, low, high, names)):
+            return False
+    return True
+
+
+def events_schedule_problem(expression):
+    """Why a ScheduleExpression is not one EventBridge accepts, or None."""
+    invalid = "Parameter ScheduleExpression is not valid."
+    rate = EVENTS_RATE.fullmatch(expression)
+    if expression.startswith("rate("):
+        if not rate or int(rate[1]) < 1 or (int(rate[1]) == 1) == rate[2].endswith("s"):
+            return invalid
+        return None
+    cron = re.fullmatch(r"cron\((.*)\)", expression)
+    if not cron:
+        return invalid
+    fields = cron[1].split()
+    if len(fields) != 6:
+        return invalid
+    for text, (_, low, high, names, specials) in zip(fields, EVENTS_CRON_FIELDS):
+        if not cron_field_ok(text, low, high, names, specials):
+            return invalid
+    if (fields[2] == "?") == (fields[4] == "?"):  # exactly one of day-of-month / day-of-week is ?
+        return invalid
+    return None
+
+
+def patch_events_schedules_and_targets():
+    """PutRule refuses a ScheduleExpression EventBridge refuses (400
+    ValidationException "Parameter ScheduleExpression is not valid."; moto
+    accepted any "cron(...)" and e.g. "rate(1 minutes)"); PutTargets naming
+    a CodeBuild project, CodePipeline pipeline or Step Functions state
+    machine without RoleArn is 400 ValidationException "RoleArn is required
+    for target ARN." for the whole request (AWS's words: awsdocs/aws-
+    cloudformation-user-guide#1178, awsdocs/aws-codepipeline-user-guide#18,
+    hashicorp/terraform-provider-aws#19913). Already as in AWS in moto: a
+    rule needs EventPattern or ScheduleExpression ("Parameter(s)
+    EventPattern or ScheduleExpression must be specified."), schedules only
+    on the default bus, and DescribeRule/ListRules report
+    ScheduleExpression."""
+    from moto.events import models as evm
+    from moto.events.exceptions import ValidationException
+
+    orig_put_rule, orig_put_targets = evm.EventsBackend.put_rule, evm.EventsBackend.put_targets
+    signature = inspect.signature(orig_put_rule)
+
+    def put_rule(self, *args, **kwargs):
+        expression = signature.bind(self, *args, **kwargs).arguments.get("scheduled_expression")
+        problem = expression and events_schedule_problem(expression)
+        if problem:
+            raise ValidationException(problem)
+        return orig_put_rule(self, *args, **kwargs)
+
+    def put_targets(self, name, event_bus_arn, targets):
+        for target in targets:
+            arn = target.get("Arn") or ""
+            if arn.split(":")[2:3] and arn.split(":")[2] in TARGETS_NEEDING_ROLE and not target.get("RoleArn"):
+                raise ValidationException(f"RoleArn is required for target {arn}.")
+        return orig_put_targets(self, name, event_bus_arn, targets)
+
+    evm.EventsBackend.put_rule = put_rule
+    evm.EventsBackend.put_targets = put_targets
 
 
 # Resource Groups Tagging API. AWS's resource type strings ("service:type",
@@ -1650,7 +2882,8 @@ TaggedArn = collections.namedtuple("TaggedArn", "arn tags type changed")  # chan
 def patch_tagging(lag):
     """GetResources as AWS serves it, over every resource cbctl tags (moto
     knows no CodeBuild project, CodePipeline pipeline, CodeCommit repository,
-    ECR repository or EventBridge rule there): a ResourceARNList (1..100) is
+    ECR repository, EventBridge rule or CodeStar Notifications rule there; SNS
+    topics it reports as sns:topic): a ResourceARNList (1..100) is
     answered in one response with each listed resource that is tagged or was
     tagged before (unknown or never-tagged ARNs are left out, no error), and refused
     (InvalidParameterException) together with TagFilters, ResourceTypeFilters,
@@ -1768,8 +3001,11 @@ def cbctl_tagged(account, region):
     arn:aws:events:REGION:ACCOUNT:rule/[BUS/]NAME), CodeBuild projects
     (codebuild:project, ...:project/NAME), CodePipeline pipelines
     (codepipeline:pipeline, arn:aws:codepipeline:REGION:ACCOUNT:NAME),
-    CodeCommit repositories (codecommit:repository, ...:codecommit:REGION:ACCOUNT:NAME)
-    and ECR repositories (ecr:repository, ...:ecr:REGION:ACCOUNT:repository/NAME)."""
+    CodeCommit repositories (codecommit:repository, ...:codecommit:REGION:ACCOUNT:NAME),
+    ECR repositories (ecr:repository, ...:ecr:REGION:ACCOUNT:repository/NAME) and
+    CodeStar Notifications rules (codestar-notifications:notificationrule,
+    ...:codestar-notifications:REGION:ACCOUNT:notificationrule/ID). SNS topics
+    (sns:topic) are moto's own (moto_tagged)."""
     from moto.codebuild.models import codebuild_backends
     from moto.codecommit.models import codecommit_backends
     from moto.codepipeline.models import codepipeline_backends
@@ -1794,6 +3030,10 @@ def cbctl_tagged(account, region):
     for repo in ecr.repositories.values():
         tags = ecr.tagger.get_tag_dict_for_resource(repo.arn)
         yield TaggedArn(repo.arn, tags, "ecr:repository", tag_changes(ecr.tagger).get(repo.arn))
+    notifications = codestar_notification_backends[account][region]
+    for rule in list(notifications.rules.values()):
+        yield TaggedArn(rule["Arn"], dict(rule["Tags"]), "codestar-notifications:notificationrule",
+                        tag_changes(notifications).get(rule["Arn"]))
 
 
 def apply_patches(faults):
@@ -1805,12 +3045,15 @@ def apply_patches(faults):
             " run tests/emulator/setup.sh"
         )
     patch_codebuild()
+    patch_codebuild_webhooks()
     patch_codecommit()
     patch_iam()
     patch_ssm()
+    patch_sns()
     patch_events()
     patch_codepipeline()
     patch_codeconnections()
+    patch_codestar_notifications(faults.slr_delay)
     patch_s3()
     patch_ecr()
     patch_tagging(faults.tagging_lag)
@@ -1832,12 +3075,18 @@ FAULT_SERVICES = {
     "CodeStarConnections": ("codestar-connections", "codestar-connections"),
     "Tagging": ("tagging", "resourcegroupstaggingapi"),
     "ECR": ("ecr", "ecr"),
+    "SNS": ("sns", "sns"),
+    "CodeStarNotifications": ("codestar-notifications", "codestar-notifications"),
 }
 QUERY_SERVICES = {
     "IAM": "https://iam.amazonaws.com/doc/2010-05-08/",
     "STS": "https://sts.amazonaws.com/doc/2011-06-15/",
+    "SNS": "http://sns.amazonaws.com/doc/2010-03-31/",
 }
-THROTTLE_CODES = {"Tagging": "ThrottledException"}  # services whose throttling error is named otherwise
+# Services whose throttling error is named otherwise. (SNS throttles API
+# calls with the awsQuery 400 Throttling "Rate exceeded" too; its model's
+# ThrottledException, 429 Throttled, is the account's publish rate.)
+THROTTLE_CODES = {"Tagging": "ThrottledException"}
 INTERNAL_FAILURE = "The request processing has failed because of an unknown error, exception or failure."
 ROLE_DELAYED = {  # (service, operation) -> (error code, message prefix)
     ("CodeBuild", "CreateProject"): ("InvalidInputException", "CodeBuild is not authorized to perform: sts:AssumeRole on "),
@@ -1877,6 +3126,9 @@ class Faults:
         self.role_delay = number("CBCTL_EMU_ROLE_DELAY_SECONDS", float, 0.0, "a number of seconds >= 0", 0.0, 1e9)
         self.latency = number("CBCTL_EMU_LATENCY_MS", int, 0, "an integer number of milliseconds >= 0", 0, 10**9)
         self.tagging_lag = number("CBCTL_EMU_TAGGING_LAG_SECONDS", float, 0.0, "a number of seconds >= 0", 0.0, 1e9)
+        # Not a fault (CodeStar Notifications always behaves so): kept out of
+        # __bool__ and the summary.
+        self.slr_delay = number("CBCTL_EMU_SLR_DELAY_SECONDS", float, 2.0, "a number of seconds >= 0", 0.0, 1e9)
         self.fail = [self._parse_fail(s) for s in env.get("CBCTL_EMU_FAIL", "").split(",") if s.strip()]
 
     @staticmethod
@@ -1930,6 +3182,9 @@ class RestOperations:
 
     def __init__(self, service):
         model = _service_model(service)
+        # restJson labels may hold "/" (an ARN): botocore leaves it unencoded
+        # and the server decodes %2F, so the last label takes the rest.
+        greedy_last = model.metadata.get("protocol") == "rest-json"
         self.routes = []
         for name in model.operation_names:
             operation = model.operation_model(name)
@@ -1945,8 +3200,9 @@ class RestOperations:
                 elif where.get("location") == "header":
                     headers.append("HTTP_" + where["name"].upper().replace("-", "_"))
             pattern, literals = "", 0
-            for segment in path.strip("/").split("/") if path.strip("/") else []:
-                if segment.endswith("+}"):
+            segments = path.strip("/").split("/") if path.strip("/") else []
+            for index, segment in enumerate(segments):
+                if segment.endswith("+}") or (greedy_last and segment.startswith("{") and index == len(segments) - 1):
                     pattern += "/.+"
                 elif segment.startswith("{"):
                     pattern += "/[^/]+"
@@ -2209,7 +3465,8 @@ class FaultInjector:
 
 STRICT_JSON_SERVICES = ("codebuild", "codepipeline", "ssm", "codecommit", "events", "kms",
                         "codeconnections", "codestar-connections", "logs", "resourcegroupstaggingapi", "ecr")
-STRICT_QUERY_SERVICES = ("iam", "sts")
+STRICT_QUERY_SERVICES = ("iam", "sts", "sns")
+STRICT_REST_JSON_SERVICES = {"codestar-notifications": "CodeStarNotifications"}  # -> FAULT_SERVICES name
 STRICT_S3_XML_OPERATIONS = ("PutBucketTagging", "PutBucketEncryption", "PutBucketVersioning",
                             "PutPublicAccessBlock", "PutBucketLifecycleConfiguration", "DeleteObjects")
 # Java's POSIX classes are ASCII-only; `regex` would read them as Unicode.
@@ -2245,7 +3502,7 @@ def strict_pattern_report():
 
     session = botocore.session.get_session()
     patterns, operations = set(), 0
-    for name in STRICT_JSON_SERVICES + STRICT_QUERY_SERVICES + ("s3",):
+    for name in STRICT_JSON_SERVICES + STRICT_QUERY_SERVICES + tuple(STRICT_REST_JSON_SERVICES) + ("s3",):
         model = session.get_service_model(name)
         operations += len(model.operation_names)
         for shape_name in model.shape_names:
@@ -2501,6 +3758,32 @@ def _query_scalar(shape, text):
     return text
 
 
+# -- restJson: a request's members from its body, URI labels and query --
+def rest_json_request(operation, body, environ):
+    """The JSON-like value of a restJson request's input shape: body members
+    as sent, URI labels from the path (the last one takes the rest, as in
+    RestOperations) and query string members."""
+    shape, request = operation.input_shape, {}
+    template = operation.http["requestUri"].partition("?")[0]
+    labels = re.sub(r"\{([^}+]+)\+?\}", r"(?P<\1>.+)", template.rstrip("/"))  # templates: letters, "/", labels
+    match = re.fullmatch(labels, environ.get("PATH_INFO", "").rstrip("/"))
+    query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    for member, member_shape in shape.members.items():
+        where, name = member_shape.serialization.get("location"), _member_name(shape, member)
+        if where == "uri":
+            value = match and match.groupdict().get(name)
+        elif where == "querystring":
+            values = query.get(name)
+            value = values if member_shape.type_name == "list" else values and _query_scalar(member_shape, values[0])
+        elif where == "header":
+            value = environ.get("HTTP_" + name.upper().replace("-", "_"))
+        else:
+            value = body.get(name)
+        if value is not None:
+            request[name] = value
+    return request
+
+
 # -- S3: bucket names and XML bodies --
 S3_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 S3_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
@@ -2581,7 +3864,9 @@ class StrictRequests:
 
         self.app = app
         session = botocore.session.get_session()
-        self.models = {name: session.get_service_model(name) for name in STRICT_JSON_SERVICES + STRICT_QUERY_SERVICES + ("s3",)}
+        self.models = {name: session.get_service_model(name)
+                       for name in STRICT_JSON_SERVICES + STRICT_QUERY_SERVICES + tuple(STRICT_REST_JSON_SERVICES) + ("s3",)}
+        self.rest_routes = {}  # restJson service -> RestOperations
         self.targets = {}  # awsJson target prefix / CBOR service shape -> service
         for name in STRICT_JSON_SERVICES:
             prefix = self.models[name].metadata["targetPrefix"]
@@ -2625,6 +3910,8 @@ class StrictRequests:
         if rpc and environ.get("HTTP_SMITHY_PROTOCOL") == "rpc-v2-cbor":
             service = self.targets.get(rpc[1]) or self.targets.get(rpc[1].rpartition(".")[2])
             return service and self.check_json(environ, service, rpc[2], "cbor")
+        if signing in STRICT_REST_JSON_SERVICES:
+            return self.check_rest_json(environ, signing)
         form = self.form(environ)
         if signing in STRICT_QUERY_SERVICES or (signing is None and "Action" in form):
             return self.check_query(form, signing or "sts")
@@ -2654,6 +3941,28 @@ class StrictRequests:
             return family, service, "SerializationException", _strict_message(wrong_type)
         if violations:
             return family, service, "ValidationException", _strict_message(violations)
+        return None
+
+    # -- restJson --
+    def check_rest_json(self, environ, service):
+        with self.lock:
+            if service not in self.rest_routes:
+                self.rest_routes[service] = RestOperations(STRICT_REST_JSON_SERVICES[service])
+        operation = self.operation(service, self.rest_routes[service].name(environ) or "")
+        if operation is None or operation.input_shape is None:
+            return None
+        try:
+            body = json.loads(FaultInjector.body(environ) or b"{}")
+        except ValueError:
+            return None  # the service's own parser answers this
+        if not isinstance(body, dict):
+            return None
+        violations = strict_violations(operation.input_shape, rest_json_request(operation, body, environ))
+        wrong_type = [v for v in violations if v.kind == "type"]
+        if wrong_type:
+            return "rest-json", service, "SerializationException", _strict_message(wrong_type)
+        if violations:
+            return "rest-json", service, "ValidationException", _strict_message(violations)
         return None
 
     # -- awsQuery --

@@ -1464,10 +1464,615 @@ def tagging_listing_by_tag_and_type_pages(c):
     assert len(got["ResourceTagMappingList"]) == 50 and got["PaginationToken"], len(got["ResourceTagMappingList"])
 
 
+# ------------------------------------------------------- CodeBuild webhooks --
+def regional(c, service, region, account=None):
+    """A client of `service` in another Region (and, with `account`, another
+    account: moto's x-moto-account-id header) -- state of its own."""
+    client = boto3.client(service, **{**client_kwargs(c["url"]), "region_name": region})
+    if account:
+        client.meta.events.register("before-send", lambda request, **_: request.headers.__setitem__("x-moto-account-id", account))
+    return client
+
+
+def git_project(cb, name, kind="GITHUB", location="https://github.com/octo/repo.git", **source):
+    cb.create_project(name=name, source={"type": kind, "location": location, **source}, artifacts={"type": "NO_ARTIFACTS"},
+                      environment=ENV, serviceRole=ROLE)
+
+
+PUSH_MAIN = [[{"type": "EVENT", "pattern": "PUSH"}, {"type": "HEAD_REF", "pattern": "^refs/heads/main$"}]]
+WEBHOOK_KEYS = {"url", "payloadUrl", "filterGroups", "buildType", "lastModifiedSecret", "status"}
+
+
+def webhook_of(cb, name):
+    return cb.batch_get_projects(names=[name])["projects"][0].get("webhook")
+
+
+@check
+def codebuild_webhook_lifecycle_and_read_back(c):
+    cb = c["codebuild"]
+    cb.import_source_credentials(serverType="GITHUB", authType="PERSONAL_ACCESS_TOKEN", token="ghp_webhooktoken")
+    git_project(cb, "wh-life")
+    sent = [[{"type": "EVENT", "pattern": "PUSH, PULL_REQUEST_CREATED"}, {"type": "HEAD_REF", "pattern": "^refs/heads/main$"},
+             {"type": "ACTOR_ACCOUNT_ID", "pattern": "12345", "excludeMatchedPattern": True}]]
+    created = cb.create_webhook(projectName="wh-life", filterGroups=sent)["webhook"]
+    stored = [[{**f, "excludeMatchedPattern": f.get("excludeMatchedPattern", False)} for f in group] for group in sent]
+    assert set(created) == WEBHOOK_KEYS | {"secret"} and created["secret"], created
+    assert re.fullmatch(r"https://api\.github\.com/repos/octo/repo/hooks/\d+", created["url"]), created["url"]
+    assert re.fullmatch(r"https://codebuild\.us-east-1\.amazonaws\.com/webhooks\?t=[\w%-]+&v=1", created["payloadUrl"])
+    assert (created["filterGroups"], created["buildType"], created["status"]) == (stored, "BUILD", "ACTIVE")
+    got = webhook_of(cb, "wh-life")
+    assert got == {k: v for k, v in created.items() if k != "secret"}, got  # never the secret again
+    assert "wh-life" in [name for page in pages(cb.list_projects, "nextToken", "nextToken", "projects") for name in page]
+    cb.update_project(name="wh-life", description="kept")  # UpdateProject keeps the webhook
+    assert webhook_of(cb, "wh-life") == got
+    assert error_of(cb.create_webhook, projectName="wh-life") == ("ResourceAlreadyExistsException", 400)
+    # UpdateWebhook: the members sent replace the stored ones.
+    updated = cb.update_webhook(projectName="wh-life", filterGroups=PUSH_MAIN, buildType="BUILD_BATCH")["webhook"]
+    assert "secret" not in updated and updated["buildType"] == "BUILD_BATCH"
+    assert webhook_of(cb, "wh-life")["filterGroups"] == [[{**f, "excludeMatchedPattern": False} for f in PUSH_MAIN[0]]]
+    updated = cb.update_webhook(projectName="wh-life", branchFilter="^main$", rotateSecret=True)["webhook"]
+    assert updated["branchFilter"] == "^main$" and "filterGroups" not in updated, updated
+    assert updated["lastModifiedSecret"] > created["lastModifiedSecret"] and updated["payloadUrl"] == created["payloadUrl"]
+    assert refusal(cb.update_webhook, projectName="wh-life", branchFilter="x", filterGroups=PUSH_MAIN) == (
+        "InvalidInputException", 400,
+        "You cannot use branchFilter and filterGroups at the same time. Specify the branch filter using filterGroups")
+    cb.delete_webhook(projectName="wh-life")
+    assert webhook_of(cb, "wh-life") is None
+    for call in (cb.update_webhook, cb.delete_webhook):
+        got = refusal(call, projectName="wh-life")
+        assert got == ("ResourceNotFoundException", 400, "Webhook does not exist for project: wh-life"), got
+    got = refusal(cb.create_webhook, projectName="wh-nope")
+    assert got[:2] == ("ResourceNotFoundException", 400) and got[2].endswith(f":{ACCOUNT}:project/wh-nope"), got
+    # DeleteProject deletes the webhook with the project.
+    cb.create_webhook(projectName="wh-life")
+    cb.delete_project(name="wh-life")
+    git_project(cb, "wh-life")
+    assert webhook_of(cb, "wh-life") is None
+
+
+@check
+def codebuild_webhook_needs_a_git_source_and_credentials(c):
+    cb = regional(c, "codebuild", "eu-west-2")  # no source credentials in this Region
+    git_project(cb, "wh-gh")
+    got = refusal(cb.create_webhook, projectName="wh-gh")
+    assert got == ("ResourceNotFoundException", 400, "Could not find access token for server type github"), got
+    git_project(cb, "wh-gl", "GITLAB", "https://gitlab.com/group/app.git")
+    assert refusal(cb.create_webhook, projectName="wh-gl")[2] == "Could not find access token for server type gitlab"
+    # Project-level credentials (a connection) need no account credential.
+    connection = f"arn:aws:codeconnections:eu-west-2:{ACCOUNT}:connection/0e8e1b5c-8f4b-4f0a-9a57-2a0f3c4d5e6f"
+    git_project(cb, "wh-conn", auth={"type": "CODECONNECTIONS", "resource": connection})
+    assert re.fullmatch(r"https://api\.github\.com/repos/octo/repo/hooks/\d+", cb.create_webhook(projectName="wh-conn")["webhook"]["url"])
+    cb.create_project(name="wh-none", source={"type": "NO_SOURCE", "buildspec": "x"}, artifacts={"type": "NO_ARTIFACTS"},
+                      environment=ENV, serviceRole=ROLE)
+    got = refusal(cb.create_webhook, projectName="wh-none")
+    assert got == ("InvalidInputException", 400, "Webhooks are not supported for source type NO_SOURCE"), got
+    # ...but a Buildkite runner webhook is a NO_SOURCE project's, and only its.
+    runner = cb.create_webhook(projectName="wh-none", buildType="RUNNER_BUILDKITE_BUILD",
+                               filterGroups=[[{"type": "EVENT", "pattern": "WORKFLOW_JOB_QUEUED"}]])["webhook"]
+    assert runner["buildType"] == "RUNNER_BUILDKITE_BUILD" and "url" not in runner
+    got = refusal(cb.create_webhook, projectName="wh-gh", buildType="RUNNER_BUILDKITE_BUILD")
+    assert got[:2] == ("InvalidInputException", 400) and "only available for NO_SOURCE projects" in got[2], got
+    cb.create_project(name="wh-s3", source={"type": "S3", "location": "bucket/src.zip"}, artifacts={"type": "NO_ARTIFACTS"},
+                      environment=ENV, serviceRole=ROLE)
+    assert refusal(cb.create_webhook, projectName="wh-s3")[:2] == ("InvalidInputException", 400)
+    # Bitbucket, GitLab, GitHub Enterprise: their hook URLs; Bitbucket has no secret.
+    for server in ("BITBUCKET", "GITLAB", "GITHUB_ENTERPRISE"):
+        cb.import_source_credentials(serverType=server, authType="PERSONAL_ACCESS_TOKEN", token="t0ken")
+    git_project(cb, "wh-bb", "BITBUCKET", "https://bitbucket.org/team/app.git")
+    hook = cb.create_webhook(projectName="wh-bb")["webhook"]
+    assert "secret" not in hook and re.fullmatch(r"https://api\.bitbucket\.org/2\.0/repositories/team/app/hooks/%7B[0-9a-f-]{36}%7D", hook["url"]), hook
+    assert re.fullmatch(r"https://gitlab\.com/api/v4/projects/group%2Fapp/hooks/\d+", cb.create_webhook(projectName="wh-gl")["webhook"]["url"])
+    git_project(cb, "wh-ghe", "GITHUB_ENTERPRISE", "https://git.example.com/octo/repo.git")
+    assert re.fullmatch(r"https://git\.example\.com/api/v3/repos/octo/repo/hooks/\d+", cb.create_webhook(projectName="wh-ghe")["webhook"]["url"])
+    # manualCreation: GitHub only, and no hook is created there.
+    git_project(cb, "wh-manual", auth={"type": "CODECONNECTIONS", "resource": connection})
+    hook = cb.create_webhook(projectName="wh-manual", manualCreation=True)["webhook"]
+    assert "url" not in hook and hook["secret"] and hook["manualCreation"] is True
+    git_project(cb, "wh-bb2", "BITBUCKET", "https://bitbucket.org/team/app2.git")
+    got = refusal(cb.create_webhook, projectName="wh-bb2", manualCreation=True)
+    assert got == ("InvalidInputException", 400, "manualCreation is only available for GitHub webhooks"), got
+
+
+def webhook_refusal(cb, project, groups=None, **extra):
+    got = refusal(cb.create_webhook, projectName=project, **({"filterGroups": groups} if groups is not None else {}), **extra)
+    assert got[:2] == ("InvalidInputException", 400), got
+    return got[2]
+
+
+@check
+def codebuild_webhook_filter_group_rules(c):
+    # Each documented filter-group rule (codebuild_webhook_problem) refused
+    # with InvalidInputException naming the problem; good groups accepted.
+    cb = regional(c, "codebuild", "eu-west-3")
+    for server in ("GITHUB", "GITHUB_ENTERPRISE", "BITBUCKET", "GITLAB"):
+        cb.import_source_credentials(serverType=server, authType="PERSONAL_ACCESS_TOKEN", token="t0ken")
+    git_project(cb, "f-gh")
+    git_project(cb, "f-ghe", "GITHUB_ENTERPRISE", "https://git.example.com/o/r.git")
+    git_project(cb, "f-bb", "BITBUCKET", "https://bitbucket.org/o/r.git")
+    git_project(cb, "f-gl", "GITLAB", "https://gitlab.com/o/r.git")
+    event = lambda pattern, **extra: {"type": "EVENT", "pattern": pattern, **extra}  # noqa: E731
+    flt = lambda kind, pattern, **extra: {"type": kind, "pattern": pattern, **extra}  # noqa: E731
+    for project, groups, phrase in (
+        ("f-gh", [[flt("HEAD_REF", "^refs/heads/main$")]], "Filter group 1 has no EVENT filter"),
+        ("f-gh", [[]], "Filter group 1 has no EVENT filter"),
+        ("f-gh", [[event("PUSH")], [event("PUSH"), event("PULL_REQUEST_CREATED")]], "Filter group 2 has 2 EVENT filters"),
+        ("f-gh", [[event("PUSH, MERGED")]], "invalid event type 'MERGED' in EVENT filter"),
+        ("f-gh", [[event("PUSH,")]], "invalid event type '' in EVENT filter"),
+        ("f-gh", [[event("PUSH", excludeMatchedPattern=True)]], "an EVENT filter cannot have excludeMatchedPattern true"),
+        ("f-ghe", [[event("RELEASED")]], "event type RELEASED is not supported for source type GITHUB_ENTERPRISE"),
+        ("f-bb", [[event("PULL_REQUEST_REOPENED")]], "event type PULL_REQUEST_REOPENED is not supported for source type BITBUCKET"),
+        ("f-bb", [[event("WORKFLOW_JOB_QUEUED")]], "not supported for source type BITBUCKET"),
+        ("f-gl", [[event("PRERELEASED")]], "event type PRERELEASED is not supported for source type GITLAB"),
+        ("f-gh", [[event("PUSH, PULL_REQUEST_CREATED"), flt("BASE_REF", "^refs/heads/main$")]],
+         "filter type BASE_REF cannot be used with event PUSH"),
+        ("f-gh", [[event("RELEASED"), flt("FILE_PATH", "src/")]], "filter type FILE_PATH cannot be used with event RELEASED"),
+        ("f-gh", [[event("WORKFLOW_JOB_QUEUED"), flt("COMMIT_MESSAGE", "x")]], "filter type COMMIT_MESSAGE cannot be used with event WORKFLOW_JOB_QUEUED"),
+        ("f-gh", [[event("PUSH"), flt("TAG_NAME", "^v1")]], "filter type TAG_NAME cannot be used with event PUSH"),
+        ("f-gh", [[event("PULL_REQUEST_CREATED"), flt("RELEASE_NAME", "x")]], "filter type RELEASE_NAME cannot be used"),
+        ("f-gh", [[event("PUSH"), flt("WORKFLOW_NAME", "ci")]], "filter type WORKFLOW_NAME cannot be used with event PUSH"),
+        ("f-gh", [[event("WORKFLOW_JOB_QUEUED"), flt("REPOSITORY_NAME", "app")]],
+         "REPOSITORY_NAME works with GitHub global or organization webhooks only"),
+        ("f-ghe", [[event("PULL_REQUEST_UPDATED"), flt("FILE_PATH", "src/")]],
+         "FILE_PATH cannot be used with GitHub Enterprise Server pull request events"),
+        ("f-ghe", [[event("PUSH, PULL_REQUEST_CREATED"), flt("COMMIT_MESSAGE", "x")]],
+         "COMMIT_MESSAGE cannot be used with GitHub Enterprise Server pull request events"),
+        ("f-gh", [[event("PUSH"), flt("HEAD_REF", "refs/heads/(main")]], "Invalid regular expression in HEAD_REF filter: refs/heads/(main"),
+        ("f-gh", [[event("PUSH"), flt("HEAD_REF", "^refs/heads/(?!main$)")]], "RE2 syntax, which does not support lookahead or lookbehind"),
+        ("f-gh", [[event("PUSH"), flt("FILE_PATH", r"(a)\1")]], "does not support backreferences"),
+    ):
+        message = webhook_refusal(cb, project, groups)
+        assert phrase in message, (groups, message)
+    assert webhook_refusal(cb, "f-gh", branchFilter="(x") .startswith("Invalid regular expression in branchFilter filter")
+    assert webhook_refusal(cb, "f-gh", branchFilter="^main$", filterGroups=PUSH_MAIN).startswith("You cannot use branchFilter and filterGroups")
+    org = {"name": "octo", "scope": "GITHUB_ORGANIZATION"}
+    assert "ORGANIZATION_NAME works with GitHub global webhooks only" in webhook_refusal(
+        cb, "f-gh", [[event("WORKFLOW_JOB_QUEUED"), flt("ORGANIZATION_NAME", "octo")]], scopeConfiguration=org)
+    assert "Scope GITLAB_GROUP is not available for source type GITHUB" in webhook_refusal(
+        cb, "f-gh", scopeConfiguration={"name": "g", "scope": "GITLAB_GROUP"})
+    assert "scopeConfiguration.domain is required" in webhook_refusal(cb, "f-ghe", scopeConfiguration=org)
+    # Accepted: all events GitHub offers, white space as sent, repeated
+    # non-EVENT filters, escaped characters, release and workflow filters.
+    good = [[event("PUSH,PULL_REQUEST_CREATED , PULL_REQUEST_UPDATED, PULL_REQUEST_REOPENED, PULL_REQUEST_MERGED, PULL_REQUEST_CLOSED"),
+             flt("HEAD_REF", r"^refs/heads/.*"), flt("HEAD_REF", r"^refs/heads/wip\+\+", excludeMatchedPattern=True),
+             flt("FILE_PATH", r"^src/.*\.rs$"), flt("COMMIT_MESSAGE", r"\[build\]"), flt("ACTOR_ACCOUNT_ID", "^[0-9]+$")],
+            [event("RELEASED, PRERELEASED"), flt("TAG_NAME", "^v[0-9]+"), flt("RELEASE_NAME", ".*")],
+            [event("PULL_REQUEST_MERGED"), flt("BASE_REF", "^refs/heads/main$")],
+            [event("WORKFLOW_JOB_QUEUED"), flt("WORKFLOW_NAME", "ci")]]
+    assert len(cb.create_webhook(projectName="f-gh", filterGroups=good)["webhook"]["filterGroups"]) == 4
+    cb.create_webhook(projectName="f-gl", filterGroups=[[event("PULL_REQUEST_REOPENED, RELEASED, WORKFLOW_JOB_QUEUED")]])
+    cb.create_webhook(projectName="f-ghe", filterGroups=[[event("PUSH"), flt("FILE_PATH", "src/")]])
+    git_project(cb, "f-org", location="CODEBUILD_DEFAULT_WEBHOOK_SOURCE_LOCATION")
+    hook = cb.create_webhook(projectName="f-org", scopeConfiguration=org,
+                             filterGroups=[[event("WORKFLOW_JOB_QUEUED"), flt("REPOSITORY_NAME", "app-.*")]])["webhook"]
+    assert re.fullmatch(r"https://api\.github\.com/orgs/octo/hooks/\d+", hook["url"]) and hook["scopeConfiguration"] == org, hook
+    # UpdateWebhook holds the same rules.
+    assert "filter type BASE_REF cannot be used with event PUSH" in refusal(
+        cb.update_webhook, projectName="f-gh", filterGroups=[[event("PUSH"), flt("BASE_REF", "x")]])[2]
+
+
+@check
+def codebuild_source_credentials_import_list_delete(c):
+    cb = regional(c, "codebuild", "ap-south-1")
+    raw = Raw(cb)
+    prefix = f"arn:aws:codebuild:ap-south-1:{ACCOUNT}:token/"
+    connection = f"arn:aws:codestar-connections:ap-south-1:{ACCOUNT}:connection/6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+    secret = f"arn:aws:secretsmanager:ap-south-1:{ACCOUNT}:secret:cbctl/bitbucket-AbCdEf"
+    assert cb.import_source_credentials(serverType="GITHUB", authType="PERSONAL_ACCESS_TOKEN", token="ghp_secret1")["arn"] == prefix + "github"
+    assert cb.import_source_credentials(serverType="BITBUCKET", authType="BASIC_AUTH", username="me", token="app-pass")["arn"] == prefix + "bitbucket"
+    cb.import_source_credentials(serverType="GITLAB", authType="CODECONNECTIONS", token=connection)
+    cb.import_source_credentials(serverType="BITBUCKET", authType="SECRETS_MANAGER", token=secret)  # shouldOverwrite defaults to true
+    infos = sorted(cb.list_source_credentials()["sourceCredentialsInfos"], key=lambda i: i["serverType"])
+    assert infos == [
+        {"arn": prefix + "bitbucket", "serverType": "BITBUCKET", "authType": "SECRETS_MANAGER", "resource": secret},
+        {"arn": prefix + "github", "serverType": "GITHUB", "authType": "PERSONAL_ACCESS_TOKEN"},
+        {"arn": prefix + "gitlab", "serverType": "GITLAB", "authType": "CODECONNECTIONS", "resource": connection},
+    ], infos
+    assert "ghp_secret1" not in raw.bodies["ListSourceCredentials"] and "app-pass" not in raw.bodies["ListSourceCredentials"]
+    assert "ghp_secret1" not in raw.bodies["ImportSourceCredentials"]
+    for kwargs, phrase in (
+        ({"serverType": "GITHUB", "authType": "PERSONAL_ACCESS_TOKEN", "token": "x", "shouldOverwrite": False},
+         "Source credentials already exist for server type github"),
+        ({"serverType": "GITHUB", "authType": "OAUTH", "token": "x"}, "An OAUTH connection is not supported by the API"),
+        ({"serverType": "BITBUCKET", "authType": "BASIC_AUTH", "token": "x"}, "username is required with authType BASIC_AUTH"),
+        ({"serverType": "GITHUB", "authType": "PERSONAL_ACCESS_TOKEN", "token": "x", "username": "me"}, "username is not valid with authType"),
+        ({"serverType": "GITHUB", "authType": "CODECONNECTIONS", "token": "not-an-arn"}, "the token must be the ARN of a connection"),
+        ({"serverType": "GITHUB", "authType": "SECRETS_MANAGER", "token": connection}, "the token must be the ARN of a secret"),
+    ):
+        got = refusal(cb.import_source_credentials, **kwargs)
+        expected = "ResourceAlreadyExistsException" if "already exist" in phrase else "InvalidInputException"
+        assert got[:2] == (expected, 400) and phrase in got[2], (kwargs, got)
+    assert cb.import_source_credentials(serverType="GITHUB", authType="PERSONAL_ACCESS_TOKEN", token="y", shouldOverwrite=True)
+    assert cb.delete_source_credentials(arn=prefix + "github")["arn"] == prefix + "github"
+    assert {i["serverType"] for i in cb.list_source_credentials()["sourceCredentialsInfos"]} == {"BITBUCKET", "GITLAB"}
+    got = refusal(cb.delete_source_credentials, arn=prefix + "github")
+    assert got == ("ResourceNotFoundException", 400, f"Could not find source credentials for arn: {prefix}github"), got
+
+
+# --------------------------------------------------------------------- SNS --
+CODESTAR_PUBLISH = {"Sid": "AWSCodeStarNotifications_publish", "Effect": "Allow",
+                    "Principal": {"Service": ["codestar-notifications.amazonaws.com"]}, "Action": "SNS:Publish"}
+
+
+def topic_policy(topic, *statements):
+    return json.dumps({"Version": "2012-10-17", "Statement": [{**s, "Resource": topic} for s in statements]})
+
+
+@check
+def sns_topic_tags_policy_and_attributes(c):
+    sns = c["sns"]
+    arn = f"arn:aws:sns:us-east-1:{ACCOUNT}:cbctl-notify"
+    policy = topic_policy(arn, CODESTAR_PUBLISH)
+    tags = [{"Key": "cbctl:stack", "Value": "n1"}]
+    assert sns.create_topic(Name="cbctl-notify", Tags=tags, Attributes={"Policy": policy, "DisplayName": "cbctl"})["TopicArn"] == arn
+    attributes = sns.get_topic_attributes(TopicArn=arn)["Attributes"]
+    assert json.loads(attributes["Policy"]) == json.loads(policy) and attributes["DisplayName"] == "cbctl", attributes
+    assert (attributes["TopicArn"], attributes["Owner"], attributes["SubscriptionsPending"]) == (arn, ACCOUNT, "0")
+    assert sns.list_tags_for_resource(ResourceArn=arn)["Tags"] == tags
+    # CreateTopic again: the same topic when nothing differs; refused when tags or attributes do.
+    assert sns.create_topic(Name="cbctl-notify", Tags=tags, Attributes={"Policy": policy})["TopicArn"] == arn
+    assert sns.create_topic(Name="cbctl-notify")["TopicArn"] == arn
+    assert refusal(sns.create_topic, Name="cbctl-notify", Tags=[{"Key": "cbctl:stack", "Value": "n2"}]) == (
+        "InvalidParameter", 400, "Invalid parameter: Tags Reason: Topic already exists with different tags")
+    assert refusal(sns.create_topic, Name="cbctl-notify", Attributes={"DisplayName": "other"}) == (
+        "InvalidParameter", 400, "Invalid parameter: Attributes Reason: Topic already exists with different attributes")
+    # A topic created without a policy has AWS's default one (owner account only).
+    plain = sns.create_topic(Name="cbctl-plain")["TopicArn"]
+    default = json.loads(sns.get_topic_attributes(TopicArn=plain)["Attributes"]["Policy"])
+    statement = default["Statement"][0]
+    assert (default["Id"], statement["Principal"], statement["Condition"]) == (
+        "__default_policy_ID", {"AWS": "*"}, {"StringEquals": {"AWS:SourceOwner": ACCOUNT}}), default
+    sns.set_topic_attributes(TopicArn=plain, AttributeName="Policy", AttributeValue=topic_policy(plain, CODESTAR_PUBLISH))
+    assert json.loads(sns.get_topic_attributes(TopicArn=plain)["Attributes"]["Policy"])["Statement"][0]["Sid"] == CODESTAR_PUBLISH["Sid"]
+    got = refusal(sns.set_topic_attributes, TopicArn=plain, AttributeName="Policy", AttributeValue="{not json")
+    assert got[:2] == ("InvalidParameter", 400) and got[2].startswith("Invalid parameter: Policy Error"), got
+    assert refusal(sns.set_topic_attributes, TopicArn=plain, AttributeName="Colour", AttributeValue="x") == (
+        "InvalidParameter", 400, "Invalid parameter: AttributeName")
+    assert error_of(sns.get_topic_attributes, TopicArn=plain + "-nope") == ("NotFound", 404)
+    sns.tag_resource(ResourceArn=plain, Tags=[{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}])
+    sns.untag_resource(ResourceArn=plain, TagKeys=["a"])
+    assert sns.list_tags_for_resource(ResourceArn=plain)["Tags"] == [{"Key": "b", "Value": "2"}]
+    assert refusal(sns.list_tags_for_resource, ResourceArn=plain + "-nope") == ("ResourceNotFound", 404, "Resource does not exist")
+
+
+@check
+def sns_email_subscriptions_wait_for_confirmation(c):
+    sns = c["sns"]
+    topic = sns.create_topic(Name="cbctl-mail")["TopicArn"]
+    assert sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="dev@example.com")["SubscriptionArn"] == "pending confirmation"
+    assert sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="dev@example.com")["SubscriptionArn"] == "pending confirmation"
+    queue = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=f"arn:aws:sqs:us-east-1:{ACCOUNT}:q")["SubscriptionArn"]
+    assert queue.startswith(topic + ":")  # confirmed at once
+    listed = {s["Endpoint"]: s for s in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]}
+    assert listed["dev@example.com"] == {"SubscriptionArn": "PendingConfirmation", "Owner": ACCOUNT, "Protocol": "email",
+                                         "Endpoint": "dev@example.com", "TopicArn": topic}, listed
+    assert listed[f"arn:aws:sqs:us-east-1:{ACCOUNT}:q"]["SubscriptionArn"] == queue
+    attributes = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
+    assert (attributes["SubscriptionsPending"], attributes["SubscriptionsConfirmed"]) == ("1", "1"), attributes
+    got = refusal(sns.unsubscribe, SubscriptionArn="PendingConfirmation")
+    assert got[:2] == ("InvalidParameter", 400) and "SubscriptionArn" in got[2], got
+    # TEST-ONLY hook: ConfirmSubscription with the endpoint as token.
+    assert refusal(sns.confirm_subscription, TopicArn=topic, Token="someone@example.com") == ("InvalidParameter", 400, "Invalid parameter: Token")
+    confirmed = sns.confirm_subscription(TopicArn=topic, Token="dev@example.com")["SubscriptionArn"]
+    assert confirmed.startswith(topic + ":") and confirmed != queue
+    assert sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="dev@example.com")["SubscriptionArn"] == confirmed
+    assert {s["SubscriptionArn"] for s in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]} == {confirmed, queue}
+    # ReturnSubscriptionArn: the pending subscription's ARN, which Unsubscribe takes.
+    pending = sns.subscribe(TopicArn=topic, Protocol="https", Endpoint="https://hooks.example.com/x", ReturnSubscriptionArn=True)["SubscriptionArn"]
+    assert pending.startswith(topic + ":") and sns.get_topic_attributes(TopicArn=topic)["Attributes"]["SubscriptionsPending"] == "1"
+    sns.unsubscribe(SubscriptionArn=pending)
+    sns.unsubscribe(SubscriptionArn=queue)
+    assert [s["SubscriptionArn"] for s in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]] == [confirmed]
+    assert refusal(sns.subscribe, TopicArn=topic, Protocol="email", Endpoint="not-an-address") == ("InvalidParameter", 400, "Invalid parameter: Email address")
+    assert refusal(sns.subscribe, TopicArn=topic, Protocol="pigeon", Endpoint="x")[2] == \
+        "Invalid parameter: Amazon SNS does not support this protocol string: pigeon"
+    sns.subscribe(TopicArn=topic, Protocol="email-json", Endpoint="ops@example.com")
+    sns.delete_topic(TopicArn=topic)  # takes its subscriptions along
+    assert not [s for s in sns.list_subscriptions()["Subscriptions"] if s["TopicArn"] == topic]
+    assert error_of(sns.list_subscriptions_by_topic, TopicArn=topic) == ("NotFound", 404)
+
+
+# -------------------------------------------------- CodeStar Notifications --
+NOTIFY_SLR = "AWSServiceRoleForCodeStarNotifications"
+
+
+def ensure_notifications_role(iam):
+    """The service-linked role, created through IAM so that rules are created at once."""
+    try:
+        iam.get_role(RoleName=NOTIFY_SLR)
+    except ClientError:
+        iam.create_service_linked_role(AWSServiceName="codestar-notifications.amazonaws.com")
+
+
+def notified_project(c, name, cb=None):
+    (cb or c["codebuild"]).create_project(name=name, source={"type": "NO_SOURCE", "buildspec": "x"},
+                                          artifacts={"type": "NO_ARTIFACTS"}, environment=ENV, serviceRole=ROLE)
+    return f"arn:aws:codebuild:us-east-1:{ACCOUNT}:project/{name}"
+
+
+@check
+def notifications_first_rule_creates_service_linked_role_and_waits(c):
+    # An account without the service-linked role: the first rule creates it
+    # and fails until it has propagated (CBCTL_EMU_SLR_DELAY_SECONDS, 2 s here).
+    account = "210987654321"
+    cs, iam = regional(c, "codestar-notifications", "us-east-1", account), regional(c, "iam", "us-east-1", account)
+    cb = regional(c, "codebuild", "us-east-1", account)
+    cb.create_project(name="slr", source={"type": "NO_SOURCE", "buildspec": "x"}, artifacts={"type": "NO_ARTIFACTS"},
+                      environment=ENV, serviceRole=f"arn:aws:iam::{account}:role/b")
+    rule = dict(Name="slr-rule", Resource=f"arn:aws:codebuild:us-east-1:{account}:project/slr", DetailType="FULL",
+                EventTypeIds=["codebuild-project-build-state-failed"],
+                Targets=[{"TargetType": "SNS", "TargetAddress": f"arn:aws:sns:us-east-1:{account}:t"}])
+    assert error_of(iam.get_role, RoleName=NOTIFY_SLR) == ("NoSuchEntity", 404)
+    began = time.monotonic()
+    got = refusal(cs.create_notification_rule, **rule)
+    assert got[:2] == ("ConfigurationException", 400) and got[2].startswith(
+        "AWS CodeStar Notifications could not create the AWS CloudWatch Events managed rule in your AWS account. "
+        "If this is your first time creating a notification rule, the service-linked role for AWS CodeStar "
+        "Notifications might not yet exist. Creation of this role might take up to 15 minutes."), got
+    role = iam.get_role(RoleName=NOTIFY_SLR)["Role"]
+    assert role["Path"] == "/aws-service-role/codestar-notifications.amazonaws.com/", role
+    trust = json.loads(urllib.parse.unquote(role["AssumeRolePolicyDocument"])) if isinstance(role["AssumeRolePolicyDocument"], str) else role["AssumeRolePolicyDocument"]
+    assert trust["Statement"][0]["Principal"]["Service"] in ("codestar-notifications.amazonaws.com", ["codestar-notifications.amazonaws.com"])
+    attached = [p["PolicyName"] for p in iam.list_attached_role_policies(RoleName=NOTIFY_SLR)["AttachedPolicies"]]
+    assert attached == ["AWSCodeStarNotificationsServiceRolePolicy"], attached
+    assert refusal(cs.create_notification_rule, **rule)[0] == "ConfigurationException"  # still propagating
+    time.sleep(max(0.0, began + 2.1 - time.monotonic()))
+    assert cs.create_notification_rule(**rule)["Arn"].startswith(f"arn:aws:codestar-notifications:us-east-1:{account}:notificationrule/")
+    # A role created through IAM beforehand: rules at once.
+    other = "210987654322"
+    iam2, cs2 = regional(c, "iam", "us-east-1", other), regional(c, "codestar-notifications", "us-east-1", other)
+    cb2 = regional(c, "codebuild", "us-east-1", other)
+    assert iam2.create_service_linked_role(AWSServiceName="codestar-notifications.amazonaws.com")["Role"]["RoleName"] == NOTIFY_SLR
+    cb2.create_project(name="slr", source={"type": "NO_SOURCE", "buildspec": "x"}, artifacts={"type": "NO_ARTIFACTS"},
+                       environment=ENV, serviceRole=f"arn:aws:iam::{other}:role/b")
+    cs2.create_notification_rule(**{**rule, "Resource": f"arn:aws:codebuild:us-east-1:{other}:project/slr",
+                                    "Targets": [{"TargetType": "SNS", "TargetAddress": f"arn:aws:sns:us-east-1:{other}:t"}]})
+
+
+@check
+def notifications_rule_lifecycle_and_target_status(c):
+    cs, sns = c["codestar-notifications"], c["sns"]
+    ensure_notifications_role(c["iam"])
+    project = notified_project(c, "notify-build")
+    topic = sns.create_topic(Name="cbctl-builds")["TopicArn"]  # AWS's default policy: CodeStar cannot publish
+    raw = Raw(cs)
+    arn = cs.create_notification_rule(
+        Name="cbctl build failures", Resource=project, DetailType="BASIC", Tags={"cbctl:stack": "n1"},
+        EventTypeIds=["codebuild-project-build-state-failed", "codebuild-project-build-phase-failure"],
+        Targets=[{"TargetType": "SNS", "TargetAddress": topic}])["Arn"]
+    assert re.fullmatch(rf"arn:aws:codestar-notifications:us-east-1:{ACCOUNT}:notificationrule/[0-9a-f]{{40}}", arn), arn
+    assert raw.responses["CreateNotificationRule"].headers["Content-Type"] == "application/json"
+    rule = cs.describe_notification_rule(Arn=arn)
+    assert (rule["Name"], rule["Resource"], rule["DetailType"], rule["Status"], rule["Tags"]) == (
+        "cbctl build failures", project, "BASIC", "ENABLED", {"cbctl:stack": "n1"}), rule
+    assert rule["EventTypes"] == [
+        {"EventTypeId": "codebuild-project-build-state-failed", "ServiceName": "CodeBuild", "EventTypeName": "Build state: Failed", "ResourceType": "Project"},
+        {"EventTypeId": "codebuild-project-build-phase-failure", "ServiceName": "CodeBuild", "EventTypeName": "Build phase: Failure", "ResourceType": "Project"}]
+    assert rule["Targets"] == [{"TargetAddress": topic, "TargetType": "SNS", "TargetStatus": "UNREACHABLE"}], rule["Targets"]
+    assert rule["CreatedBy"] == f"arn:aws:iam::{ACCOUNT}:root" and rule["CreatedTimestamp"] == rule["LastModifiedTimestamp"]
+    # The topic policy lets CodeStar Notifications publish: ACTIVE. A Deny wins; a missing topic is UNREACHABLE.
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy", AttributeValue=topic_policy(topic, CODESTAR_PUBLISH))
+    assert cs.describe_notification_rule(Arn=arn)["Targets"][0]["TargetStatus"] == "ACTIVE"
+    deny = {**CODESTAR_PUBLISH, "Sid": "no", "Effect": "Deny"}
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy", AttributeValue=topic_policy(topic, CODESTAR_PUBLISH, deny))
+    assert cs.describe_notification_rule(Arn=arn)["Targets"][0]["TargetStatus"] == "UNREACHABLE"
+    other_account = {**CODESTAR_PUBLISH, "Condition": {"StringEquals": {"aws:SourceAccount": "999999999999"}}}
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy", AttributeValue=topic_policy(topic, other_account))
+    assert cs.describe_notification_rule(Arn=arn)["Targets"][0]["TargetStatus"] == "UNREACHABLE"
+    mine = {**CODESTAR_PUBLISH, "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}}}
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy", AttributeValue=topic_policy(topic, mine))
+    assert cs.describe_notification_rule(Arn=arn)["Targets"][0]["TargetStatus"] == "ACTIVE"
+    # ClientRequestToken: the same request again answers the same rule; changed, it is refused.
+    again = dict(Name="cbctl token", Resource=project, DetailType="BASIC", EventTypeIds=["codebuild-project-build-state-stopped"],
+                 Targets=[], ClientRequestToken="cbctl-token-1")
+    token_arn = cs.create_notification_rule(**again)["Arn"]
+    assert cs.create_notification_rule(**again)["Arn"] == token_arn
+    got = refusal(cs.create_notification_rule, **{**again, "DetailType": "FULL"})
+    assert got[:2] == ("ValidationException", 400) and "ClientRequestToken cbctl-token-1" in got[2], got
+    cs.delete_notification_rule(Arn=token_arn)
+    # Names are unique (409); UpdateNotificationRule replaces what it sends.
+    got = refusal(cs.create_notification_rule, Name="cbctl build failures", Resource=project, DetailType="FULL",
+                  EventTypeIds=["codebuild-project-build-state-succeeded"], Targets=[])
+    assert got[:2] == ("ResourceAlreadyExistsException", 409) and "another notification rule already exists with the same name" in got[2]
+    slack = f"arn:aws:chatbot::{ACCOUNT}:chat-configuration/slack-channel/cbctl"
+    time.sleep(0.01)
+    cs.update_notification_rule(Arn=arn, Name="cbctl builds", Status="DISABLED", DetailType="FULL",
+                                EventTypeIds=["codebuild-project-build-state-succeeded"],
+                                Targets=[{"TargetType": "AWSChatbotSlack", "TargetAddress": slack}, {"TargetType": "SNS", "TargetAddress": topic}])
+    rule = cs.describe_notification_rule(Arn=arn)
+    assert (rule["Name"], rule["Status"], rule["DetailType"], [e["EventTypeId"] for e in rule["EventTypes"]]) == (
+        "cbctl builds", "DISABLED", "FULL", ["codebuild-project-build-state-succeeded"]), rule
+    assert rule["Targets"] == [{"TargetAddress": slack, "TargetType": "AWSChatbotSlack", "TargetStatus": "ACTIVE"},
+                               {"TargetAddress": topic, "TargetType": "SNS", "TargetStatus": "ACTIVE"}]
+    assert rule["LastModifiedTimestamp"] > rule["CreatedTimestamp"] and rule["Tags"] == {"cbctl:stack": "n1"}
+    # The watched project deleted: the rule stays (unconfirmed in AWS; never a crash).
+    c["codebuild"].delete_project(name="notify-build")
+    assert cs.describe_notification_rule(Arn=arn)["Resource"] == project
+    assert cs.delete_notification_rule(Arn=arn)["Arn"] == arn
+    assert cs.delete_notification_rule(Arn=arn)["Arn"] == arn  # a missing rule: no error
+    got = refusal(cs.describe_notification_rule, Arn=arn)
+    assert got[:2] == ("ResourceNotFoundException", 404), got
+    assert error_of(cs.update_notification_rule, Arn=arn, Status="ENABLED") == ("ResourceNotFoundException", 404)
+
+
+@check
+def notifications_rules_list_filter_page_and_tag(c):
+    cs, cp = c["codestar-notifications"], c["codepipeline"]
+    ensure_notifications_role(c["iam"])
+    project = notified_project(c, "notify-list")
+    role = cp_role(c["iam"], "notify-pipe", trust("codepipeline"))
+    cp.create_pipeline(pipeline=pipeline_decl("notify-pipe", role))
+    pipeline = f"arn:aws:codepipeline:us-east-1:{ACCOUNT}:notify-pipe"
+    topic = f"arn:aws:sns:us-east-1:{ACCOUNT}:cbctl-list"
+    pipeline_events = ["codepipeline-pipeline-pipeline-execution-failed", "codepipeline-pipeline-manual-approval-needed",
+                       "codepipeline-pipeline-stage-execution-succeeded", "codepipeline-pipeline-action-execution-canceled"]
+    arns = [cs.create_notification_rule(Name=f"list-{i}", Resource=project if i < 3 else pipeline, DetailType="BASIC",
+                                        EventTypeIds=["codebuild-project-build-state-in-progress"] if i < 3 else pipeline_events,
+                                        Targets=[{"TargetType": "SNS", "TargetAddress": topic}] if i % 2 else [])["Arn"]
+            for i in range(5)]
+    mine = lambda filters: {r["Arn"] for r in cs.list_notification_rules(Filters=filters)["NotificationRules"]} & set(arns)  # noqa: E731
+    assert mine([{"Name": "RESOURCE", "Value": pipeline}]) == set(arns[3:])
+    assert mine([{"Name": "TARGET_ADDRESS", "Value": topic}]) == {arns[1], arns[3]}
+    assert mine([{"Name": "RESOURCE", "Value": project}, {"Name": "TARGET_ADDRESS", "Value": topic}]) == {arns[1]}  # AND
+    assert mine([{"Name": "RESOURCE", "Value": project}, {"Name": "RESOURCE", "Value": pipeline}]) == set(arns)  # OR
+    assert mine([{"Name": "EVENT_TYPE_ID", "Value": "codepipeline-pipeline-manual-approval-needed"}]) == set(arns[3:])
+    assert mine([{"Name": "CREATED_BY", "Value": f"arn:aws:iam::{ACCOUNT}:root"}]) == set(arns)
+    listed = pages(cs.list_notification_rules, "NextToken", "NextToken", "NotificationRules", MaxResults=2,
+                   Filters=[{"Name": "RESOURCE", "Value": project}, {"Name": "RESOURCE", "Value": pipeline}])
+    assert [len(p) for p in listed] == [2, 2, 1] and [r["Arn"] for p in listed for r in p] == arns
+    assert listed[0][0]["Id"] == arns[0].rsplit("/", 1)[1]
+    assert error_of(cs.list_notification_rules, NextToken="bogus") == ("InvalidNextTokenException", 400)
+    # Event types and rules on them
+    events = pages(cs.list_event_types, "NextToken", "NextToken", "EventTypes")
+    assert [len(p) for p in events] == [24], [len(p) for p in events]  # 6 CodeBuild, 18 CodePipeline: one page of 50
+    names = {e["EventTypeId"]: (e["ServiceName"], e["EventTypeName"], e["ResourceType"]) for e in events[0]}
+    assert names["codepipeline-pipeline-pipeline-execution-superseded"] == ("CodePipeline", "Pipeline execution: Superseded", "Pipeline")
+    assert names["codepipeline-pipeline-manual-approval-needed"] == ("CodePipeline", "Manual approval: Needed", "Pipeline")
+    assert names["codebuild-project-build-state-in-progress"] == ("CodeBuild", "Build state: In-progress", "Project")
+    assert len(cs.list_event_types(Filters=[{"Name": "SERVICE_NAME", "Value": "CodeBuild"}])["EventTypes"]) == 6
+    assert len(cs.list_event_types(Filters=[{"Name": "RESOURCE_TYPE", "Value": "Pipeline"}], MaxResults=10)["EventTypes"]) == 10
+    # Subscribe / Unsubscribe / ListTargets / DeleteTarget
+    teams = f"arn:aws:chatbot::{ACCOUNT}:chat-configuration/microsoft-teams-channel/cbctl"
+    assert cs.subscribe(Arn=arns[0], Target={"TargetType": "AWSChatbotMicrosoftTeams", "TargetAddress": teams})["Arn"] == arns[0]
+    targets = {t["TargetAddress"]: t for t in cs.list_targets()["Targets"]}
+    assert targets[teams] == {"TargetAddress": teams, "TargetType": "AWSChatbotMicrosoftTeams", "TargetStatus": "ACTIVE"}
+    assert targets[topic]["TargetStatus"] == "UNREACHABLE"  # no such topic
+    assert [t["TargetAddress"] for t in cs.list_targets(Filters=[{"Name": "TARGET_TYPE", "Value": "AWSChatbotMicrosoftTeams"}])["Targets"]] == [teams]
+    got = refusal(cs.delete_target, TargetAddress=topic)
+    assert got[:2] == ("ValidationException", 400) and "ForceUnsubscribeAll" in got[2], got
+    cs.delete_target(TargetAddress=topic, ForceUnsubscribeAll=True)
+    assert mine([{"Name": "TARGET_ADDRESS", "Value": topic}]) == set()
+    assert cs.unsubscribe(Arn=arns[0], TargetAddress=teams)["Arn"] == arns[0]
+    assert cs.describe_notification_rule(Arn=arns[0])["Targets"] == []
+    assert error_of(cs.subscribe, Arn=arns[0] + "0", Target={"TargetType": "SNS", "TargetAddress": topic}) == ("ResourceNotFoundException", 404)
+    # Tags by ARN (UntagResource carries the ARN in its path)
+    assert cs.tag_resource(Arn=arns[0], Tags={"a": "1", "b": "2"})["Tags"] == {"a": "1", "b": "2"}
+    cs.untag_resource(Arn=arns[0], TagKeys=["a"])
+    assert cs.list_tags_for_resource(Arn=arns[0])["Tags"] == {"b": "2"}
+    got = refusal(cs.tag_resource, Arn=arns[0], Tags={"aws:cbctl": "x"})
+    assert got[:2] == ("ValidationException", 400), got
+    assert error_of(cs.list_tags_for_resource, Arn=arns[0] + "0") == ("ResourceNotFoundException", 404)
+    for arn in arns:
+        cs.delete_notification_rule(Arn=arn)
+
+
+@check
+def notifications_rule_members_are_checked(c):
+    cs = c["codestar-notifications"]
+    ensure_notifications_role(c["iam"])
+    project = notified_project(c, "notify-check")
+    topic = f"arn:aws:sns:us-east-1:{ACCOUNT}:cbctl-check"
+    base = dict(Name="check", Resource=project, DetailType="BASIC", EventTypeIds=["codebuild-project-build-state-stopped"],
+                Targets=[{"TargetType": "SNS", "TargetAddress": topic}])
+    for changes, phrase in (
+        ({"Resource": project + "-gone"}, "does not exist"),
+        ({"Resource": f"arn:aws:codebuild:eu-west-1:{ACCOUNT}:project/notify-check"}, "must be in the same account and Region"),
+        ({"Resource": f"arn:aws:codecommit:us-east-1:{ACCOUNT}:repo"}, "emulates notification rules on CodeBuild projects and CodePipeline pipelines"),
+        ({"EventTypeIds": ["codepipeline-pipeline-pipeline-execution-failed"]}, "is not valid for resource type Project"),
+        ({"EventTypeIds": ["codebuild-project-build-state-exploded"]}, "is not valid for resource type Project"),
+        ({"EventTypeIds": []}, "EventTypeIds must contain at least one event type"),
+        ({"Targets": [{"TargetType": "Email", "TargetAddress": "dev@example.com"}]}, "Invalid TargetType Email"),
+        ({"Targets": [{"TargetType": "SNS", "TargetAddress": "cbctl-check"}]}, "Invalid TargetAddress cbctl-check for TargetType SNS"),
+        ({"Tags": {"aws:x": "1"}}, "Tag keys cannot start with aws:"),
+    ):
+        got = refusal(cs.create_notification_rule, **{**base, **changes})
+        assert got[:2] == ("ValidationException", 400) and phrase in got[2], (changes, got)
+    arns = [cs.create_notification_rule(**{**base, "Name": f"check-{i}"})["Arn"] for i in range(10)]
+    once = unvalidated(c, "codestar-notifications")  # SDKs retry LimitExceededException as throttling
+    got = refusal(once.create_notification_rule, **{**base, "Name": "check-10"})
+    assert got[:2] == ("LimitExceededException", 400) and "at most 10 notification rules" in got[2], got
+    assert error_of(cs.update_notification_rule, Arn=arns[0], EventTypeIds=["codepipeline-pipeline-pipeline-execution-failed"]) == ("ValidationException", 400)
+    for arn in arns:
+        cs.delete_notification_rule(Arn=arn)
+
+
+# ------------------------------------------------------ EventBridge schedules --
+@check
+def eventbridge_schedule_expressions_and_role_for_targets(c):
+    ev = c["events"]
+    for expression in ("rate(1 minute)", "rate(5 minutes)", "rate(1 hour)", "rate(12 hours)", "rate(1 day)", "rate(7 days)",
+                       "cron(0 12 * * ? *)", "cron(15 10 ? * 6L 2022-2030)", "cron(0/15 * * * ? *)", "cron(0 8 1 * ? *)",
+                       "cron(0 18 ? * MON-FRI *)", "cron(0 9 ? * 2#1 *)", "cron(5,35 14 * JAN,JUL ? *)", "cron(0 0 L * ? *)",
+                       "cron(0 0 15W * ? *)"):
+        ev.put_rule(Name="sched", ScheduleExpression=expression)
+        assert ev.describe_rule(Name="sched")["ScheduleExpression"] == expression
+    for expression in ("rate(1 minutes)", "rate(2 minute)", "rate(0 minutes)", "rate(-1 minutes)", "rate(1.5 hours)",
+                       "rate(1 week)", "rate(5minutes)", "cron(0 12 * * * *)", "cron(0 12 ? * ? *)", "cron(0 12 * *)",
+                       "cron(0 12 * * ? * *)", "cron(60 12 * * ? *)", "cron(0 24 * * ? *)", "cron(0 12 32 * ? *)",
+                       "cron(0 12 ? 13 MON *)", "cron(0 12 ? * 8 *)", "cron(0 12 * * ? 1969)", "cron(0/0 * * * ? *)",
+                       "at(2030-01-01T00:00:00)", "every 5 minutes"):
+        got = refusal(ev.put_rule, Name="sched-bad", ScheduleExpression=expression)
+        assert got == ("ValidationException", 400, "Parameter ScheduleExpression is not valid."), (expression, got)
+    got = refusal(ev.put_rule, Name="sched-bad")
+    assert got == ("ValidationException", 400, "Parameter(s) EventPattern or ScheduleExpression must be specified."), got
+    ev.put_rule(Name="sched", ScheduleExpression="rate(1 day)", Description="nightly")
+    rule = ev.describe_rule(Name="sched")
+    assert "EventPattern" not in rule and rule["ScheduleExpression"] == "rate(1 day)"
+    (listed,) = ev.list_rules(NamePrefix="sched")["Rules"]
+    assert listed == {"Name": "sched", "Arn": f"arn:aws:events:us-east-1:{ACCOUNT}:rule/sched", "ScheduleExpression": "rate(1 day)",
+                      "State": "ENABLED", "Description": "nightly", "EventBusName": "default"}, listed
+    # CodeBuild, CodePipeline and Step Functions targets need a RoleArn.
+    for arn in (f"arn:aws:codebuild:us-east-1:{ACCOUNT}:project/nightly", f"arn:aws:codepipeline:us-east-1:{ACCOUNT}:cp",
+                f"arn:aws:states:us-east-1:{ACCOUNT}:stateMachine:sm"):
+        got = refusal(ev.put_targets, Rule="sched", Targets=[{"Id": "t", "Arn": arn}])
+        assert got == ("ValidationException", 400, f"RoleArn is required for target {arn}."), got
+    target = {"Id": "t", "Arn": f"arn:aws:codebuild:us-east-1:{ACCOUNT}:project/nightly", "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/events"}
+    assert ev.put_targets(Rule="sched", Targets=[target])["FailedEntryCount"] == 0
+    ev.put_targets(Rule="sched", Targets=[{"Id": "sns", "Arn": f"arn:aws:sns:us-east-1:{ACCOUNT}:t"}])  # SNS: no role needed
+    ev.remove_targets(Rule="sched", Ids=["t", "sns"])
+    ev.delete_rule(Name="sched")
+
+
+# -------------------------------------------- Tagging: SNS and notifications --
+@check
+def tagging_reports_sns_topics_and_notification_rules(c):
+    t, sns, cs = c["resourcegroupstaggingapi"], c["sns"], c["codestar-notifications"]
+    ensure_notifications_role(c["iam"])
+    tag = {"cbctl:stack": "tg-sn"}
+    topic = sns.create_topic(Name="tg-sn", Tags=[{"Key": "cbctl:stack", "Value": "tg-sn"}])["TopicArn"]
+    rule = cs.create_notification_rule(Name="tg-sn", Resource=notified_project(c, "tg-sn"), DetailType="BASIC", Tags=tag,
+                                       EventTypeIds=["codebuild-project-build-state-failed"],
+                                       Targets=[{"TargetType": "SNS", "TargetAddress": topic}])["Arn"]
+    assert tagged(t, [topic, rule]) == {topic: tag, rule: tag}
+    by_tag = [{"Key": "cbctl:stack", "Values": ["tg-sn"]}]
+    for kinds, expected in ((["sns"], {topic}), (["sns:topic"], {topic}), (["codestar-notifications"], {rule}),
+                            (["codestar-notifications:notificationrule"], {rule}), (["sns", "codestar-notifications"], {topic, rule})):
+        got = {m["ResourceARN"] for m in t.get_resources(TagFilters=by_tag, ResourceTypeFilters=kinds)["ResourceTagMappingList"]}
+        assert got == expected, (kinds, got)
+    sns.untag_resource(ResourceArn=topic, TagKeys=["cbctl:stack"])
+    cs.untag_resource(Arn=rule, TagKeys=["cbctl:stack"])
+    assert tagged(t, [topic, rule]) == {topic: {}, rule: {}}  # tagged before: still reported
+    cs.delete_notification_rule(Arn=rule)
+    sns.delete_topic(TopicArn=topic)
+    assert tagged(t, [topic, rule]) == {}
+
+
+# --------------------------------------- strict requests: SNS, notifications --
+@check
+def strict_sns_and_codestar_notifications_requests(c):
+    sns, cs = unvalidated(c, "sns"), unvalidated(c, "codestar-notifications")
+    expect_validation(refusal(sns.create_topic), "name", "Member must not be null", "ValidationError")
+    expect_validation(refusal(sns.subscribe, TopicArn=f"arn:aws:sns:us-east-1:{ACCOUNT}:x"), "protocol", "Member must not be null", "ValidationError")
+    project = f"arn:aws:codebuild:us-east-1:{ACCOUNT}:project/x"
+    base = dict(Name="strict", Resource=project, EventTypeIds=["codebuild-project-build-state-failed"], Targets=[], DetailType="BASIC")
+    raw = Raw(cs)
+    got = refusal(cs.create_notification_rule, **{**base, "DetailType": "VERBOSE"})
+    expect_validation(got, "detailType", "Member must satisfy enum value set: [BASIC, FULL]")
+    assert raw.responses["CreateNotificationRule"].headers["x-amzn-ErrorType"] == "ValidationException"
+    got = refusal(cs.create_notification_rule, **{**base, "Name": "n" * 65})
+    expect_validation(got, "name", "Member must have length less than or equal to 64")
+    got = refusal(cs.create_notification_rule, **{k: v for k, v in base.items() if k != "Targets"})
+    expect_validation(got, "targets", "Member must not be null")
+    expect_validation(refusal(cs.create_notification_rule, **{**base, "Resource": "project/x"}), "resource",
+                      "Member must satisfy regular expression pattern")
+    expect_validation(refusal(cs.list_event_types, MaxResults=101), "maxResults", "Member must have value less than or equal to 100")
+    got = refusal(cs.untag_resource, Arn="arn:aws:sns:us-east-1:123456789012:t", TagKeys=["a"])  # the ARN in the path
+    expect_validation(got, "arn", "Member must satisfy regular expression pattern")
+
+
 # --------------------------------------------------------- fault injection --
 NO_RETRY = Config(retries={"mode": "standard", "total_max_attempts": 1})
 SERVICES = ("codebuild", "codecommit", "ssm", "iam", "sts", "kms", "codepipeline", "s3", "events",
-            "codeconnections", "codestar-connections", "resourcegroupstaggingapi", "ecr")
+            "codeconnections", "codestar-connections", "resourcegroupstaggingapi", "ecr", "sns", "codestar-notifications")
 
 
 def failure(call, **kwargs):
@@ -1501,6 +2106,8 @@ def fault_throttle_rate_1_per_protocol(start):
             ("codestar-connections", "list_connections", {}, ("ThrottlingException", 400)),
             ("iam", "list_roles", {}, ("Throttling", 400)),
             ("sts", "get_caller_identity", {}, ("Throttling", 400)),
+            ("sns", "list_topics", {}, ("Throttling", 400)),
+            ("codestar-notifications", "list_event_types", {}, ("ThrottlingException", 429)),
             ("s3", "list_buckets", {}, ("SlowDown", 503)),
             ("s3", "head_bucket", {"Bucket": "b"}, ("503", 503)),  # HEAD: status only, as in AWS
         ):
@@ -1698,6 +2305,37 @@ def fault_fail_names_codeconnections_operations(start):
 
 
 @fault_check
+def fault_fail_names_sns_and_codestar_notifications_operations(start):
+    # SNS (awsQuery) and CodeStar Notifications (restJson, by its service or
+    # signing name) take CBCTL_EMU_FAIL like the others; CBCTL_EMU_SLR_DELAY_SECONDS=0:
+    # only the rule that creates the service-linked role fails.
+    specs = ("SNS.CreateTopic:2=AuthorizationError,CodeStarNotifications.ListEventTypes:*=ThrottlingException,"
+             "codestar-notifications.UntagResource")
+    with start(CBCTL_EMU_FAIL=specs, CBCTL_EMU_SLR_DELAY_SECONDS="0") as (c, url):
+        sns, cs, raw_sns, raw_cs = c["sns"], c["codestar-notifications"], Raw(c["sns"]), Raw(c["codestar-notifications"])
+        topic = sns.create_topic(Name="f1")["TopicArn"]
+        r = failure(sns.create_topic, Name="f2")
+        assert (r["Error"]["Code"], r["Error"]["Message"], r["ResponseMetadata"]["HTTPStatusCode"]) == ("AuthorizationError", "injected failure", 400)
+        assert '<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type><Code>AuthorizationError</Code>' \
+            in raw_sns.bodies["CreateTopic"], raw_sns.bodies
+        sns.create_topic(Name="f3")
+        assert [t["TopicArn"].rsplit(":", 1)[1] for t in sns.list_topics()["Topics"]] == ["f1", "f3"]
+        for _ in range(2):
+            assert error_of(cs.list_event_types) == ("ThrottlingException", 400)
+        assert raw_cs.responses["ListEventTypes"].headers["x-amzn-ErrorType"] == "ThrottlingException"
+        c["codebuild"].create_project(name="ff", source={"type": "NO_SOURCE", "buildspec": "x"}, artifacts={"type": "NO_ARTIFACTS"},
+                                      environment=ENV, serviceRole=ROLE)
+        rule = dict(Name="f", Resource=f"arn:aws:codebuild:us-east-1:{ACCOUNT}:project/ff", DetailType="BASIC",
+                    EventTypeIds=["codebuild-project-build-state-failed"], Targets=[{"TargetType": "SNS", "TargetAddress": topic}])
+        assert error_of(cs.create_notification_rule, **rule) == ("ConfigurationException", 400)  # creates the role
+        arn = cs.create_notification_rule(**rule)["Arn"]  # no propagation delay
+        cs.tag_resource(Arn=arn, Tags={"a": "1"})
+        assert error_of(cs.untag_resource, Arn=arn, TagKeys=["a"]) == ("AccessDeniedException", 400)  # the 1st UntagResource
+        cs.untag_resource(Arn=arn, TagKeys=["a"])
+        assert cs.list_tags_for_resource(Arn=arn)["Tags"] == {}
+
+
+@fault_check
 def fault_latency_delays_every_request_side_by_side(start):
     latency = 0.2
     with start(CBCTL_EMU_LATENCY_MS=str(int(latency * 1000))) as (c, url):
@@ -1724,7 +2362,10 @@ def fault_tagging_lag_hides_recent_tag_changes(start):
         assert error_of(t.get_resources, ResourceARNList=["arn:aws:ssm:us-east-1:123456789012:parameter/x"]) == ("ThrottlingException", 400)
         arn = f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/lag/p"
         ecr, repos = c["ecr"], [f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/lag/{r}" for r in ("a", "b")]
-        everything = [arn, *repos]
+        sns, cs = c["sns"], c["codestar-notifications"]
+        c["iam"].create_service_linked_role(AWSServiceName="codestar-notifications.amazonaws.com")
+        rule = dict(Name="lag", Resource=notified_project(c, "lag"), DetailType="BASIC", Targets=[],
+                    EventTypeIds=["codebuild-project-build-state-failed"])
 
         def wait_out_lag(first, last):  # the changes were hidden in time; now let the index catch up
             assert time.monotonic() - first < lag, "too slow to observe the lag"
@@ -1734,19 +2375,26 @@ def fault_tagging_lag_hides_recent_tag_changes(start):
         ssm.put_parameter(Name="/lag/p", Value="v", Type="String", Tags=[{"Key": "k", "Value": "1"}])
         for name in ("lag/a", "lag/b"):  # ECR repositories created with tags
             ecr.create_repository(repositoryName=name, tags=[{"Key": "k", "Value": "1"}])
+        topic = sns.create_topic(Name="lag", Tags=[{"Key": "k", "Value": "1"}])["TopicArn"]  # SNS topic created with tags
+        notice = cs.create_notification_rule(**rule, Tags={"k": "1"})["Arn"]  # notification rule created with tags
         last = time.monotonic()
+        everything = [arn, *repos, topic, notice]
         assert tagged(t, everything) == {} and t.get_resources()["ResourceTagMappingList"] == []
         assert ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId="/lag/p")["TagList"] == [{"Key": "k", "Value": "1"}]
         wait_out_lag(first, last)
-        assert tagged(t, everything) == {arn: {"k": "1"}, repos[0]: {"k": "1"}, repos[1]: {"k": "1"}}
+        assert tagged(t, everything) == {arn: {"k": "1"}, repos[0]: {"k": "1"}, repos[1]: {"k": "1"}, topic: {"k": "1"},
+                                         notice: {"k": "1"}}
         first = time.monotonic()
         ssm.remove_tags_from_resource(ResourceType="Parameter", ResourceId="/lag/p", TagKeys=["k"])
         ecr.tag_resource(resourceArn=repos[0], tags=[{"Key": "k2", "Value": "2"}])  # ECR TagResource
         ecr.untag_resource(resourceArn=repos[1], tagKeys=["k"])  # ECR UntagResource
+        sns.tag_resource(ResourceArn=topic, Tags=[{"Key": "k2", "Value": "2"}])
+        cs.untag_resource(Arn=notice, TagKeys=["k"])
         last = time.monotonic()
         assert tagged(t, everything) == {}
         wait_out_lag(first, last)
-        assert tagged(t, everything) == {arn: {}, repos[0]: {"k": "1", "k2": "2"}, repos[1]: {}}
+        assert tagged(t, everything) == {arn: {}, repos[0]: {"k": "1", "k2": "2"}, repos[1]: {}, topic: {"k": "1", "k2": "2"},
+                                         notice: {}}
 
 
 @fault_check
@@ -1760,6 +2408,8 @@ def fault_bad_settings_refuse_to_start(start):
         ("CBCTL_EMU_5XX_RATE", "nan", "CBCTL_EMU_5XX_RATE='nan': expected a number from 0 to 1"),
         ("CBCTL_EMU_SEED", "1.0", "CBCTL_EMU_SEED='1.0': expected an integer"),
         ("CBCTL_EMU_ROLE_DELAY_SECONDS", "-1", "expected a number of seconds >= 0"),
+        ("CBCTL_EMU_SLR_DELAY_SECONDS", "soon", "CBCTL_EMU_SLR_DELAY_SECONDS='soon': expected a number of seconds >= 0"),
+        ("CBCTL_EMU_FAIL", "SNS.Publishes", "SNS has no operation 'Publishes'"),
         ("CBCTL_EMU_FAIL", "CodeBuild.CreateProjects", "CodeBuild has no operation 'CreateProjects'"),
         ("CBCTL_EMU_FAIL", "Lambda.Invoke", "unknown service 'Lambda'"),
         ("CBCTL_EMU_FAIL", "CodeConnections.GetConnections", "CodeConnections has no operation 'GetConnections'"),
@@ -2335,7 +2985,8 @@ def main():
     kw = client_kwargs(url)
     clients = {s: boto3.client(s, **kw) for s in ("codebuild", "codecommit", "ssm", "iam", "sts", "codepipeline",
                                                   "codeconnections", "codestar-connections", "events", "logs",
-                                                  "resourcegroupstaggingapi", "ecr", "kms", "ec2")}
+                                                  "resourcegroupstaggingapi", "ecr", "kms", "ec2", "sns",
+                                                  "codestar-notifications")}
     clients["codebuild_unvalidated"] = boto3.client("codebuild", config=Config(parameter_validation=False), **kw)
     clients["codeconnections_cbor"] = cbor_client("codeconnections", **kw)
     clients["s3"] = boto3.client("s3", config=Config(s3={"addressing_style": "path"}), **kw)

@@ -176,6 +176,8 @@ impl Stack {
             events: aws_sdk_eventbridge::Client::new(&conf),
             logs: aws_sdk_cloudwatchlogs::Client::new(&conf),
             ecr: aws_sdk_ecr::Client::new(&conf),
+            sns: aws_sdk_sns::Client::new(&conf),
+            notifications: aws_sdk_codestarnotifications::Client::new(&conf),
             s3: aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&conf).force_path_style(true).build()),
         }
     }
@@ -192,6 +194,8 @@ pub struct Aws {
     pub events: aws_sdk_eventbridge::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub ecr: aws_sdk_ecr::Client,
+    pub sns: aws_sdk_sns::Client,
+    pub notifications: aws_sdk_codestarnotifications::Client,
     pub s3: aws_sdk_s3::Client,
 }
 

@@ -23,3 +23,4 @@ mod s3_and_import;
 mod safety;
 mod scale;
 mod strict_input;
+mod triggers_and_notifications;

@@ -405,6 +405,8 @@ fn permissions_prints_the_operator_policy_scoped_to_the_stack() {
             "CloudWatch Logs" => "logs",
             "Resource Groups Tagging API" => "tag",
             "ECR" => "ecr",
+            "SNS" => "sns",
+            "codestar notifications" => "codestar-notifications",
             other => panic!("unexpected service {other}"),
         };
         // S3 and EventBridge name some IAM actions differently from their operations.

@@ -296,8 +296,8 @@ secondary_artifacts = [{ id = "x", location = "b/p" }, { id = "x", location = "b
     let out = s.ok(&["validate"], 1).stderr;
     for (message, at) in [
         ("`git_submodules` is for git sources", "cbctl.toml:5:"),
-        ("`report_build_status` is for `github` sources", "cbctl.toml:5:"),
-        ("build badges are for `codecommit` and `github` sources", "cbctl.toml:7:"),
+        ("`report_build_status` is for `github`, `github_enterprise`, `bitbucket` and `gitlab` sources", "cbctl.toml:5:"),
+        ("build badges are for git sources", "cbctl.toml:7:"),
         ("`not a key` is not a KMS key", "cbctl.toml:8:"),
         ("a `local` cache needs `modes`", "cbctl.toml:9:"),
         ("Lambda compute has no build cache", "cbctl.toml:9:"),

@@ -58,6 +58,7 @@ pub fn read(p: &SdkProject) -> Settings {
                 read_output(a, None, &at, &mut unmanaged)
             })
             .collect(),
+        webhook: p.webhook().map(|w| super::webhook::read(w, &mut unmanaged)),
         unmanaged,
     }
 }

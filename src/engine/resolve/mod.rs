@@ -10,11 +10,13 @@ mod grants;
 mod image;
 mod keys;
 mod log_groups;
+mod notify;
 mod parameters;
 mod pipelines;
 mod projects;
 mod repositories;
 mod settings;
+mod triggers;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -28,7 +30,7 @@ use crate::file::diagnostic::Diagnostic;
 use crate::file::references::{dangling, references};
 use crate::file::RoleSpec;
 use crate::file::{ProjectFile, Tags as FileTags};
-use crate::model::names::{codebuild_role_name, events_role_name, pipeline_role_name, STACK_TAG};
+use crate::model::names::{codebuild_role_name, events_role_name, pipeline_arn, pipeline_role_name, project_arn, schedule_name, STACK_TAG};
 use crate::model::{document, Kind, Resource, Tags, Target};
 
 #[derive(Debug, Clone)]
@@ -124,10 +126,26 @@ fn resolve_all(file: &ProjectFile, base: &Path, target: &Target, facts: &Facts, 
         resources.extend(project.resources);
     }
     resources.extend(ecr::resolve(&cx));
+    resources.extend(notify::topics(&cx));
+    resources.extend(notification_rules(&cx));
     errors.extend(oversized_roles(file, &resources));
     errors.extend(ecr::missing_repositories(&cx));
+    errors.extend(triggers::missing_credentials(&cx));
     warnings.extend(ungranted_pipeline_needs(file, &pipelines.projects));
     (Desired { stack, resources, warnings, role_policies, origins, notes }, errors)
+}
+
+/// The notification rules of the projects and pipelines that `notify`.
+fn notification_rules(cx: &Context) -> Vec<Resource> {
+    let projects = cx.file.projects.iter().filter_map(|(name, spec)| {
+        let n = name.get_ref();
+        spec.notify.as_ref().map(|notify| notify::rule(cx, "project", n, project_arn(cx.target, n), notify, &spec.tags))
+    });
+    let pipelines = cx.file.pipelines.iter().filter_map(|(name, spec)| {
+        let n = name.get_ref();
+        spec.notify.as_ref().map(|notify| notify::rule(cx, "pipeline", n, pipeline_arn(cx.target, n), notify, &spec.tags))
+    });
+    projects.chain(pipelines).collect()
 }
 
 /// References to parameters and repositories the file does not declare and AWS does not
@@ -172,6 +190,7 @@ fn oversized_roles(file: &ProjectFile, resources: &[Resource]) -> Vec<Diagnostic
     let mut owners: BTreeMap<String, (std::ops::Range<usize>, String)> = BTreeMap::new();
     for key in file.projects.keys() {
         owners.insert(codebuild_role_name(stack, key.get_ref()), (key.span(), format!("project `{}`", key.get_ref())));
+        owners.insert(schedule_name(stack, key.get_ref()), (key.span(), format!("project `{}`", key.get_ref())));
     }
     for key in file.pipelines.keys() {
         let owner = (key.span(), format!("pipeline `{}`", key.get_ref()));

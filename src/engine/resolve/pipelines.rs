@@ -479,6 +479,7 @@ fn source_rule(t: &Target, stack: &str, pipeline: &str, a: &ActionSpec, tags: Ta
         name: rule_name(stack, pipeline, a.name.get_ref()),
         description: Some(description),
         event_pattern: pattern,
+        schedule: None,
         enabled: true,
         target: None,
         tags,

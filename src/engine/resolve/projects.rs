@@ -3,7 +3,7 @@
 
 use super::keys::grant_parameter_key;
 use super::pipelines::ProjectExtras;
-use super::{buildspec, grants, image, log_groups, settings, Context};
+use super::{buildspec, grants, image, log_groups, settings, triggers, Context};
 use crate::engine::policy::{self, CodeBuildNeeds, Origin};
 use crate::file::buildspec::readable;
 use crate::file::diagnostic::Diagnostic;
@@ -88,6 +88,7 @@ pub fn resolve(cx: &Context, name: &str, spec: &ProjectSpec, extras: ProjectExtr
         }
     };
     resources.extend(log_groups::resolve(cx, name, spec));
+    resources.extend(triggers::schedule(cx, name, spec));
     let mut project = project(cx, name, spec, source, buildspec, variables, service_role);
     (project.image, project.image_pull_credentials_type, project.registry_credential) = image;
     if project_settings.artifacts.is_some() {
@@ -162,10 +163,10 @@ fn source(cx: &Context, src: &SourceSpec, needs: &mut CodeBuildNeeds) -> Source 
                 connection: None,
             }
         }
-        SourceType::Github => {
+        k if k.is_hosted_repository() => {
             needs.connection_arns.extend(text(&src.connection));
             needs.origins.extend(src.connection.as_ref().map(|c| Origin::file(c.get_ref().clone(), c.span())));
-            Source { kind: "GITHUB", location: text(&src.location), version: text(&src.branch), connection: text(&src.connection) }
+            Source { kind: k.aws(), location: text(&src.location), version: text(&src.branch), connection: text(&src.connection) }
         }
         SourceType::S3 => {
             let loc = text(&src.location).unwrap_or_default();
@@ -173,8 +174,7 @@ fn source(cx: &Context, src: &SourceSpec, needs: &mut CodeBuildNeeds) -> Source 
             needs.origins.extend(src.location.as_ref().map(|l| Origin::file(format!("arn:{}:s3:::{loc}", t.partition), l.span())));
             Source { kind: "S3", location: Some(loc), version: None, connection: None }
         }
-        SourceType::None => Source { kind: "NO_SOURCE", location: None, version: None, connection: None },
-        SourceType::Codepipeline => Source { kind: "CODEPIPELINE", location: None, version: None, connection: None },
+        k => Source { kind: k.aws(), location: None, version: None, connection: None },
     }
 }
 

@@ -28,6 +28,7 @@ pub fn resolve(cx: &Context, name: &str, spec: &ProjectSpec, needs: &mut CodeBui
         artifacts: spec.artifacts.as_ref().map(|a| output(cx, name, a, needs)),
         secondary_sources: Vec::new(),
         secondary_artifacts: spec.secondary_artifacts.iter().map(|a| output(cx, name, a, needs)).collect(),
+        webhook: spec.webhook.as_ref().map(super::triggers::webhook),
         unmanaged: Default::default(),
     }
 }

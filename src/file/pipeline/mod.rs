@@ -58,6 +58,8 @@ pub struct PipelineSpec {
     #[serde(default)]
     #[schemars(with = "Vec<StageSpec>")]
     pub stages: Vec<Spanned<StageSpec>>,
+    /// Sends pipeline events to topics or chat channels.
+    pub notify: Option<super::notify::NotifySpec>,
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, String>")]
     pub tags: Tags,
