@@ -279,6 +279,9 @@ actions = [{{ name = "Build", provider = "CodeBuild", project = "{stack}-build",
                 _ => vec![],
             };
             let read_only = actions.iter().all(|a| [":List", ":Describe", ":Get", ":BatchGet"].iter().any(|p| a.contains(p)));
+            // The one write AWS lets no policy scope (it names a subscription, not a
+            // topic), granted only with [topics] and documented in the README.
+            let unscopable = actions == ["sns:Unsubscribe"] && st["Resource"] == "*";
             let resources: Vec<&str> = match &st["Resource"] {
                 Json::String(r) => vec![r.as_str()],
                 Json::Array(rs) => rs.iter().filter_map(Json::as_str).collect(),
@@ -286,7 +289,7 @@ actions = [{{ name = "Build", provider = "CodeBuild", project = "{stack}-build",
             };
             for arn in &prod {
                 let reached = resources.iter().any(|r| iam_match(r, arn));
-                assert!(!reached || by_tag || read_only, "{} of stack app reaches {arn}", st["Sid"]);
+                assert!(!reached || by_tag || read_only || unscopable, "{} of stack app reaches {arn}", st["Sid"]);
             }
         }
         let owned = app["Statement"].as_array().unwrap().iter().find(|s| s["Sid"] == "ReadReleaseAndDeleteWhatTheStackOwns").unwrap();
