@@ -44,7 +44,7 @@ pub async fn observe(c: &Clients, scope: Scope<'_>) -> Result<Found, AwsError> {
         resources.extend(r?.map(Resource::NotificationRule));
     }
     // The index's tags are of ARNs; the engine knows rules by name.
-    let indexed = resources.iter().filter(|r| read.indexed.iter().any(|a| rule_arn_of(r) == Some(a))).map(|r| r.name().to_string()).collect();
+    let indexed = resources.iter().filter(|r| rule_arn_of(r).is_some_and(|a| read.indexed.contains(a))).map(|r| r.name().to_string()).collect();
     Ok(Found { resources, indexed, ..Default::default() })
 }
 

@@ -123,7 +123,8 @@ pub async fn update(c: &Clients, want: &Topic, have: &Topic) -> Result<(), AwsEr
             .map_err(|e| AwsError::from_sdk("sns:SetTopicAttributes", &want.name, e))?;
     }
     let wanted = want.addresses();
-    let new: Vec<String> = wanted.iter().filter(|a| !have.addresses().contains(a)).cloned().collect();
+    let had = have.addresses();
+    let new: Vec<String> = wanted.iter().filter(|a| !had.contains(a)).cloned().collect();
     subscribe(c, want, &new).await?;
     for gone in have.emails.iter().filter(|e| !wanted.contains(&e.address)) {
         unsubscribe(c, want, gone).await?;

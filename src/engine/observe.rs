@@ -38,7 +38,7 @@ pub async fn observe(b: &dyn Backend, t: &Target, file: &ProjectFile, base: &Pat
     });
     let source_buckets = refs.source_buckets.iter().map(|r| r.name.clone()).collect();
     let credentials = async {
-        match needs_source_credentials(file) {
+        match file.projects.values().any(|p| p.webhook_needs_source_credentials()) {
             true => b.source_credentials().await,
             false => Ok(None),
         }
@@ -103,12 +103,6 @@ pub async fn confirm_tags(b: &dyn Backend, world: &mut World, addresses: &BTreeS
         world.indexed.remove(a);
     }
     Ok(changed)
-}
-
-/// Whether a project has a webhook on a source without a connection, which CodeBuild
-/// creates with the account's source credentials (one ListSourceCredentials tells).
-fn needs_source_credentials(file: &ProjectFile) -> bool {
-    file.projects.values().any(|p| p.webhook.is_some() && p.source.get_ref().connection.is_none())
 }
 
 /// KMS aliases of the parameters projects read (declared or existing), of ECR

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::diagnostic::Diagnostic;
-use super::rules::{check_one_resource, span};
+use super::rules::{check_one_resource, repeated, span};
 use crate::model::names::{bucket_name_problem, ecr_repository_name_problem};
 
 /// `[projects.X.role]` / `[pipelines.X.role]`: `arn` brings an existing role (cbctl
@@ -94,12 +94,11 @@ pub fn check_role(role: &RoleSpec, out: &mut Vec<Diagnostic>) {
             );
         }
     }
-    let mut seen = std::collections::BTreeSet::new();
     for p in &role.managed_policies {
         check_policy_arn(p, out);
-        if !seen.insert(p.get_ref()) {
-            out.push(Diagnostic::at(span(p), format!("managed policy `{}` is listed twice", p.get_ref())));
-        }
+    }
+    for p in repeated(&role.managed_policies, String::clone) {
+        out.push(Diagnostic::at(span(p), format!("managed policy `{}` is listed twice", p.get_ref())));
     }
     if let Some(b) = &role.permissions_boundary {
         check_policy_arn(b, out);

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::diagnostic::{closest, Diagnostic};
-use super::rules::{check_tags, span};
+use super::rules::{check_tags, repeated, span};
 use super::{ProjectFile, Tags};
 use crate::model::names::{notification_rule_name, MAX_NOTIFICATION_RULE_NAME};
 use crate::model::notification_rule::{event_type_id, target_kind, PIPELINE_EVENTS, PROJECT_EVENTS};
@@ -135,10 +135,4 @@ fn check_targets(file: &ProjectFile, spec: &NotifySpec, out: &mut Vec<Diagnostic
     for t in repeated(targets, String::clone) {
         out.push(Diagnostic::at(span(t), format!("`{}` is named twice", t.get_ref())));
     }
-}
-
-/// The values that repeat one written before them (compared by `key`).
-fn repeated(values: &[Spanned<String>], key: impl Fn(&String) -> String) -> Vec<&Spanned<String>> {
-    let mut seen = std::collections::BTreeSet::new();
-    values.iter().filter(|v| !seen.insert(key(v.get_ref()))).collect()
 }

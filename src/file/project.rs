@@ -18,6 +18,7 @@ use super::triggers::{check_schedule, check_webhook, WebhookSpec};
 use super::{ProjectFile, Tags};
 use crate::model::log_group::RETENTION_DAYS;
 use crate::model::names::{codebuild_role_name, project_log_group, secret_of, MAX_ROLE_NAME};
+use crate::model::project::{is_git_source, is_hosted_source};
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -132,15 +133,14 @@ impl SourceType {
         }
     }
 
-    /// A repository hosted outside AWS, reached with a connection or the account's
-    /// source credentials, and able to send webhooks and take build statuses.
+    /// A repository hosted outside AWS (`model::project::is_hosted_source`).
     pub fn is_hosted_repository(self) -> bool {
-        matches!(self, SourceType::Github | SourceType::GithubEnterprise | SourceType::Bitbucket | SourceType::Gitlab | SourceType::GitlabSelfManaged)
+        is_hosted_source(self.aws())
     }
 
     /// A git repository, which has a clone depth and submodules.
     pub fn is_git(self) -> bool {
-        self == SourceType::Codecommit || self.is_hosted_repository()
+        is_git_source(self.aws())
     }
 }
 
@@ -213,6 +213,12 @@ impl ProjectSpec {
             Some(LogsSpec { group: Some(g), .. }) => Some(g.get_ref().clone()),
             _ => Some(project_log_group(name)),
         }
+    }
+
+    /// Whether CodeBuild makes this project's webhook with the account's source
+    /// credentials: a webhook on a source without a connection.
+    pub fn webhook_needs_source_credentials(&self) -> bool {
+        self.webhook.is_some() && self.source.get_ref().connection.is_none()
     }
 
     /// Whether the project keeps its S3 cache or output artifacts in the stack's artifact

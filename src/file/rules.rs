@@ -14,6 +14,13 @@ pub fn span<T>(s: &Spanned<T>) -> Range<usize> {
     s.span()
 }
 
+/// The values that repeat one written before them (compared by `key`), where a
+/// diagnostic should point.
+pub fn repeated<'a>(values: impl IntoIterator<Item = &'a Spanned<String>>, key: impl Fn(&String) -> String) -> Vec<&'a Spanned<String>> {
+    let mut seen = std::collections::BTreeSet::new();
+    values.into_iter().filter(|v| !seen.insert(key(v.get_ref()))).collect()
+}
+
 pub fn range(v: &Option<Spanned<i64>>, min: i64, max: i64, key: &str, out: &mut Vec<Diagnostic>) {
     if let Some(v) = v {
         if !(min..=max).contains(v.get_ref()) {

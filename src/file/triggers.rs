@@ -7,6 +7,7 @@ use toml::Spanned;
 
 use super::diagnostic::Diagnostic;
 use super::rules::span;
+use crate::model::project::is_hosted_source;
 
 /// `[projects.X.webhook]`.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -160,7 +161,7 @@ fn filter_events(kind: &str, source_type: &str) -> Option<&'static [&'static str
 
 /// Checks a project's webhook; `source_type` is CodeBuild's name of its source type.
 pub fn check_webhook(w: &WebhookSpec, source_type: &str, at: std::ops::Range<usize>, out: &mut Vec<Diagnostic>) {
-    if !matches!(source_type, "GITHUB" | "GITHUB_ENTERPRISE" | "BITBUCKET" | "GITLAB" | "GITLAB_SELF_MANAGED") {
+    if !is_hosted_source(source_type) {
         out.push(
             Diagnostic::at(at, "a webhook needs a `github`, `github_enterprise`, `bitbucket` or `gitlab` source")
                 .with_hint("a CodeCommit repository starts builds through a pipeline, or a `schedule`"),

@@ -25,7 +25,14 @@ fn is_auto_discover_default(v: &EnvVar) -> bool {
 
 /// Whether a CodeBuild source type is a git repository, which has a clone depth.
 pub fn is_git_source(source_type: &str) -> bool {
-    matches!(source_type, "CODECOMMIT" | "GITHUB" | "GITHUB_ENTERPRISE" | "BITBUCKET" | "GITLAB" | "GITLAB_SELF_MANAGED")
+    source_type == "CODECOMMIT" || is_hosted_source(source_type)
+}
+
+/// Whether a CodeBuild source type is a repository hosted outside AWS, reached with a
+/// connection or the account's source credentials, which can send webhooks and take
+/// build statuses.
+pub fn is_hosted_source(source_type: &str) -> bool {
+    matches!(source_type, "GITHUB" | "GITHUB_ENTERPRISE" | "BITBUCKET" | "GITLAB" | "GITLAB_SELF_MANAGED")
 }
 
 fn codebuild_credentials() -> String {

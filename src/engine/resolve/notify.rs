@@ -5,6 +5,7 @@
 use super::Context;
 use crate::engine::policy;
 use crate::file::NotifySpec;
+use crate::model::document::sorted;
 use crate::model::names::{notification_rule_name, topic_arn};
 use crate::model::notification_rule::{event_type_id, target_kind};
 use crate::model::{EmailSubscription, NotificationRule, NotificationTarget, Resource, Topic};
@@ -30,9 +31,7 @@ pub fn topics(cx: &Context) -> Vec<Resource> {
 
 /// The notification rule of `kind` (`project` or `pipeline`) `name`, whose ARN is `arn`.
 pub fn rule(cx: &Context, kind: &str, name: &str, arn: String, spec: &NotifySpec, own_tags: &crate::file::Tags) -> Resource {
-    let mut event_types: Vec<String> = spec.events.get_ref().iter().filter_map(|e| event_type_id(kind, e.get_ref())).collect();
-    event_types.sort();
-    event_types.dedup();
+    let event_types: Vec<String> = spec.events.get_ref().iter().filter_map(|e| event_type_id(kind, e.get_ref())).collect();
     let mut targets: Vec<NotificationTarget> = spec
         .targets
         .get_ref()
@@ -48,7 +47,7 @@ pub fn rule(cx: &Context, kind: &str, name: &str, arn: String, spec: &NotifySpec
     Resource::NotificationRule(NotificationRule {
         name: notification_rule_name(cx.stack, kind, name),
         resource: arn,
-        event_types,
+        event_types: sorted(&event_types),
         targets,
         detail_type: spec.detail_type().to_string(),
         enabled: true,

@@ -69,9 +69,8 @@ pub fn missing_credentials(cx: &Context) -> Vec<Diagnostic> {
     let Some(held) = &cx.facts.source_credentials else { return Vec::new() };
     let mut out = Vec::new();
     for (name, spec) in &cx.file.projects {
-        let src = spec.source.get_ref();
-        let server = src.kind.get_ref().aws();
-        if spec.webhook.is_none() || src.connection.is_some() || held.contains(server) {
+        let server = spec.source.get_ref().kind.get_ref().aws();
+        if !spec.webhook_needs_source_credentials() || held.contains(server) {
             continue;
         }
         out.push(
