@@ -9,8 +9,10 @@
 
 mod codebuild;
 mod codecommit;
+mod codedeploy;
 mod codepipeline;
 mod ecr;
+mod ecs;
 mod error;
 mod events;
 mod iam;
@@ -35,7 +37,7 @@ use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 
-use crate::engine::adapter::{mismatch, Adapter, Backend, BoxFuture, Found, Scope};
+use crate::engine::adapter::{mismatch, Adapter, Backend, BoxFuture, DeployFacts, DeploymentGroupRef, EcsServiceRef, Found, Scope};
 use crate::engine::AwsError;
 use crate::model::{Kind, Resource, Tags, Target};
 
@@ -116,6 +118,8 @@ pub struct Clients {
     logs: aws_sdk_cloudwatchlogs::Client,
     s3: aws_sdk_s3::Client,
     sns: aws_sdk_sns::Client,
+    ecs: aws_sdk_ecs::Client,
+    codedeploy: aws_sdk_codedeploy::Client,
     notifications: aws_sdk_codestarnotifications::Client,
     tagging: aws_sdk_resourcegroupstagging::Client,
     /// The tagging index's tags of what the stack owns, read once per discovery.
@@ -176,6 +180,8 @@ impl Clients {
                 aws_sdk_s3::config::Builder::from(&config).interceptor(calls.clone()).force_path_style(config.endpoint_url().is_some()).build(),
             ),
             sns: client!(aws_sdk_sns),
+            ecs: client!(aws_sdk_ecs),
+            codedeploy: client!(aws_sdk_codedeploy),
             notifications: client!(aws_sdk_codestarnotifications),
             tagging: client!(aws_sdk_resourcegroupstagging),
             index: Arc::default(),
@@ -184,6 +190,25 @@ impl Clients {
             propagation_limit: opts.propagation_limit,
             notice: opts.notice,
         })
+    }
+
+    /// The S3 client for a bucket of `region` (None: the stack's): S3 answers a request
+    /// signed for another region than the bucket's with a redirect, not the bucket.
+    fn s3_in(&self, region: Option<&str>) -> aws_sdk_s3::Client {
+        match region {
+            Some(r) => aws_sdk_s3::Client::from_conf(self.s3.config().to_builder().region(aws_config::Region::new(r.to_string())).build()),
+            None => self.s3.clone(),
+        }
+    }
+
+    /// The ECS client of a deploy action's region.
+    fn ecs_in(&self, region: &str) -> aws_sdk_ecs::Client {
+        aws_sdk_ecs::Client::from_conf(self.ecs.config().to_builder().region(aws_config::Region::new(region.to_string())).build())
+    }
+
+    /// The CodeDeploy client of a deploy action's region.
+    fn codedeploy_in(&self, region: &str) -> aws_sdk_codedeploy::Client {
+        aws_sdk_codedeploy::Client::from_conf(self.codedeploy.config().to_builder().region(aws_config::Region::new(region.to_string())).build())
     }
 
     /// The account, region and partition these clients reach.
@@ -388,7 +413,7 @@ macro_rules! adapter {
 adapter!(iam::Roles for Role);
 adapter!(ssm::Parameters for Parameter);
 adapter!(codecommit::Repositories for Repository);
-adapter!(s3::Buckets for Bucket);
+adapter!(s3::Buckets for Bucket, tags by model);
 adapter!(codebuild::Projects for Project);
 adapter!(codepipeline::Pipelines for Pipeline);
 adapter!(events::Rules for Rule);
@@ -430,6 +455,16 @@ impl Backend for Clients {
     }
     fn source_credentials(&self) -> BoxFuture<'_, Result<Option<BTreeSet<String>>, AwsError>> {
         Box::pin(async move { codebuild::source_credentials(self).await.map(Some) })
+    }
+    fn deploy_targets(&self, services: Vec<EcsServiceRef>, groups: Vec<DeploymentGroupRef>) -> BoxFuture<'_, Result<DeployFacts, AwsError>> {
+        Box::pin(async move {
+            let deployment_groups = codedeploy::deployment_groups(self, groups).await?;
+            let mut services = services;
+            services.extend(deployment_groups.values().flatten().flat_map(|g| g.ecs_services.iter().cloned()));
+            services.sort();
+            services.dedup();
+            Ok(DeployFacts { ecs_services: ecs::task_roles(self, services).await?, deployment_groups })
+        })
     }
     fn put_if_absent<'a>(&'a self, name: &'a str, value: &'a str, description: &'a str) -> BoxFuture<'a, Result<bool, AwsError>> {
         Box::pin(ssm::create_if_absent(self, name, value, description))

@@ -35,19 +35,32 @@ where
 pub async fn observe(c: &Clients, scope: Scope<'_>) -> Result<Found, AwsError> {
     let (stack, named) = (scope.stack, scope.referenced);
     let prefix = format!("{}-", artifact_bucket_prefix(stack));
-    let mut listed = BTreeSet::new();
+    // name → region, when another than the stack's (a cross-region pipeline's bucket)
+    let mut regions: BTreeMap<String, Option<String>> = BTreeMap::new();
     let mut pages = c.s3.list_buckets().prefix(&prefix).into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| err("s3:ListBuckets", "", e))?;
-        listed.extend(page.buckets().iter().filter_map(|b| b.name()).filter(|n| n.starts_with(&prefix)).map(str::to_string));
+        for b in page.buckets().iter().filter(|b| b.name().is_some_and(|n| n.starts_with(&prefix))) {
+            let region = b.bucket_region().filter(|r| *r != c.target().region).map(str::to_string);
+            regions.insert(b.name().unwrap_or_default().to_string(), region);
+        }
     }
+    let listed: BTreeSet<String> = regions.keys().cloned().collect();
     // Listed buckets exist: their tags may come from the index. A declared one not listed
     // is looked for with GetBucketTagging, which says whether it exists.
     let arn = |n: &str| format!("arn:{}:s3:::{n}", c.target().partition);
-    let read = tagging::tags_of(c, listed.iter().cloned(), arn, |n| async move { read_tags(c, &n).await }).await?;
+    let regions = &regions;
+    let read = tagging::tags_of(c, listed.iter().cloned(), arn, |n| async move {
+        let s3 = c.s3_in(regions.get(&n).cloned().flatten().as_deref());
+        Ok(bucket_tags(&s3, &n).await?.unwrap_or_default())
+    })
+    .await?;
     let unlisted = scope.declared.iter().filter(|n| !listed.contains(*n));
     let reads = listed.iter().map(|n| (n.clone(), Some(read.of(n)))).chain(unlisted.map(|n| (n.clone(), None)));
-    let reads = reads.map(|(name, tags)| read_bucket(c, stack, name, tags));
+    let reads = reads.map(|(name, tags)| {
+        let region = regions.get(&name).cloned().flatten();
+        read_bucket(c, stack, name, region, tags)
+    });
     let mut resources = Vec::new();
     for r in bounded(reads.collect::<Vec<_>>(), 4).await {
         if let Some(b) = r? {
@@ -89,8 +102,8 @@ pub async fn versioning_statuses(c: &Clients, buckets: Vec<String>) -> Result<BT
 }
 
 /// A bucket's tags (none when it has none); `None` when the bucket does not exist.
-async fn bucket_tags(c: &Clients, name: &str) -> Result<Option<Tags>, AwsError> {
-    match c.s3.get_bucket_tagging().bucket(name).send().await {
+async fn bucket_tags(s3: &aws_sdk_s3::Client, name: &str) -> Result<Option<Tags>, AwsError> {
+    match s3.get_bucket_tagging().bucket(name).send().await {
         Ok(o) => Ok(Some(o.tag_set().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect())),
         Err(e) => match e.as_service_error().and_then(aws_smithy_types::error::metadata::ProvideErrorMetadata::code) {
             Some("NoSuchTagSet") => Ok(Some(Tags::new())),
@@ -102,29 +115,30 @@ async fn bucket_tags(c: &Clients, name: &str) -> Result<Option<Tags>, AwsError> 
 }
 
 /// A bucket's tags, with S3's own call.
-pub async fn read_tags(c: &Clients, name: &str) -> Result<Tags, AwsError> {
-    Ok(bucket_tags(c, name).await?.unwrap_or_default())
+pub async fn read_tags(c: &Clients, b: &Bucket) -> Result<Tags, AwsError> {
+    Ok(bucket_tags(&c.s3_in(b.region.as_deref()), &b.name).await?.unwrap_or_default())
 }
 
 /// A bucket with the tags already read (`None`: read them here, which also tells whether
 /// it exists); its settings too when the stack owns it.
-async fn read_bucket(c: &Clients, stack: &str, name: String, tags: Option<Tags>) -> Result<Option<Bucket>, AwsError> {
+async fn read_bucket(c: &Clients, stack: &str, name: String, region: Option<String>, tags: Option<Tags>) -> Result<Option<Bucket>, AwsError> {
     let tags = match tags {
         Some(t) => t,
-        None => match bucket_tags(c, &name).await? {
+        None => match bucket_tags(&c.s3_in(region.as_deref()), &name).await? {
             Some(t) => t,
             None => return Ok(None),
         },
     };
-    let mut b = Bucket { name: name.clone(), versioning: false, encryption: None, public_access_blocked: false, policy: None, tags };
+    let mut b = Bucket { name: name.clone(), region, versioning: false, encryption: None, public_access_blocked: false, policy: None, tags };
     if b.tags.get(STACK_TAG).map(String::as_str) != Some(stack) {
         return Ok(Some(b));
     }
+    let s3 = c.s3_in(b.region.as_deref());
     let (v, enc, pab, pol) = tokio::join!(
-        c.s3.get_bucket_versioning().bucket(&name).send(),
-        c.s3.get_bucket_encryption().bucket(&name).send(),
-        c.s3.get_public_access_block().bucket(&name).send(),
-        c.s3.get_bucket_policy().bucket(&name).send(),
+        s3.get_bucket_versioning().bucket(&name).send(),
+        s3.get_bucket_encryption().bucket(&name).send(),
+        s3.get_public_access_block().bucket(&name).send(),
+        s3.get_bucket_policy().bucket(&name).send(),
     );
     b.versioning = v.map_err(|e| err("s3:GetBucketVersioning", &name, e))?.status() == Some(&BucketVersioningStatus::Enabled);
     let enc = unless_absent(enc, "ServerSideEncryptionConfigurationNotFoundError", "s3:GetEncryptionConfiguration", &name)?;
@@ -166,13 +180,13 @@ where
 }
 
 pub async fn create(c: &Clients, b: &Bucket) -> Result<(), AwsError> {
-    let t = c.target();
-    let mut req = c.s3.create_bucket().bucket(&b.name);
+    let s3 = c.s3_in(b.region.as_deref());
+    let region = b.region.as_deref().unwrap_or(&c.target().region);
+    let mut req = s3.create_bucket().bucket(&b.name);
     // us-east-1 is the one region that takes no location constraint.
-    if t.region != "us-east-1" {
-        req = req.create_bucket_configuration(
-            CreateBucketConfiguration::builder().location_constraint(BucketLocationConstraint::from(t.region.as_str())).build(),
-        );
+    if region != "us-east-1" {
+        req =
+            req.create_bucket_configuration(CreateBucketConfiguration::builder().location_constraint(BucketLocationConstraint::from(region)).build());
     }
     req.send().await.map_err(|e| err("s3:CreateBucket", &b.name, e))?;
     // Tag first: from here on the bucket is recognisably the stack's, so an apply that
@@ -182,9 +196,10 @@ pub async fn create(c: &Clients, b: &Bucket) -> Result<(), AwsError> {
 }
 
 async fn put_tags(c: &Clients, b: &Bucket) -> Result<(), AwsError> {
+    let s3 = c.s3_in(b.region.as_deref());
     let tags: Vec<Tag> = b.tags.iter().filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok()).collect();
     let tagging = Tagging::builder().set_tag_set(Some(tags)).build().map_err(|e| invalid(&b.name, e))?;
-    c.s3.put_bucket_tagging().bucket(&b.name).tagging(tagging).send().await.map_err(|e| err("s3:PutBucketTagging", &b.name, e))?;
+    s3.put_bucket_tagging().bucket(&b.name).tagging(tagging).send().await.map_err(|e| err("s3:PutBucketTagging", &b.name, e))?;
     Ok(())
 }
 
@@ -194,10 +209,11 @@ fn invalid(name: &str, e: impl std::fmt::Display) -> AwsError {
 
 /// Sets what differs from `have` (everything when `have` is None).
 async fn apply_settings(c: &Clients, b: &Bucket, have: Option<&Bucket>) -> Result<(), AwsError> {
+    let s3 = c.s3_in(b.region.as_deref());
     let differs = |f: &dyn Fn(&Bucket) -> bool| have.is_none_or(|h| f(h) != f(b));
     if differs(&|x| x.versioning) {
         let status = if b.versioning { BucketVersioningStatus::Enabled } else { BucketVersioningStatus::Suspended };
-        c.s3.put_bucket_versioning()
+        s3.put_bucket_versioning()
             .bucket(&b.name)
             .versioning_configuration(VersioningConfiguration::builder().status(status).build())
             .send()
@@ -214,7 +230,7 @@ async fn apply_settings(c: &Clients, b: &Bucket, have: Option<&Bucket>) -> Resul
                         .map_err(|e| invalid(&b.name, e))?,
                 )
                 .build();
-            c.s3.put_bucket_encryption()
+            s3.put_bucket_encryption()
                 .bucket(&b.name)
                 .server_side_encryption_configuration(
                     ServerSideEncryptionConfiguration::builder().rules(rule).build().map_err(|e| invalid(&b.name, e))?,
@@ -226,7 +242,7 @@ async fn apply_settings(c: &Clients, b: &Bucket, have: Option<&Bucket>) -> Resul
     }
     if differs(&|x| x.public_access_blocked) {
         let on = b.public_access_blocked;
-        c.s3.put_public_access_block()
+        s3.put_public_access_block()
             .bucket(&b.name)
             .public_access_block_configuration(
                 PublicAccessBlockConfiguration::builder()
@@ -243,10 +259,10 @@ async fn apply_settings(c: &Clients, b: &Bucket, have: Option<&Bucket>) -> Resul
     if have.is_none_or(|h| h.policy != b.policy) {
         match &b.policy {
             Some(p) => {
-                c.s3.put_bucket_policy().bucket(&b.name).policy(p.to_string()).send().await.map_err(|e| err("s3:PutBucketPolicy", &b.name, e))?;
+                s3.put_bucket_policy().bucket(&b.name).policy(p.to_string()).send().await.map_err(|e| err("s3:PutBucketPolicy", &b.name, e))?;
             }
             None => {
-                c.s3.delete_bucket_policy().bucket(&b.name).send().await.map_err(|e| err("s3:DeleteBucketPolicy", &b.name, e))?;
+                s3.delete_bucket_policy().bucket(&b.name).send().await.map_err(|e| err("s3:DeleteBucketPolicy", &b.name, e))?;
             }
         }
     }
@@ -264,10 +280,11 @@ pub async fn update(c: &Clients, want: &Bucket, have: &Bucket) -> Result<(), Aws
 /// at versions S3 refuses to delete (Object Lock, a legal hold, a bucket policy): the
 /// bucket is then left, and the error names them and S3's reason.
 pub async fn delete(c: &Clients, have: &Bucket) -> Result<(), AwsError> {
+    let s3 = c.s3_in(have.region.as_deref());
     let name = &have.name;
     let mut last: Vec<ObjectIdentifier> = Vec::new();
     loop {
-        let page = match c.s3.list_object_versions().bucket(name).send().await {
+        let page = match s3.list_object_versions().bucket(name).send().await {
             Ok(p) => p,
             Err(e) if e.as_service_error().and_then(aws_smithy_types::error::metadata::ProvideErrorMetadata::code) == Some("NoSuchBucket") => {
                 return Ok(());
@@ -285,7 +302,7 @@ pub async fn delete(c: &Clients, have: &Bucket) -> Result<(), AwsError> {
         let mut refused = Vec::new();
         for chunk in ids.chunks(1000) {
             let del = Delete::builder().set_objects(Some(chunk.to_vec())).quiet(true).build().map_err(|e| invalid(name, e))?;
-            let out = c.s3.delete_objects().bucket(name).delete(del).send().await.map_err(|e| err("s3:DeleteObjectVersion", name, e))?;
+            let out = s3.delete_objects().bucket(name).delete(del).send().await.map_err(|e| err("s3:DeleteObjectVersion", name, e))?;
             refused.extend(out.errors().iter().map(|e| Refused {
                 key: e.key().unwrap_or_default().to_string(),
                 code: e.code().unwrap_or_default().to_string(),
@@ -297,7 +314,7 @@ pub async fn delete(c: &Clients, have: &Bucket) -> Result<(), AwsError> {
         }
         last = ids;
     }
-    c.s3.delete_bucket().bucket(name).send().await.map_err(|e| err("s3:DeleteBucket", name, e))?;
+    s3.delete_bucket().bucket(name).send().await.map_err(|e| err("s3:DeleteBucket", name, e))?;
     Ok(())
 }
 

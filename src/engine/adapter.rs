@@ -44,6 +44,48 @@ pub struct Facts {
     /// The source providers CodeBuild holds credentials for (`GITHUB`, ...); None when
     /// unknown (offline, or no webhook needs them), and then assumed present.
     pub source_credentials: Option<BTreeSet<String>>,
+    /// The deploy targets actions name: what AWS holds for each (None: does not exist).
+    /// Empty offline, and then nothing is assumed about their roles.
+    pub deploy: DeployFacts,
+}
+
+/// An ECS service a deploy action updates.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct EcsServiceRef {
+    pub region: String,
+    pub cluster: String,
+    pub service: String,
+}
+
+/// A CodeDeploy deployment group a deploy action deploys to.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DeploymentGroupRef {
+    pub region: String,
+    pub application: String,
+    pub group: String,
+}
+
+/// The task definition an ECS service runs: its family and the roles it passes (task
+/// role and execution role, those it has).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TaskRoles {
+    pub family: String,
+    pub roles: Vec<String>,
+}
+
+/// A deployment group's deployment configuration and, for ECS blue/green, its services.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DeploymentGroup {
+    pub config: String,
+    pub ecs_services: Vec<EcsServiceRef>,
+}
+
+/// What plan reads about deploy targets, so the pipeline's role passes exactly the
+/// roles the deployed tasks use.
+#[derive(Debug, Clone, Default)]
+pub struct DeployFacts {
+    pub ecs_services: BTreeMap<EcsServiceRef, Option<TaskRoles>>,
+    pub deployment_groups: BTreeMap<DeploymentGroupRef, Option<DeploymentGroup>>,
 }
 
 impl Facts {
@@ -116,6 +158,11 @@ pub trait Backend: Send + Sync {
     /// The source providers CodeBuild holds credentials for in this account and region
     /// (`GITHUB`, `BITBUCKET`, ...), which a webhook on a source without a connection
     /// needs; None when the backend cannot tell.
+    /// The deployment groups (then the ECS services, those named and those the groups
+    /// deploy to) deploy actions name.
+    fn deploy_targets(&self, _services: Vec<EcsServiceRef>, _groups: Vec<DeploymentGroupRef>) -> BoxFuture<'_, Result<DeployFacts, AwsError>> {
+        Box::pin(async { Ok(DeployFacts::default()) })
+    }
     fn source_credentials(&self) -> BoxFuture<'_, Result<Option<BTreeSet<String>>, AwsError>> {
         Box::pin(async { Ok(None) })
     }

@@ -9,7 +9,7 @@ use std::path::Path;
 use super::adapter::{bounded, Backend, Facts, Found, Scope};
 use super::error::AwsError;
 use super::plan::{Observed, ObservedResource};
-use super::resolve::{canonical_key, declared_names, is_customer_alias};
+use super::resolve::{canonical_key, declared_names, deploy_reads, is_customer_alias};
 use crate::file::references::with_buildspecs;
 use crate::file::ProjectFile;
 use crate::model::names::STACK_TAG;
@@ -43,15 +43,18 @@ pub async fn observe(b: &dyn Backend, t: &Target, file: &ProjectFile, base: &Pat
             false => Ok(None),
         }
     };
-    let (found, statuses, versioning, credentials) = tokio::join!(
+    let (services, groups) = deploy_reads(file, t);
+    let (found, statuses, versioning, credentials, deploy) = tokio::join!(
         futures::future::try_join_all(reads),
         b.connection_statuses(refs.connections.clone()),
         b.bucket_versioning(source_buckets),
-        credentials
+        credentials,
+        b.deploy_targets(services, groups)
     );
     let (mut resources, mut facts, indexed) = merge(Kind::ALL.iter().copied().zip(found?));
     facts.source_buckets = versioning?;
     facts.source_credentials = credentials?;
+    facts.deploy = deploy?;
     facts.keys = b.key_arns(customer_aliases(file, &facts)).await?;
     for r in &mut resources {
         if let Resource::Parameter(p) = r {

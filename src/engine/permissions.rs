@@ -13,7 +13,7 @@ use std::path::Path;
 use serde_json::Value as Json;
 
 use super::policy::{normalize, render, sorted, Vars};
-use super::resolve::declared_names;
+use super::resolve::{declared_names, deploy_reads};
 use crate::file::{references, ProjectFile, RoleSpec};
 use crate::model::names::{
     artifact_bucket_name, ecr_repository_arn, log_group_arn, parameter_arn, pipeline_arn, project_arn, role_path, rule_arn, topic_arn,
@@ -30,6 +30,8 @@ pub fn operator_policy(file: &ProjectFile, base: &Path, t: &Target) -> Json {
     let mut pass_roles = vec![format!("arn:{}:iam::{}:role{}*", t.partition, t.account, role_path(stack))];
     pass_roles.extend(file.projects.values().filter_map(|p| RoleSpec::given(&p.role).map(|arn| arn.get_ref().clone())));
     pass_roles.extend(file.pipelines.values().filter_map(|p| RoleSpec::given(&p.role).map(|arn| arn.get_ref().clone())));
+    // CodePipeline checks that its caller may pass the role of each action that has one.
+    pass_roles.extend(pipeline_actions(file).filter_map(|a| a.role_arn.as_ref()).map(|r| r.get_ref().clone()));
 
     let secure = file.parameters.values().filter(|p| p.kind() == ParameterType::SecureString);
     let kms_keys: Vec<String> = secure.filter_map(|p| p.key_id.as_ref()).map(|k| key_resource(t, k.get_ref())).collect();
@@ -38,6 +40,10 @@ pub fn operator_policy(file: &ProjectFile, base: &Path, t: &Target) -> Json {
     if file.owns_artifact_bucket() {
         own_buckets.push(format!("arn:{}:s3:::{}", t.partition, artifact_bucket_name(stack, t)));
     }
+    // The artifact buckets of other regions (cross-region actions).
+    own_buckets.extend(declared.get(&Kind::Bucket).into_iter().flatten().map(|b| format!("arn:{}:s3:::{b}", t.partition)));
+    own_buckets.sort();
+    own_buckets.dedup();
     let refs = references(file);
     let named_buckets: Vec<String> = refs.buckets.iter().map(|b| format!("arn:{}:s3:::{}", t.partition, b.name)).collect();
     let source_buckets: Vec<String> = refs.source_buckets.iter().map(|b| format!("arn:{}:s3:::{}", t.partition, b.name)).collect();
@@ -75,11 +81,44 @@ pub fn operator_policy(file: &ProjectFile, base: &Path, t: &Target) -> Json {
     let vars = role_shaping_vars(file, vars);
     let vars = ecr_vars(file, t, vars);
     let vars = notification_vars(file, t, vars);
+    let vars = deploy_vars(file, t, vars);
     let mut doc = render(OPERATOR, &vars);
     if let Some(Json::Array(statements)) = doc.get_mut("Statement") {
         statements.retain(|s| s.get("Resource") != Some(&Json::Array(vec![])) && !has_empty_condition(s));
     }
     normalize(&doc)
+}
+
+fn pipeline_actions(file: &ProjectFile) -> impl Iterator<Item = &crate::file::ActionSpec> {
+    file.pipelines.values().flat_map(|p| &p.stages).flat_map(|s| &s.get_ref().actions).map(|a| a.get_ref())
+}
+
+/// What plan reads of deploy targets: the ECS services and deployment groups actions
+/// name, and the task definitions they run (DescribeTaskDefinition has no resource-level
+/// permission). A blue/green group's services are known only once the group is read, so
+/// with CodeDeployToECS actions DescribeServices covers the services of their regions.
+fn deploy_vars(file: &ProjectFile, t: &Target, vars: Vars) -> Vars {
+    let (services, groups) = deploy_reads(file, t);
+    let arn = |service: &str, region: &str, rest: &str| format!("arn:{}:{service}:{region}:{}:{rest}", t.partition, t.account);
+    let mut service_arns: Vec<String> = services.iter().map(|s| arn("ecs", &s.region, &format!("service/{}/{}", s.cluster, s.service))).collect();
+    let blue_green = pipeline_actions(file).filter(|a| *a.provider.get_ref() == crate::file::Provider::CodeDeployToECS && a.role_arn.is_none());
+    service_arns.extend(blue_green.map(|a| {
+        let region = a.region.as_ref().map_or(t.region.as_str(), |r| r.get_ref().as_str());
+        arn("ecs", region, "service/*")
+    }));
+    let group_arns: Vec<String> =
+        groups.iter().map(|g| arn("codedeploy", &g.region, &format!("deploymentgroup:{}/{}", g.application, g.group))).collect();
+    let task_definitions = if service_arns.is_empty() { vec![] } else { vec!["*".to_string()] };
+    // Transitions are set on declared stages (the first has none).
+    let stages: Vec<String> = file
+        .pipelines
+        .iter()
+        .flat_map(|(p, spec)| spec.stages.iter().skip(1).map(move |s| format!("{}/{}", pipeline_arn(t, p.get_ref()), s.get_ref().name.get_ref())))
+        .collect();
+    vars.list("ecs_service_arns", sorted(&service_arns))
+        .list("deployment_group_arns", sorted(&group_arns))
+        .list("task_definition_reads", task_definitions)
+        .list("pipeline_stage_arns", sorted(&stages))
 }
 
 /// A statement conditioned on a list that came out empty applies to nothing.

@@ -94,7 +94,7 @@ pub fn references(file: &ProjectFile) -> References {
         match (a.provider.get_ref(), &a.repository, &a.project, &a.bucket) {
             (Provider::CodeCommit, Some(repo), _, _) => unless_declared(&mut refs.repositories, &declared_repos, repo),
             (Provider::CodeBuild, _, Some(project), _) => unless_declared(&mut refs.projects, &declared_projects, project),
-            (Provider::S3, _, _, Some(b)) if !refs.source_buckets.iter().any(|r| &r.name == b.get_ref()) => {
+            (Provider::S3, _, _, Some(b)) if a.is_source() && !refs.source_buckets.iter().any(|r| &r.name == b.get_ref()) => {
                 refs.source_buckets.push(Reference { name: b.get_ref().clone(), span: span(b) });
             }
             _ => {}

@@ -7,6 +7,10 @@ use super::value::{AttributeMap, Attributes, Model, Tags};
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Bucket {
     pub name: String,
+    /// The region of a bucket outside the stack's (a cross-region pipeline's); None in
+    /// the stack's own. Part of what the bucket is, so never shown as a change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
     pub versioning: bool,
     /// Server-side encryption algorithm of the default encryption (AES256 or aws:kms).
     pub encryption: Option<String>,

@@ -19,12 +19,29 @@ pub struct PipelineAction {
     pub outputs: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
+    /// The region of a cross-region action; None in the pipeline's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// The role CodePipeline assumes for this action instead of the pipeline's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PipelineStage {
     pub name: String,
     pub actions: Vec<PipelineAction>,
+    /// What a V2 pipeline does when the stage fails: `ROLLBACK`, `RETRY` (failed actions)
+    /// or `RETRY ALL_ACTIONS`; None stops the execution there (CodePipeline's default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_failure: Option<String>,
+    /// Whether executions may enter the stage (its inbound transition).
+    #[serde(default = "enabled")]
+    pub transition_enabled: bool,
+}
+
+fn enabled() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -70,6 +87,9 @@ pub struct Pipeline {
     pub execution_mode: String,
     pub role_arn: String,
     pub artifact_bucket: String,
+    /// The artifact buckets of the other regions cross-region actions run in.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub regional_buckets: BTreeMap<String, String>,
     pub stages: Vec<PipelineStage>,
     pub variables: Vec<PipelineVariable>,
     pub triggers: Vec<PipelineTrigger>,
@@ -93,8 +113,15 @@ impl Model for Pipeline {
             .text("execution_mode", &self.execution_mode)
             .text("role_arn", &self.role_arn)
             .text("artifact_bucket", &self.artifact_bucket);
+        for (region, bucket) in &self.regional_buckets {
+            m = m.text(&format!("artifact_bucket.{region}"), bucket);
+        }
         for s in &self.stages {
             m = m.document(&format!("stages.{}", s.name), json(serde_json::to_value(&s.actions)));
+            m = m.opt_text(&format!("stages.{}.on_failure", s.name), &s.on_failure);
+            if !s.transition_enabled {
+                m = m.text(&format!("stages.{}.transition", s.name), "disabled");
+            }
         }
         m = m.value("stage_order", Value::List(self.stages.iter().map(|s| s.name.clone()).collect()));
         if !self.variables.is_empty() {

@@ -18,6 +18,13 @@ and CodeStar Notifications rules (codestar-notifications:notificationrule;
 see patch_tagging).
 CodeConnections (and its old name, CodeStar Connections) is missing from moto
 and emulated here in memory, over awsJson 1.0 and Smithy RPC v2 CBOR.
+CodePipeline stage transitions (GetPipelineState, Enable/DisableStageTransition)
+and CodeDeploy's BatchGetDeploymentGroups are missing from moto and emulated
+(patch_pipeline_transitions, patch_codedeploy_reads; unconfirmed: the first
+stage is given no inbound transition state, and disabling it is refused).
+S3 buckets live in their region (patch_s3_regions): ListBuckets with a
+parameter names each BucketRegion, and a request signed for another region is
+answered 301 PermanentRedirect with x-amz-bucket-region, as on AWS.
 TEST-ONLY hook, not in AWS: CreateConnection/TagResource with the tag
 emulator:status=AVAILABLE (or PENDING, ERROR) sets the connection's status,
 standing in for the console handshake.
@@ -2315,6 +2322,149 @@ def patch_s3():
     s3r.S3Response.get_bucket_versioning = get_bucket_versioning
 
 
+def patch_pipeline_transitions():
+    """CodePipeline stage transitions, which moto lacks: GetPipelineState answers
+    each stage's inboundTransitionState (none for the first stage, which has no
+    transition into it: an unconfirmed choice), EnableStageTransition and
+    DisableStageTransition (Inbound only; `reason` is checked against botocore's
+    pattern by the strict request checks) set it, and a transition survives
+    UpdatePipeline while its stage keeps its name. PipelineNotFoundException and
+    StageNotFoundException as AWS words them."""
+    from moto.codepipeline.responses import CodePipelineResponse
+    from moto.core.exceptions import JsonRESTError
+    from moto.core.utils import unix_time
+    import datetime
+
+    def pipeline_of(self, name):
+        p = self.codepipeline_backend.pipelines.get(name)
+        if p is None:
+            raise JsonRESTError("PipelineNotFoundException", f"Account '{self.current_account}' does not have a pipeline with name '{name}'")
+        return p
+
+    def transitions(p):
+        return p.__dict__.setdefault("cbctl_transitions", {})
+
+    def get_pipeline_state(self):
+        name = self._get_param("name")
+        p = pipeline_of(self, name)
+        states = []
+        for i, stage in enumerate(p.pipeline.get("stages", [])):
+            state = {"stageName": stage["name"], "actionStates": []}
+            if i > 0:
+                enabled, reason, at = transitions(p).get(stage["name"], (True, None, None))
+                inbound = {"enabled": enabled}
+                if at is not None:
+                    inbound.update({"lastChangedBy": f"arn:aws:iam::{self.current_account}:user/cbctl-tests", "lastChangedAt": at})
+                if not enabled:
+                    inbound["disabledReason"] = reason
+                state["inboundTransitionState"] = inbound
+            states.append(state)
+        return json.dumps({
+            "pipelineName": name,
+            "pipelineVersion": p.pipeline["version"],
+            "stageStates": states,
+            "created": unix_time(p._created),
+            "updated": unix_time(p._updated),
+        })
+
+    def set_transition(self, enabled):
+        name, stage = self._get_param("pipelineName"), self._get_param("stageName")
+        p = pipeline_of(self, name)
+        names = [s["name"] for s in p.pipeline.get("stages", [])]
+        if stage not in names:
+            raise JsonRESTError("StageNotFoundException", f"Stage '{stage}' not found in pipeline '{name}'")
+        if self._get_param("transitionType") != "Inbound":
+            raise JsonRESTError("ValidationException", "The emulator models Inbound transitions only")
+        if names.index(stage) == 0:
+            raise JsonRESTError("InvalidStageDeclarationException", f"Stage '{stage}' is the first stage and has no inbound transition")
+        transitions(p)[stage] = (enabled, None if enabled else self._get_param("reason"), unix_time(datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)))
+        return ""
+
+    CodePipelineResponse.get_pipeline_state = get_pipeline_state
+    CodePipelineResponse.enable_stage_transition = lambda self: set_transition(self, True)
+    CodePipelineResponse.disable_stage_transition = lambda self: set_transition(self, False)
+
+
+def patch_codedeploy_reads():
+    """CodeDeploy's BatchGetDeploymentGroups, which moto lacks: up to 100 names
+    of one application (ApplicationDoesNotExistException when it does not
+    exist); groups that do not exist are left out of deploymentGroupsInfo and
+    named in errorMessage, as AWS documents."""
+    from moto.codedeploy.responses import CodeDeployResponse, _deployment_group_info
+    from moto.core.responses import ActionResult
+
+    def batch_get_deployment_groups(self):
+        app = self._get_param("applicationName")
+        names = self._get_param("deploymentGroupNames") or []
+        backend = self.codedeploy_backend
+        backend.get_application(app)  # raises ApplicationDoesNotExistException
+        groups = backend.deployment_groups.get(app, {})
+        found = [_deployment_group_info(groups[n]) for n in names if n in groups]
+        missing = [n for n in names if n not in groups]
+        result = {"deploymentGroupsInfo": found}
+        if missing:
+            result["errorMessage"] = "Deployment groups not found: " + ", ".join(missing)
+        return ActionResult(result)
+
+    CodeDeployResponse.batch_get_deployment_groups = batch_get_deployment_groups
+
+
+def patch_s3_regions():
+    """Buckets in several regions, as S3 answers them: ListBuckets names each
+    bucket's BucketRegion when the request has a parameter (prefix, max-buckets,
+    ...), as the S3 API reference documents; and a request on a bucket signed
+    for another region than the bucket's answers 301 PermanentRedirect with the
+    x-amz-bucket-region header (HeadBucket: no body), so a client that forgets a
+    bucket's region fails here as it would on AWS."""
+    from moto.s3 import responses as s3r
+    from moto.core.responses import ActionResult
+
+    orig_all = s3r.S3Response.all_buckets
+
+    def all_buckets(self):
+        has_parameter = any(self._get_param(p) is not None for p in ("prefix", "bucket-region", "max-buckets", "continuation-token"))
+        if not has_parameter:
+            return orig_all(self)
+        self.data["Action"] = "ListAllMyBuckets"
+        self._authenticate_and_authorize_s3_action()
+        found = self.backend.list_buckets(
+            prefix=self._get_param("prefix"), bucket_region=self._get_param("bucket-region"), max_buckets=self._get_param("max-buckets")
+        )
+        buckets = [{"Name": b.name, "CreationDate": b.creation_date_ISO8601, "BucketRegion": b.region_name} for b in found]
+        self.data["Action"] = "ListBuckets"
+        return self.serialized(ActionResult({"Owner": {"ID": "bcaf1ffd86f41161ca5fb16fd081034f", "DisplayName": "webfile"}, "Buckets": buckets}))
+
+    s3r.S3Response.all_buckets = all_buckets
+
+    def signed_region(request):
+        auth = request.headers.get("Authorization", "")
+        m = re.search(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/s3/", auth)
+        return m.group(1) if m else None
+
+    def redirect(self, request, full_url):
+        bucket = self.parse_bucket_name_from_url(request, full_url)
+        region = signed_region(request) if bucket else None
+        found = self.backend.buckets.get(bucket) if region else None
+        if found is None or found.region_name == region:
+            return None
+        headers = {"x-amz-bucket-region": found.region_name, "Content-Type": "application/xml"}
+        if request.method == "HEAD":
+            return 301, headers, ""
+        body = ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>PermanentRedirect</Code>'
+                "<Message>The bucket you are attempting to access must be addressed using the specified endpoint. "
+                "Please send all future requests to this endpoint.</Message>"
+                f"<Endpoint>{bucket}.s3.{found.region_name}.amazonaws.com</Endpoint><Bucket>{bucket}</Bucket></Error>")
+        return 301, headers, body
+
+    for name in ("_bucket_response", "_key_response"):
+        orig = getattr(s3r.S3Response, name)
+
+        def checked(self, request, full_url, orig=orig):
+            return redirect(self, request, full_url) or orig(self, request, full_url)
+
+        setattr(s3r.S3Response, name, checked)
+
+
 # ECR: items a DescribeRepositories/ListImages/DescribeImages page holds
 # without maxResults (the model allows 1..1000), and the AWS managed key
 # that KMS encryption uses when no kmsKey is given.
@@ -3052,9 +3202,12 @@ def apply_patches(faults):
     patch_sns()
     patch_events()
     patch_codepipeline()
+    patch_pipeline_transitions()
+    patch_codedeploy_reads()
     patch_codeconnections()
     patch_codestar_notifications(faults.slr_delay)
     patch_s3()
+    patch_s3_regions()
     patch_ecr()
     patch_tagging(faults.tagging_lag)
 

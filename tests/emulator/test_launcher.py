@@ -2926,6 +2926,75 @@ def strict_patterns_all_compile(c):
     assert compiled > 150 and not skipped, (compiled, skipped)
 
 
+@check
+def codepipeline_stage_transitions_are_read_and_set(c):
+    cp = c["codepipeline"]
+    role = cp_role(c["iam"], "cp-transitions", trust("codepipeline"))
+    cp.create_pipeline(pipeline=pipeline_decl("transitions", role))
+    stages = cp.get_pipeline_state(name="transitions")["stageStates"]
+    assert "inboundTransitionState" not in stages[0], stages[0]
+    assert stages[1]["inboundTransitionState"]["enabled"] is True, stages[1]
+    cp.disable_stage_transition(pipelineName="transitions", stageName="Build", transitionType="Inbound", reason="Held by a person (freeze)")
+    inbound = cp.get_pipeline_state(name="transitions")["stageStates"][1]["inboundTransitionState"]
+    assert (inbound["enabled"], inbound["disabledReason"]) == (False, "Held by a person (freeze)"), inbound
+    # The state survives an update that keeps the stage's name.
+    cp.update_pipeline(pipeline=pipeline_decl("transitions", role))
+    assert cp.get_pipeline_state(name="transitions")["stageStates"][1]["inboundTransitionState"]["enabled"] is False
+    cp.enable_stage_transition(pipelineName="transitions", stageName="Build", transitionType="Inbound")
+    assert cp.get_pipeline_state(name="transitions")["stageStates"][1]["inboundTransitionState"]["enabled"] is True
+    got = refusal(cp.disable_stage_transition, pipelineName="transitions", stageName="Nope", transitionType="Inbound", reason="x")
+    assert got[:2] == ("StageNotFoundException", 400), got
+    got = refusal(cp.get_pipeline_state, name="no-such-pipeline")
+    assert got[:2] == ("PipelineNotFoundException", 400), got
+    # botocore's pattern for the reason: no commas, colons or underscores.
+    got = refusal(unvalidated(c, "codepipeline").disable_stage_transition, pipelineName="transitions", stageName="Build",
+                  transitionType="Inbound", reason="held: by_me")
+    assert got[1] == 400, got
+
+
+@check
+def codedeploy_batch_get_deployment_groups_names_what_it_found(c):
+    kw = client_kwargs(c["url"])
+    cd = boto3.client("codedeploy", **kw)
+    ecs = boto3.client("ecs", **kw)
+    role = cp_role(c["iam"], "cd-service", trust("codedeploy"))
+    ecs.create_cluster(clusterName="cd-cluster")
+    cd.create_application(applicationName="cd-app", computePlatform="ECS")
+    cd.create_deployment_group(applicationName="cd-app", deploymentGroupName="bg", serviceRoleArn=role,
+                               deploymentConfigName="CodeDeployDefault.ECSAllAtOnce",
+                               ecsServices=[{"clusterName": "cd-cluster", "serviceName": "svc"}])
+    out = cd.batch_get_deployment_groups(applicationName="cd-app", deploymentGroupNames=["bg", "gone"])
+    [group] = out["deploymentGroupsInfo"]
+    assert (group["deploymentGroupName"], group["deploymentConfigName"]) == ("bg", "CodeDeployDefault.ECSAllAtOnce"), group
+    assert group["ecsServices"] == [{"clusterName": "cd-cluster", "serviceName": "svc"}], group
+    assert "gone" in out["errorMessage"], out
+    got = refusal(cd.batch_get_deployment_groups, applicationName="no-app", deploymentGroupNames=["bg"])
+    assert got[:2] == ("ApplicationDoesNotExistException", 400), got
+
+
+@check
+def s3_buckets_answer_in_their_own_region_only(c):
+    import urllib.request
+    kw = client_kwargs(c["url"])
+    kw_eu = dict(kw, region_name="eu-west-1")
+    eu = boto3.client("s3", config=Config(s3={"addressing_style": "path"}), **kw_eu)
+    eu.create_bucket(Bucket="regional-eu", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    listed = {b["Name"]: b.get("BucketRegion") for b in c["s3"].list_buckets(Prefix="regional-")["Buckets"]}
+    assert listed == {"regional-eu": "eu-west-1"}, listed
+    # Without a parameter, ListBuckets names no region (as the S3 API reference says).
+    assert all("BucketRegion" not in b for b in c["s3"].list_buckets()["Buckets"])
+    # A request signed for another region is redirected, as S3 does (boto3 follows the
+    # redirect by itself; a raw request sees it).
+    auth = "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0"
+    req = urllib.request.Request(f"{c['url']}/regional-eu?tagging", headers={"Authorization": auth})
+    try:
+        urllib.request.urlopen(req)
+        raise AssertionError("no redirect")
+    except urllib.error.HTTPError as e:
+        assert (e.code, e.headers.get("x-amz-bucket-region")) == (301, "eu-west-1"), (e.code, dict(e.headers))
+        assert b"PermanentRedirect" in e.read()
+
+
 # ------------------------------------------------------------------ runner --
 def clean_env():
     return {k: v for k, v in os.environ.items() if not k.startswith("CBCTL_EMU_")}

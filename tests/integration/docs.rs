@@ -138,12 +138,17 @@ fn the_schema_accepts_every_example_and_rejects_unknown_keys() {
 }
 
 /// What an example says the account needs before it applies (a VPC, a KMS key alias,
-/// CodeBuild's GitHub credentials for a webhook),
+/// CodeBuild's GitHub credentials for a webhook, the ECS services a release deploys to),
 /// made in the emulator; the example's placeholder VPC ids become the real ones.
 fn with_prerequisites(s: &Stack, text: &str) -> String {
     let mut text = text.to_string();
     if text.contains(".webhook]") {
         s.block_on(crate::triggers_and_notifications::import_github_token(&s.aws()));
+    }
+    if text.contains("provider = \"ECS\"") {
+        for cluster in ["staging", "production"] {
+            s.block_on(crate::harness::create_ecs_service(&s.aws(), cluster, "web"));
+        }
     }
     if text.contains("alias/ci-artifacts") {
         s.block_on(crate::harness::create_key(&s.aws(), "alias/ci-artifacts"));

@@ -106,7 +106,7 @@ actions = [{ name = "Build", provider = "CodeBuild", project = "b", input = "x" 
         &[
             "input artifact `scr` is not the output of an earlier action",
             "did you mean `src`?",
-            "action region `eu-west-1` differs from the stack's region `us-east-1`",
+            "action `Build` runs a CodeBuild project of the stack, which lives in the stack's region",
             "source actions belong in the first stage only",
             "artifact `out` is produced twice in pipeline `p`",
             "pipeline `q` has 1 stage(s); CodePipeline needs at least two",

@@ -178,6 +178,8 @@ impl Stack {
             ecr: aws_sdk_ecr::Client::new(&conf),
             sns: aws_sdk_sns::Client::new(&conf),
             notifications: aws_sdk_codestarnotifications::Client::new(&conf),
+            ecs: aws_sdk_ecs::Client::new(&conf),
+            codedeploy: aws_sdk_codedeploy::Client::new(&conf),
             s3: aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&conf).force_path_style(true).build()),
         }
     }
@@ -196,6 +198,8 @@ pub struct Aws {
     pub ecr: aws_sdk_ecr::Client,
     pub sns: aws_sdk_sns::Client,
     pub notifications: aws_sdk_codestarnotifications::Client,
+    pub ecs: aws_sdk_ecs::Client,
+    pub codedeploy: aws_sdk_codedeploy::Client,
     pub s3: aws_sdk_s3::Client,
 }
 
@@ -491,5 +495,88 @@ pub fn list(v: &serde_json::Value) -> Vec<String> {
         serde_json::Value::String(s) => vec![s.clone()],
         serde_json::Value::Array(a) => a.iter().map(|x| x.as_str().unwrap().to_string()).collect(),
         _ => vec![],
+    }
+}
+
+/// An ECS service made out of band, as Terraform or the console would: a cluster, a task
+/// role and an execution role, a task definition using both, and the service running it.
+/// Returns the two roles' ARNs.
+pub async fn create_ecs_service(aws: &Aws, cluster: &str, service: &str) -> Vec<String> {
+    let trust =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    let mut roles = Vec::new();
+    for kind in ["task", "exec"] {
+        let name = format!("{cluster}-{service}-{kind}");
+        let r = aws.iam.create_role().role_name(&name).assume_role_policy_document(trust).send().await.unwrap();
+        roles.push(r.role().unwrap().arn().to_string());
+    }
+    aws.ecs.create_cluster().cluster_name(cluster).send().await.unwrap();
+    let container = aws_sdk_ecs::types::ContainerDefinition::builder().name(service).image("nginx:latest").memory(512).build();
+    let family = format!("{cluster}-{service}");
+    let def = aws
+        .ecs
+        .register_task_definition()
+        .family(&family)
+        .task_role_arn(&roles[0])
+        .execution_role_arn(&roles[1])
+        .container_definitions(container)
+        .send()
+        .await
+        .unwrap();
+    let arn = def.task_definition().unwrap().task_definition_arn().unwrap().to_string();
+    aws.ecs.create_service().cluster(cluster).service_name(service).task_definition(arn).desired_count(1).send().await.unwrap();
+    roles
+}
+
+/// Asserts that the operator policy (`all`, its JSON text) grants every call the stack's
+/// `-v` runs so far made (`aws: Service.Operation` lines), by its IAM action name.
+pub fn assert_operator_policy_covers(s: &Stack, all: &str) {
+    let mut calls: Vec<String> = s
+        .outputs
+        .lock()
+        .unwrap()
+        .iter()
+        .flat_map(|o| o.stderr.lines().filter_map(|l| l.strip_prefix("aws: ").map(str::to_string)).collect::<Vec<_>>())
+        .collect();
+    // Only the calls themselves (`Service.Operation`), not the totals and notes.
+    calls.retain(|c| !c.contains("API calls") && !c.contains(": "));
+    calls.sort();
+    calls.dedup();
+    assert!(calls.len() > 20, "apply and destroy logged their calls: {calls:?}");
+    for call in calls {
+        let (service, op) = call.split_once('.').unwrap();
+        let prefix = match service {
+            "IAM" => "iam",
+            "SSM" => "ssm",
+            "STS" => "sts",
+            "KMS" => "kms",
+            "S3" => "s3",
+            "CodeBuild" => "codebuild",
+            "CodeCommit" => "codecommit",
+            "CodePipeline" => "codepipeline",
+            "EventBridge" => "events",
+            "CodeConnections" => "codeconnections",
+            "CloudWatch Logs" => "logs",
+            "Resource Groups Tagging API" => "tag",
+            "ECR" => "ecr",
+            "SNS" => "sns",
+            "codestar notifications" => "codestar-notifications",
+            "ECS" => "ecs",
+            "CodeDeploy" => "codedeploy",
+            other => panic!("unexpected service {other}"),
+        };
+        // S3 and EventBridge name some IAM actions differently from their operations.
+        let action = match (prefix, op) {
+            ("s3", "ListObjectVersions") => "s3:ListBucketVersions".to_string(),
+            ("s3", "HeadBucket") | ("s3", "ListObjects") => "s3:ListBucket".to_string(),
+            ("s3", "ListBuckets") => "s3:ListAllMyBuckets".to_string(),
+            ("s3", "GetBucketEncryption") => "s3:GetEncryptionConfiguration".to_string(),
+            ("s3", "PutBucketEncryption") => "s3:PutEncryptionConfiguration".to_string(),
+            ("s3", "GetPublicAccessBlock") => "s3:GetBucketPublicAccessBlock".to_string(),
+            ("s3", "PutPublicAccessBlock") => "s3:PutBucketPublicAccessBlock".to_string(),
+            ("s3", "DeleteObjects") => "s3:DeleteObjectVersion".to_string(),
+            _ => format!("{prefix}:{op}"),
+        };
+        assert!(all.contains(&format!("\"{action}\"")), "`cbctl permissions` does not grant {action}, which apply/destroy called");
     }
 }

@@ -9,6 +9,7 @@ mod kept;
 mod aws_defaults;
 mod aws_rules;
 mod cycle;
+mod deploy_actions;
 mod docs;
 mod ecr_and_grants;
 mod errors;

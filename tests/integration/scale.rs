@@ -60,12 +60,15 @@ fn a_100_project_stack_plans_in_under_60_calls_and_quickly_over_a_slow_network()
 }
 
 #[test]
-fn a_300_project_stack_plans_in_at_most_120_calls() {
+fn a_300_project_stack_plans_in_at_most_155_calls() {
     let s = generated(300, &[]);
     s.ok(&["apply", "--auto-approve"], 0);
     let (o, _) = no_change_plan(&s);
     let (total, per_service) = calls(&o);
-    assert!(total <= 120, "a no-change plan of 300 projects made {total} calls: {per_service:?}");
+    assert!(total <= 155, "a no-change plan of 300 projects made {total} calls: {per_service:?}");
+    // CodePipeline has no batched read: ListPipelines, then per pipeline (30) GetPipeline
+    // and GetPipelineState, the one call that tells its stage transitions.
+    assert_eq!(per_service.get("CodePipeline"), Some(&61), "{per_service:?}");
 }
 
 #[test]

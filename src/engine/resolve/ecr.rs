@@ -26,20 +26,21 @@ pub fn resolve(cx: &Context) -> Vec<Resource> {
     out
 }
 
-/// Grants naming a repository of this account and region by name that the file does not
-/// declare and ECR does not have; a KMS alias of a repository that does not exist.
+/// Grants and ECR pipeline sources naming a repository of this account and region by name
+/// that the file does not declare and ECR does not have; a KMS alias of a repository that
+/// does not exist.
 pub fn missing_repositories(cx: &Context) -> Vec<Diagnostic> {
     let declared: Vec<&str> = cx.file.ecr_repositories.keys().map(|k| k.get_ref().as_str()).collect();
     let mut out = Vec::new();
-    for spec in cx.file.projects.values() {
-        let Some(g) = &spec.grants else { continue };
-        for r in g.ecr_push.iter().chain(&g.ecr_pull) {
-            let name = r.get_ref();
-            if name.starts_with("arn:") || declared.contains(&name.as_str()) || cx.facts.ecr_repositories.contains(name) {
-                continue;
-            }
-            out.push(dangling("ECR repository", &Reference { name: name.clone(), span: r.span() }, &declared));
+    let granted = cx.file.projects.values().filter_map(|p| p.grants.as_ref()).flat_map(|g| g.ecr_push.iter().chain(&g.ecr_pull));
+    let actions = cx.file.pipelines.values().flat_map(|p| &p.stages).flat_map(|s| &s.get_ref().actions).map(|a| a.get_ref());
+    let sources = actions.filter(|a| *a.provider.get_ref() == crate::file::Provider::ECR).filter_map(|a| a.repository.as_ref());
+    for r in granted.chain(sources) {
+        let name = r.get_ref();
+        if name.starts_with("arn:") || declared.contains(&name.as_str()) || cx.facts.ecr_repositories.contains(name) {
+            continue;
         }
+        out.push(dangling("ECR repository", &Reference { name: name.clone(), span: r.span() }, &declared));
     }
     for spec in cx.file.ecr_repositories.values() {
         if let Some(k) = &spec.key_id {

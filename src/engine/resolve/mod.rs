@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 pub use keys::{canonical_key, is_customer_alias};
-pub use pipelines::ProjectExtras;
+pub use pipelines::{deploy_reads, ProjectExtras};
 
 use super::adapter::Facts;
 use super::policy::Origin;

@@ -5,12 +5,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use toml::Spanned;
 
+use super::actions::check_action;
 use super::{ActionSpec, ExecutionMode, PipelineSpec, PipelineType, Provider};
 use crate::file::diagnostic::{closest, Diagnostic};
-use crate::file::project::check_variable;
-use crate::file::rules::check_one_resource;
 use crate::file::ProjectFile;
-use crate::model::names::{events_role_name, pipeline_role_name, rule_name, MAX_ROLE_NAME, MAX_RULE_NAME};
+use crate::model::names::{events_role_name, pipeline_role_name, MAX_ROLE_NAME};
 
 pub fn check(file: &ProjectFile, name: &Spanned<String>, spec: &PipelineSpec, out: &mut Vec<Diagnostic>) {
     check_settings(file, name, spec, out);
@@ -108,6 +107,7 @@ fn check_stages(file: &ProjectFile, name: &Spanned<String>, spec: &PipelineSpec,
         if st.actions.is_empty() {
             out.push(Diagnostic::at(stage.span(), format!("stage `{sn}` has no actions")));
         }
+        check_stage_settings(spec, st, si, out);
         let mut action_names = BTreeSet::new();
         // Outputs become visible to later run orders of the same stage, and to later stages.
         let mut actions: Vec<&Spanned<ActionSpec>> = st.actions.iter().collect();
@@ -124,7 +124,7 @@ fn check_stages(file: &ProjectFile, name: &Spanned<String>, spec: &PipelineSpec,
                     out.push(Diagnostic::at(r.span(), "`run_order` must be between 1 and 999"));
                 }
             }
-            check_placement(file, a, si, out);
+            check_placement(a, si, out);
             if a.is_source() {
                 source_actions.insert(an.clone(), *a.provider.get_ref());
             }
@@ -135,8 +135,8 @@ fn check_stages(file: &ProjectFile, name: &Spanned<String>, spec: &PipelineSpec,
     source_actions
 }
 
-/// Source actions in the first stage only, and every action in the stack's region.
-fn check_placement(file: &ProjectFile, a: &ActionSpec, si: usize, out: &mut Vec<Diagnostic>) {
+/// Source actions in the first stage only.
+fn check_placement(a: &ActionSpec, si: usize, out: &mut Vec<Diagnostic>) {
     let an = a.name.get_ref();
     if si == 0 && !a.is_source() {
         out.push(
@@ -144,24 +144,30 @@ fn check_placement(file: &ProjectFile, a: &ActionSpec, si: usize, out: &mut Vec<
                 a.provider.span(),
                 format!("the first stage may hold only source actions, and `{an}` is a {:?} action", a.provider.get_ref()),
             )
-            .with_hint("source providers are CodeCommit, CodeStarSourceConnection and S3"),
+            .with_hint("source providers are CodeCommit, CodeStarSourceConnection, ECR and S3"),
         );
     }
     if si > 0 && a.is_source() {
         out.push(Diagnostic::at(a.provider.span(), "source actions belong in the first stage only"));
     }
-    if let Some(region) = &a.region {
-        if let Some(stack_region) = &file.stack.region {
-            if region.get_ref() != stack_region.get_ref() {
-                out.push(
-                    Diagnostic::at(
-                        region.span(),
-                        format!("action region `{}` differs from the stack's region `{}`", region.get_ref(), stack_region.get_ref()),
-                    )
-                    .with_hint("a pipeline runs its CodeBuild projects in the stack's region; cross-region actions are not supported"),
-                );
-            }
+}
+
+/// A stage's failure policy (V2, and not on the source stage, which CodePipeline neither
+/// retries nor rolls back) and its transition (the first stage has none to disable).
+fn check_stage_settings(spec: &PipelineSpec, st: &super::StageSpec, si: usize, out: &mut Vec<Diagnostic>) {
+    let v1 = spec.pipeline_type.as_ref().is_some_and(|t| *t.get_ref() == PipelineType::V1);
+    if let Some(f) = &st.on_failure {
+        if v1 {
+            out.push(Diagnostic::at(f.span(), "`on_failure` needs a V2 pipeline").with_hint("remove `pipeline_type = \"V1\"`; V2 is the default"));
+        } else if si == 0 {
+            out.push(Diagnostic::at(f.span(), "the source stage can be neither retried nor rolled back"));
         }
+    }
+    if let Some(e) = st.enabled.as_ref().filter(|e| !*e.get_ref() && si == 0) {
+        out.push(
+            Diagnostic::at(e.span(), "the first stage has no transition into it to disable")
+                .with_hint("set `enabled = false` on the stage executions should wait before"),
+        );
     }
 }
 
@@ -206,8 +212,11 @@ fn check_triggers(n: &str, spec: &PipelineSpec, source_actions: &BTreeMap<String
 fn check_events_role(file: &ProjectFile, name: &Spanned<String>, spec: &PipelineSpec, out: &mut Vec<Diagnostic>) {
     let stack = file.stack.name.get_ref();
     let (n, at) = (name.get_ref(), name.span());
-    let needs_events_role =
-        spec.stages.iter().flat_map(|s| &s.get_ref().actions).any(|a| matches!(a.get_ref().provider.get_ref(), Provider::CodeCommit | Provider::S3));
+    let needs_events_role = spec
+        .stages
+        .iter()
+        .flat_map(|s| &s.get_ref().actions)
+        .any(|a| a.get_ref().is_source() && *a.get_ref().provider.get_ref() != Provider::CodeStarSourceConnection);
     if needs_events_role && events_role_name(stack, n).len() > MAX_ROLE_NAME {
         out.push(Diagnostic::at(
             at.clone(),
@@ -216,187 +225,11 @@ fn check_events_role(file: &ProjectFile, name: &Spanned<String>, spec: &Pipeline
     }
 }
 
-fn check_action(file: &ProjectFile, pipeline: &str, a: &ActionSpec, at: std::ops::Range<usize>, out: &mut Vec<Diagnostic>) {
-    check_action_keys(a, at.clone(), out);
-    check_action_values(file, pipeline, a, at, out);
-    check_action_resources(file, a, out);
-}
-
-/// What an action names becomes the `Resource` of the pipeline's role (repositories,
-/// connections, source objects, projects, topics) or of its project's role (variables
-/// from Parameter Store and Secrets Manager): each must name exactly one resource.
-fn check_action_resources(file: &ProjectFile, a: &ActionSpec, out: &mut Vec<Diagnostic>) {
-    let named = [
-        ("CodeCommit repository", Provider::CodeCommit, &a.repository),
-        ("connection", Provider::CodeStarSourceConnection, &a.connection),
-        ("S3 bucket", Provider::S3, &a.bucket),
-        ("S3 object key", Provider::S3, &a.key),
-        ("CodeBuild project", Provider::CodeBuild, &a.project),
-        ("SNS topic", Provider::Manual, &a.topic),
-    ];
-    for (what, provider, value) in named {
-        if let Some(v) = value.as_ref().filter(|_| *a.provider.get_ref() == provider) {
-            check_one_resource(what, v.get_ref(), v.span(), out);
-        }
-    }
-    for value in a.environment_variables.values() {
-        check_variable(value.get_ref(), file.stack.region.as_ref().map(|r| r.get_ref().as_str()), value.span(), out);
-    }
-}
-
-/// The keys a provider takes, and the ones it needs.
-fn check_action_keys(a: &ActionSpec, at: std::ops::Range<usize>, out: &mut Vec<Diagnostic>) {
-    let provider = *a.provider.get_ref();
-    let an = a.name.get_ref();
-    if an.is_empty() || an.len() > 100 || !an.chars().all(|c| c.is_ascii_alphanumeric() || ".@-_".contains(c)) {
-        out.push(Diagnostic::at(a.name.span(), format!("`{an}` is not a valid action name")));
-    }
-    // The provider-specific keys, and which providers take them.
-    let sp = |v: &Option<Spanned<String>>| v.as_ref().map(Spanned::span);
-    let keys = [
-        ("repository", sp(&a.repository)),
-        ("branch", sp(&a.branch)),
-        ("connection", sp(&a.connection)),
-        ("output_format", sp(&a.output_format)),
-        ("bucket", sp(&a.bucket)),
-        ("key", sp(&a.key)),
-        ("project", sp(&a.project)),
-        ("category", a.category.as_ref().map(Spanned::span)),
-        ("topic", sp(&a.topic)),
-        ("comment", sp(&a.comment)),
-        ("url", sp(&a.url)),
-    ];
-    let allowed: &[&str] = match provider {
-        Provider::CodeCommit => &["repository", "branch", "output_format"],
-        Provider::CodeStarSourceConnection => &["repository", "branch", "connection", "output_format"],
-        Provider::S3 => &["bucket", "key"],
-        Provider::CodeBuild => &["project", "category"],
-        Provider::Manual => &["topic", "comment", "url"],
-    };
-    for (key, span) in &keys {
-        if let Some(span) = span.as_ref().filter(|_| !allowed.contains(key)) {
-            out.push(Diagnostic::at(span.clone(), format!("`{key}` does not apply to a {provider:?} action")));
-        }
-    }
-    if provider != Provider::CodeBuild && !a.environment_variables.is_empty() {
-        out.push(Diagnostic::at(at.clone(), "`environment_variables` apply to CodeBuild actions"));
-    }
-    for key in allowed {
-        let required = matches!(
-            (provider, *key),
-            (Provider::CodeCommit | Provider::CodeStarSourceConnection, "repository" | "branch")
-                | (Provider::CodeStarSourceConnection, "connection")
-                | (Provider::S3, "bucket" | "key")
-                | (Provider::CodeBuild, "project")
-        );
-        if required && keys.iter().any(|(k, s)| k == key && s.is_none()) {
-            out.push(Diagnostic::at(at.clone(), format!("a {provider:?} action needs `{key}`")));
-        }
-    }
-}
-
-/// Artifacts, references and generated names, by provider.
-fn check_action_values(file: &ProjectFile, pipeline: &str, a: &ActionSpec, at: std::ops::Range<usize>, out: &mut Vec<Diagnostic>) {
-    let stack = file.stack.name.get_ref();
-    let provider = *a.provider.get_ref();
-    let an = a.name.get_ref();
-    let (inputs, outputs) = (a.input_names(), a.output_names());
-    if a.is_source() {
-        if outputs.len() != 1 {
-            out.push(Diagnostic::at(at.clone(), "a source action has exactly one `output`"));
-        }
-        if let Some(i) = inputs.first() {
-            out.push(Diagnostic::at(i.span(), "a source action takes no input"));
-        }
-    }
-    match provider {
-        Provider::CodeStarSourceConnection => {
-            if let Some(c) = &a.connection {
-                let parts: Vec<&str> = c.get_ref().split(':').collect();
-                if parts.len() < 6 || !matches!(parts[2], "codeconnections" | "codestar-connections") || !parts[5].starts_with("connection/") {
-                    out.push(Diagnostic::at(c.span(), "`connection` must be a CodeConnections connection ARN"));
-                }
-            }
-            if let Some(r) = a.repository.as_ref().filter(|r| r.get_ref().split('/').count() != 2) {
-                out.push(Diagnostic::at(r.span(), "a connection source names its repository as `owner/name`"));
-            }
-        }
-        Provider::CodeCommit => {
-            if let Some(r) = a.repository.as_ref().filter(|r| r.get_ref().contains('/')) {
-                out.push(Diagnostic::at(r.span(), "a CodeCommit source names the repository, without an owner"));
-            }
-        }
-        Provider::CodeBuild => check_codebuild_action(a, at.clone(), out),
-        Provider::Manual => {
-            if let Some(i) = inputs.first() {
-                out.push(Diagnostic::at(i.span(), "a Manual approval takes no input"));
-            }
-            if let Some(o) = outputs.first() {
-                out.push(Diagnostic::at(o.span(), "a Manual approval produces no output"));
-            }
-            if let Some(t) = &a.topic {
-                let parts: Vec<&str> = t.get_ref().split(':').collect();
-                if parts.len() != 6 || parts[2] != "sns" {
-                    out.push(Diagnostic::at(t.span(), "`topic` must be an SNS topic ARN"));
-                }
-            }
-        }
-        Provider::S3 => {}
-    }
-    if let Some(f) = a.output_format.as_ref().filter(|f| !matches!(f.get_ref().as_str(), "CODE_ZIP" | "CODEBUILD_CLONE_REF")) {
-        out.push(Diagnostic::at(f.span(), "`output_format` is CODE_ZIP or CODEBUILD_CLONE_REF"));
-    }
-    if matches!(provider, Provider::CodeCommit | Provider::S3) {
-        let rule = rule_name(stack, pipeline, an);
-        if rule.len() > MAX_RULE_NAME {
-            out.push(
-                Diagnostic::at(a.name.span(), format!("the generated EventBridge rule name `{rule}` is longer than {MAX_RULE_NAME} characters"))
-                    .with_hint("shorten the stack, pipeline or action name"),
-            );
-        }
-    }
-}
-
-/// CodePipeline's limits for a CodeBuild action (CodePipeline User Guide, "Valid input and
-/// output artifacts for each action type": 1 to 5 inputs, 0 to 5 outputs; API reference,
-/// `ActionConfigurationValue`: at most 1000 characters, which the JSON of
-/// `EnvironmentVariables` counts against).
-fn check_codebuild_action(a: &ActionSpec, at: std::ops::Range<usize>, out: &mut Vec<Diagnostic>) {
-    let (inputs, outputs) = (a.input_names(), a.output_names());
-    if inputs.is_empty() {
-        out.push(Diagnostic::at(at.clone(), "a CodeBuild action needs an `input` artifact"));
-    }
-    for (what, names) in [("input", &inputs), ("output", &outputs)] {
-        if let Some(sixth) = names.get(5) {
-            out.push(
-                Diagnostic::at(sixth.span(), format!("a CodeBuild action takes at most 5 {what} artifacts, and this one has {}", names.len()))
-                    .with_hint("merge artifacts in an earlier action, or split the build"),
-            );
-        }
-    }
-    if let Some(json) = a.environment_variables_json().filter(|j| j.chars().count() > 1000) {
-        let spans = a.environment_variables.values().map(Spanned::span);
-        let start = spans.clone().map(|s| s.start).min().unwrap_or(at.start);
-        let end = spans.map(|s| s.end).max().unwrap_or(at.end);
-        out.push(
-            Diagnostic::at(
-                start..end,
-                format!(
-                    "the `environment_variables` of action `{}` are {} characters as CodePipeline stores them; it allows 1000",
-                    a.name.get_ref(),
-                    json.chars().count()
-                ),
-            )
-            .with_hint("move variables to the project's `environment.variables`, or read long values from Parameter Store"),
-        );
-    }
-}
-
 #[cfg(test)]
 mod tests {
     fn messages(actions: &str) -> Vec<String> {
         let text = format!(
-            "[stack]\nname = \"s\"\n[pipelines.p]\n[[pipelines.p.stages]]\nname = \"Source\"\nactions = [{{ name = \"S\", provider = \"S3\", bucket = \"b\", key = \"k\", output = \"src\" }}]\n[[pipelines.p.stages]]\nname = \"Two\"\nactions = [{actions}]\n"
+            "[stack]\nname = \"s\"\nregion = \"us-east-1\"\n[pipelines.p]\n[[pipelines.p.stages]]\nname = \"Source\"\nactions = [{{ name = \"S\", provider = \"S3\", bucket = \"b\", key = \"k\", output = \"src\" }}]\n[[pipelines.p.stages]]\nname = \"Two\"\nactions = [{actions}]\n"
         );
         let file = crate::file::parse(&text).unwrap();
         crate::file::validate(&file).into_iter().map(|d| d.message).collect()
@@ -409,7 +242,7 @@ mod tests {
         assert!(m.contains(&"a CodeBuild action needs `project`".to_string()), "{m:?}");
         let m = messages(r#"{ name = "M", provider = "Manual", project = "x", input = "src" }"#);
         assert!(m.contains(&"`project` does not apply to a Manual action".to_string()), "{m:?}");
-        assert!(m.contains(&"a Manual approval takes no input".to_string()), "{m:?}");
+        assert!(m.contains(&"a Manual action takes no input".to_string()), "{m:?}");
         assert!(messages(r#"{ name = "M", provider = "Manual", comment = "ok?" }"#).is_empty());
     }
 
@@ -458,5 +291,65 @@ mod tests {
         let s3 = r#"{ name = "S", provider = "S3", bucket = "b", key = "k", output = "src" }"#;
         assert_eq!(sources(s3, "role = { arn = \"arn:aws:iam::1:role/*\" }\n"), wildcard("role ARN", "arn:aws:iam::1:role/*", "*"));
         assert!(sources(s3, "role = { arn = \"arn:aws:iam::1:role/ci\" }\n").is_empty());
+    }
+
+    #[test]
+    fn deploy_actions_take_their_provider_s_keys_and_artifacts() {
+        let m = |actions: &str| messages(actions);
+        assert_eq!(
+            m(r#"{ name = "E", provider = "ECS", cluster = "c" }"#),
+            vec!["an ECS action needs `service`", "an ECS action needs an `input` artifact"]
+        );
+        assert_eq!(
+            m(r#"{ name = "D", provider = "S3", category = "deploy", bucket = "b", extract = false, input = "src", output = "o" }"#),
+            vec!["an S3 deploy action needs `key`", "an S3 deploy action produces no output"]
+        );
+        assert_eq!(
+            m(
+                r#"{ name = "F", provider = "CloudFormation", action_mode = "CREATE_UPDATE", stack_name = "n", template = "other::t.yml", input = "src" }"#
+            ),
+            vec!["a CloudFormation action needs `stack_role`", "`template` reads artifact `other`, which is not an input of action `F`"]
+        );
+        assert_eq!(
+            m(
+                r#"{ name = "X", provider = "CloudFormation", action_mode = "CHANGE_SET_EXECUTE", stack_name = "n", change_set_name = "c", template = "src::t", capabilities = ["CAPABILITY_ALL"], input = "src" }"#
+            ),
+            vec!["`template` does not apply to action mode CHANGE_SET_EXECUTE", "`CAPABILITY_ALL` is not a CloudFormation capability"]
+        );
+        assert_eq!(m(r#"{ name = "L", provider = "Lambda", function = "f", cluster = "c" }"#), vec!["`cluster` does not apply to a Lambda action"]);
+        assert_eq!(
+            m(r#"{ name = "B", provider = "CodeBuild", project = "b", input = "src", category = "deploy", region = "eu-west-1" }"#),
+            vec![
+                "the `category` of a CodeBuild action is build or test",
+                "action `B` runs a CodeBuild project of the stack, which lives in the stack's region"
+            ]
+        );
+        assert_eq!(m(r#"{ name = "R", provider = "Lambda", function = "f", role_arn = "deployer" }"#), vec!["`role_arn` must be an IAM role ARN"]);
+        let ok = [
+            // The stack's own region is no cross-region action, whatever the provider.
+            r#"{ name = "B", provider = "CodeBuild", project = "b", input = "src", region = "us-east-1" }"#,
+            r#"{ name = "E", provider = "ECS", cluster = "c", service = "s", input = "src", region = "eu-west-1" }"#,
+            r#"{ name = "D", provider = "CodeDeployToECS", application = "a", deployment_group = "g", task_definition = "src", appspec = "src::appspec.yml", input = "src" }"#,
+            r#"{ name = "B", provider = "ElasticBeanstalk", application = "a", environment = "prod-env", input = "src" }"#,
+            r#"{ name = "C", provider = "CodeDeploy", application = "a", deployment_group = "g", input = "src", role_arn = "arn:aws:iam::1:role/x" }"#,
+        ];
+        for action in ok {
+            assert_eq!(m(action), Vec::<String>::new(), "{action}");
+        }
+    }
+
+    #[test]
+    fn stage_failure_policies_and_transitions_are_checked_where_codepipeline_refuses_them() {
+        let text = "[stack]\nname = \"s\"\nregion = \"us-east-1\"\n[pipelines.p]\npipeline_type = \"V1\"\n[[pipelines.p.stages]]\nname = \"Source\"\nenabled = false\nactions = [{ name = \"S\", provider = \"ECR\", repository = \"r\", output = \"src\", region = \"eu-west-1\" }]\n[[pipelines.p.stages]]\nname = \"Two\"\non_failure = \"retry\"\nactions = [{ name = \"M\", provider = \"Manual\" }]\n";
+        let file = crate::file::parse(text).unwrap();
+        let m: Vec<String> = crate::file::validate(&file).into_iter().map(|d| d.message).collect();
+        assert_eq!(
+            m,
+            vec![
+                "the first stage has no transition into it to disable",
+                "source actions run in the pipeline's region; CodePipeline has no cross-region sources",
+                "`on_failure` needs a V2 pipeline"
+            ]
+        );
     }
 }

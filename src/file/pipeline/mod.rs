@@ -2,7 +2,9 @@
 //! action keys apply depends on the provider; `check` holds the rules CodePipeline
 //! enforces at create time.
 
+mod actions;
 mod check;
+mod providers;
 
 use std::collections::BTreeMap;
 
@@ -13,7 +15,9 @@ use super::grants::{GrantsSpec, RoleSpec};
 use super::project::VariableSpec;
 use super::Tags;
 
+pub use actions::same_region_only;
 pub use check::check;
+pub use providers::{artifact_path, Shape};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, schemars::JsonSchema)]
 pub enum PipelineType {
@@ -112,6 +116,27 @@ pub struct StageSpec {
     pub name: Spanned<String>,
     #[schemars(with = "Vec<ActionSpec>")]
     pub actions: Vec<Spanned<ActionSpec>>,
+    /// V2: what happens when the stage fails (default: the execution stops there).
+    #[schemars(with = "Option<OnFailure>")]
+    pub on_failure: Option<Spanned<OnFailure>>,
+    /// `false` disables the transition into this stage: executions wait before it.
+    #[schemars(with = "Option<bool>")]
+    pub enabled: Option<Spanned<bool>>,
+}
+
+impl StageSpec {
+    pub fn transition_enabled(&self) -> bool {
+        self.enabled.as_ref().is_none_or(|e| *e.get_ref())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OnFailure {
+    /// Run the stage's failed actions again.
+    Retry,
+    /// Roll the stage back to the last successful execution's artifacts.
+    Rollback,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
@@ -119,15 +144,37 @@ pub enum Provider {
     CodeCommit,
     CodeStarSourceConnection,
     S3,
+    ECR,
     CodeBuild,
     Manual,
+    ECS,
+    CodeDeploy,
+    CodeDeployToECS,
+    CloudFormation,
+    Lambda,
+    ElasticBeanstalk,
 }
 
+/// The category of a provider that has more than one: CodeBuild builds or tests, S3
+/// is a source or a deploy target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum BuildCategory {
+pub enum Category {
+    Source,
     Build,
     Test,
+    Deploy,
+}
+
+/// How a CloudFormation action treats its stack (CodePipeline's `ActionMode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[allow(clippy::upper_case_acronyms, non_camel_case_types)]
+pub enum ActionMode {
+    CREATE_UPDATE,
+    DELETE_ONLY,
+    REPLACE_ON_FAILURE,
+    CHANGE_SET_REPLACE,
+    CHANGE_SET_EXECUTE,
 }
 
 /// One action; which keys apply depends on `provider` (checked by `validate`).
@@ -173,8 +220,9 @@ pub struct ActionSpec {
     // CodeBuild
     #[schemars(with = "Option<String>")]
     pub project: Option<Spanned<String>>,
-    #[schemars(with = "Option<BuildCategory>")]
-    pub category: Option<Spanned<BuildCategory>>,
+    /// build or test (CodeBuild); source or deploy (S3)
+    #[schemars(with = "Option<Category>")]
+    pub category: Option<Spanned<Category>>,
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, VariableSpec>")]
     pub environment_variables: BTreeMap<String, Spanned<VariableSpec>>,
@@ -185,6 +233,66 @@ pub struct ActionSpec {
     pub comment: Option<Spanned<String>>,
     #[schemars(with = "Option<String>")]
     pub url: Option<Spanned<String>>,
+    /// The role CodePipeline assumes for this action (an existing one; never changed).
+    #[schemars(with = "Option<String>")]
+    pub role_arn: Option<Spanned<String>>,
+    // ECR source
+    #[schemars(with = "Option<String>")]
+    pub tag: Option<Spanned<String>>,
+    // S3 deploy
+    #[schemars(with = "Option<bool>")]
+    pub extract: Option<Spanned<bool>>,
+    // ECS
+    #[schemars(with = "Option<String>")]
+    pub cluster: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
+    pub service: Option<Spanned<String>>,
+    /// The image definitions file in the input artifact (default imagedefinitions.json).
+    #[schemars(with = "Option<String>")]
+    pub image_definitions: Option<Spanned<String>>,
+    // CodeDeploy, CodeDeployToECS, ElasticBeanstalk
+    #[schemars(with = "Option<String>")]
+    pub application: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
+    pub deployment_group: Option<Spanned<String>>,
+    /// `ARTIFACT::path` of the task definition template (CodeDeployToECS).
+    #[schemars(with = "Option<String>")]
+    pub task_definition: Option<Spanned<String>>,
+    /// `ARTIFACT::path` of the AppSpec file (CodeDeployToECS).
+    #[schemars(with = "Option<String>")]
+    pub appspec: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
+    pub environment: Option<Spanned<String>>,
+    // CloudFormation
+    #[schemars(with = "Option<ActionMode>")]
+    pub action_mode: Option<Spanned<ActionMode>>,
+    #[schemars(with = "Option<String>")]
+    pub stack_name: Option<Spanned<String>>,
+    /// `ARTIFACT::path` of the template.
+    #[schemars(with = "Option<String>")]
+    pub template: Option<Spanned<String>>,
+    /// `ARTIFACT::path` of a template configuration file.
+    #[schemars(with = "Option<String>")]
+    pub template_configuration: Option<Spanned<String>>,
+    /// The role CloudFormation assumes to change the stack's resources.
+    #[schemars(with = "Option<String>")]
+    pub stack_role: Option<Spanned<String>>,
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub capabilities: Vec<Spanned<String>>,
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub parameter_overrides: BTreeMap<String, Spanned<String>>,
+    #[schemars(with = "Option<String>")]
+    pub change_set_name: Option<Spanned<String>>,
+    /// The file the stack's outputs are written to, in the output artifact.
+    #[schemars(with = "Option<String>")]
+    pub output_file: Option<Spanned<String>>,
+    // Lambda
+    #[schemars(with = "Option<String>")]
+    pub function: Option<Spanned<String>>,
+    #[schemars(with = "Option<String>")]
+    pub user_parameters: Option<Spanned<String>>,
 }
 
 impl ActionSpec {
@@ -195,7 +303,21 @@ impl ActionSpec {
         self.output.iter().chain(self.outputs.iter()).collect()
     }
     pub fn is_source(&self) -> bool {
-        matches!(self.provider.get_ref(), Provider::CodeCommit | Provider::CodeStarSourceConnection | Provider::S3)
+        match self.provider.get_ref() {
+            Provider::CodeCommit | Provider::CodeStarSourceConnection | Provider::ECR => true,
+            Provider::S3 => !self.is_category(Category::Deploy),
+            _ => false,
+        }
+    }
+
+    pub fn is_category(&self, category: Category) -> bool {
+        self.category.as_ref().is_some_and(|c| *c.get_ref() == category)
+    }
+
+    /// The text of an optional key, empty when absent (validation has refused a missing
+    /// required key before anything reads it).
+    pub fn text(value: &Option<Spanned<String>>) -> String {
+        value.as_ref().map(|v| v.get_ref().clone()).unwrap_or_default()
     }
 
     /// The `EnvironmentVariables` configuration value of a CodeBuild action, as cbctl

@@ -6,47 +6,51 @@
 //! it necessary, which is what keeps the roles least-privilege. Documents are kept in
 //! `model::document`'s normal form, so they compare with what IAM returns.
 
+mod actions;
+
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value as Json};
 
+pub use actions::{ActionGrant, ActionGrants, PassedTo};
+
 pub use crate::model::document::{iam_size, normalize, sorted, ROLE_INLINE_POLICY_LIMIT};
 
-pub const CODEBUILD_TRUST: &str = include_str!("../../policies/codebuild-trust.json");
-const CODEBUILD_LOGS: &str = include_str!("../../policies/codebuild-logs.json");
-const CODEBUILD_REPORTS: &str = include_str!("../../policies/codebuild-reports.json");
-const CODEBUILD_PARAMETERS: &str = include_str!("../../policies/codebuild-parameters.json");
-const CODEBUILD_KMS: &str = include_str!("../../policies/codebuild-kms.json");
-const CODEBUILD_SECRETS: &str = include_str!("../../policies/codebuild-secrets.json");
-const CODEBUILD_CODECOMMIT: &str = include_str!("../../policies/codebuild-codecommit.json");
-const CODEBUILD_S3_SOURCE: &str = include_str!("../../policies/codebuild-s3-source.json");
-const CODEBUILD_CONNECTION: &str = include_str!("../../policies/codebuild-connection.json");
-const CODEBUILD_PIPELINE_CODECOMMIT: &str = include_str!("../../policies/codebuild-pipeline-codecommit.json");
-const CODEBUILD_PIPELINE_CONNECTION: &str = include_str!("../../policies/codebuild-pipeline-connection.json");
-const CODEBUILD_ECR_PUSH: &str = include_str!("../../policies/codebuild-ecr-push.json");
-const CODEBUILD_ECR_PULL: &str = include_str!("../../policies/codebuild-ecr-pull.json");
-const CODEBUILD_ECR_LOGIN: &str = include_str!("../../policies/codebuild-ecr-login.json");
-const CODEBUILD_S3_GRANT: &str = include_str!("../../policies/codebuild-s3-grant.json");
-const CODEBUILD_S3_BUCKETS: &str = include_str!("../../policies/codebuild-s3-buckets.json");
-const CODEBUILD_VPC_DESCRIBE: &str = include_str!("../../policies/codebuild-vpc-describe.json");
-const CODEBUILD_VPC_INTERFACES: &str = include_str!("../../policies/codebuild-vpc-interfaces.json");
-const CODEBUILD_VPC_PERMISSION: &str = include_str!("../../policies/codebuild-vpc-permission.json");
-const CODEBUILD_ARTIFACT_KEY: &str = include_str!("../../policies/codebuild-artifact-key.json");
-const CODEBUILD_PIPELINE_ARTIFACTS: &str = include_str!("../../policies/codebuild-pipeline-artifacts.json");
-const CODEPIPELINE_TRUST: &str = include_str!("../../policies/codepipeline-trust.json");
-const CODEPIPELINE_ARTIFACTS: &str = include_str!("../../policies/codepipeline-artifacts.json");
-const CODEPIPELINE_ARTIFACT_BUCKET: &str = include_str!("../../policies/codepipeline-artifact-bucket.json");
-const CODEPIPELINE_CODEBUILD: &str = include_str!("../../policies/codepipeline-codebuild.json");
-const CODEPIPELINE_CODECOMMIT: &str = include_str!("../../policies/codepipeline-codecommit.json");
-const CODEPIPELINE_CONNECTION: &str = include_str!("../../policies/codepipeline-connection.json");
-const CODEPIPELINE_S3_SOURCE: &str = include_str!("../../policies/codepipeline-s3-source.json");
-const CODEPIPELINE_S3_SOURCE_BUCKET: &str = include_str!("../../policies/codepipeline-s3-source-bucket.json");
-const CODEPIPELINE_SNS: &str = include_str!("../../policies/codepipeline-sns.json");
-const EVENTS_TRUST: &str = include_str!("../../policies/events-trust.json");
-const EVENTS_START_PIPELINE: &str = include_str!("../../policies/events-start-pipeline.json");
-const EVENTS_START_BUILD: &str = include_str!("../../policies/events-start-build.json");
-const TOPIC_POLICY: &str = include_str!("../../policies/topic-policy.json");
-const ARTIFACT_BUCKET_POLICY: &str = include_str!("../../policies/artifact-bucket-policy.json");
+pub const CODEBUILD_TRUST: &str = include_str!("../../../policies/codebuild-trust.json");
+const CODEBUILD_LOGS: &str = include_str!("../../../policies/codebuild-logs.json");
+const CODEBUILD_REPORTS: &str = include_str!("../../../policies/codebuild-reports.json");
+const CODEBUILD_PARAMETERS: &str = include_str!("../../../policies/codebuild-parameters.json");
+const CODEBUILD_KMS: &str = include_str!("../../../policies/codebuild-kms.json");
+const CODEBUILD_SECRETS: &str = include_str!("../../../policies/codebuild-secrets.json");
+const CODEBUILD_CODECOMMIT: &str = include_str!("../../../policies/codebuild-codecommit.json");
+const CODEBUILD_S3_SOURCE: &str = include_str!("../../../policies/codebuild-s3-source.json");
+const CODEBUILD_CONNECTION: &str = include_str!("../../../policies/codebuild-connection.json");
+const CODEBUILD_PIPELINE_CODECOMMIT: &str = include_str!("../../../policies/codebuild-pipeline-codecommit.json");
+const CODEBUILD_PIPELINE_CONNECTION: &str = include_str!("../../../policies/codebuild-pipeline-connection.json");
+const CODEBUILD_ECR_PUSH: &str = include_str!("../../../policies/codebuild-ecr-push.json");
+const CODEBUILD_ECR_PULL: &str = include_str!("../../../policies/codebuild-ecr-pull.json");
+const CODEBUILD_ECR_LOGIN: &str = include_str!("../../../policies/codebuild-ecr-login.json");
+const CODEBUILD_S3_GRANT: &str = include_str!("../../../policies/codebuild-s3-grant.json");
+const CODEBUILD_S3_BUCKETS: &str = include_str!("../../../policies/codebuild-s3-buckets.json");
+const CODEBUILD_VPC_DESCRIBE: &str = include_str!("../../../policies/codebuild-vpc-describe.json");
+const CODEBUILD_VPC_INTERFACES: &str = include_str!("../../../policies/codebuild-vpc-interfaces.json");
+const CODEBUILD_VPC_PERMISSION: &str = include_str!("../../../policies/codebuild-vpc-permission.json");
+const CODEBUILD_ARTIFACT_KEY: &str = include_str!("../../../policies/codebuild-artifact-key.json");
+const CODEBUILD_PIPELINE_ARTIFACTS: &str = include_str!("../../../policies/codebuild-pipeline-artifacts.json");
+const CODEPIPELINE_TRUST: &str = include_str!("../../../policies/codepipeline-trust.json");
+const CODEPIPELINE_ARTIFACTS: &str = include_str!("../../../policies/codepipeline-artifacts.json");
+const CODEPIPELINE_ARTIFACT_BUCKET: &str = include_str!("../../../policies/codepipeline-artifact-bucket.json");
+const CODEPIPELINE_CODEBUILD: &str = include_str!("../../../policies/codepipeline-codebuild.json");
+const CODEPIPELINE_CODECOMMIT: &str = include_str!("../../../policies/codepipeline-codecommit.json");
+const CODEPIPELINE_CONNECTION: &str = include_str!("../../../policies/codepipeline-connection.json");
+const CODEPIPELINE_S3_SOURCE: &str = include_str!("../../../policies/codepipeline-s3-source.json");
+const CODEPIPELINE_S3_SOURCE_BUCKET: &str = include_str!("../../../policies/codepipeline-s3-source-bucket.json");
+const CODEPIPELINE_SNS: &str = include_str!("../../../policies/codepipeline-sns.json");
+const EVENTS_TRUST: &str = include_str!("../../../policies/events-trust.json");
+const EVENTS_START_PIPELINE: &str = include_str!("../../../policies/events-start-pipeline.json");
+const EVENTS_START_BUILD: &str = include_str!("../../../policies/events-start-build.json");
+const TOPIC_POLICY: &str = include_str!("../../../policies/topic-policy.json");
+const ARTIFACT_BUCKET_POLICY: &str = include_str!("../../../policies/artifact-bucket-policy.json");
 
 /// Values substituted into templates.
 #[derive(Debug, Default, Clone)]
@@ -302,6 +306,10 @@ pub struct PipelineNeeds {
     pub s3_object_arns: Vec<String>,
     pub s3_bucket_arns: Vec<String>,
     pub topic_arns: Vec<String>,
+    /// What the deploy and invoke actions (and ECR sources, action roles) need.
+    pub actions: ActionGrants,
+    /// The artifact buckets of the other regions its cross-region actions run in.
+    pub regional_buckets: Vec<String>,
     /// Statements added verbatim (`grants.statements`).
     pub statements: Vec<Json>,
     /// Why each grant is there, for `permissions --explain`.
@@ -379,8 +387,13 @@ pub fn codepipeline_trust() -> Json {
 }
 
 pub fn codepipeline_policy(n: &PipelineNeeds) -> Json {
-    let base = Vars::default().set("partition", &n.partition).set("bucket", &n.bucket).set("prefix", &n.prefix);
-    let mut statements = vec![render(CODEPIPELINE_ARTIFACTS, &base), render(CODEPIPELINE_ARTIFACT_BUCKET, &base)];
+    let base = Vars::default().set("partition", &n.partition);
+    let buckets: Vec<&String> = std::iter::once(&n.bucket).chain(&n.regional_buckets).collect();
+    let artifacts = base
+        .clone()
+        .list("bucket_arns", buckets.iter().map(|b| format!("arn:{}:s3:::{b}", n.partition)).collect())
+        .list("object_arns", buckets.iter().map(|b| format!("arn:{}:s3:::{b}/{}/*", n.partition, n.prefix)).collect());
+    let mut statements = vec![render(CODEPIPELINE_ARTIFACTS, &artifacts), render(CODEPIPELINE_ARTIFACT_BUCKET, &artifacts)];
     let lists: [(&str, &str, &Vec<String>); 5] = [
         (CODEPIPELINE_CODEBUILD, "project_arns", &n.project_arns),
         (CODEPIPELINE_CODECOMMIT, "repository_arns", &n.repository_arns),
@@ -403,6 +416,7 @@ pub fn codepipeline_policy(n: &PipelineNeeds) -> Json {
             ));
         }
     }
+    statements.extend(n.actions.statements(&n.partition));
     statements.extend(numbered(&n.statements));
     normalize(&json!({ "Version": "2012-10-17", "Statement": statements }))
 }
