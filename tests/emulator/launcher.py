@@ -4573,7 +4573,72 @@ CODEPIPELINE_ARTIFACT_COUNTS = {
     ("Source", "S3"): (0, 0, 1, 1),
     ("Source", "ECR"): (0, 0, 1, 1),
     ("Approval", "Manual"): (0, 0, 0, 0),
+    ("Deploy", "S3"): (1, 1, 0, 0),
+    ("Deploy", "ECS"): (1, 1, 0, 0),
+    ("Deploy", "CodeDeploy"): (1, 1, 0, 0),
+    ("Deploy", "CodeDeployToECS"): (1, 5, 0, 0),
+    ("Deploy", "CloudFormation"): (0, 10, 0, 1),
+    ("Deploy", "ElasticBeanstalk"): (1, 1, 0, 0),
+    ("Invoke", "Lambda"): (0, 5, 0, 5),
 }
+
+# (category, provider) of an action owned by AWS -> (required, optional)
+# configuration keys, from each action's reference page in the CodePipeline
+# User Guide. A key of neither list, or a required one missing, is refused
+# (InvalidActionDeclarationException; the wording is unconfirmed).
+_IMAGES = tuple(f"Image{i}{k}" for i in range(1, 5) for k in ("ArtifactName", "ContainerName"))
+CODEPIPELINE_CONFIGURATION = {
+    ("Source", "CodeCommit"): (("RepositoryName", "BranchName"), ("PollForSourceChanges", "OutputArtifactFormat")),
+    ("Source", "CodeStarSourceConnection"): (("ConnectionArn", "FullRepositoryId", "BranchName"), ("OutputArtifactFormat", "DetectChanges")),
+    ("Source", "S3"): (("S3Bucket", "S3ObjectKey"), ("PollForSourceChanges", "AllowOverrideForS3ObjectKey")),
+    ("Source", "ECR"): (("RepositoryName",), ("ImageTag",)),
+    ("Build", "CodeBuild"): (("ProjectName",), ("PrimarySource", "EnvironmentVariables", "BatchEnabled", "CombineArtifacts")),
+    ("Test", "CodeBuild"): (("ProjectName",), ("PrimarySource", "EnvironmentVariables", "BatchEnabled", "CombineArtifacts")),
+    ("Approval", "Manual"): ((), ("NotificationArn", "CustomData", "ExternalEntityLink")),
+    ("Deploy", "S3"): (("BucketName", "Extract"), ("ObjectKey", "KMSEncryptionKeyARN", "CannedACL", "CacheControl")),
+    ("Deploy", "ECS"): (("ClusterName", "ServiceName"), ("FileName", "DeploymentTimeout")),
+    ("Deploy", "CodeDeploy"): (("ApplicationName", "DeploymentGroupName"), ()),
+    ("Deploy", "CodeDeployToECS"): (("ApplicationName", "DeploymentGroupName", "TaskDefinitionTemplateArtifact", "AppSpecTemplateArtifact"),
+                                    ("TaskDefinitionTemplatePath", "AppSpecTemplatePath") + _IMAGES),
+    ("Deploy", "CloudFormation"): (("ActionMode", "StackName"), ("TemplatePath", "RoleArn", "Capabilities", "ParameterOverrides",
+                                                                  "TemplateConfiguration", "OutputFileName", "ChangeSetName")),
+    ("Deploy", "ElasticBeanstalk"): (("ApplicationName", "EnvironmentName"), ()),
+    ("Invoke", "Lambda"): (("FunctionName",), ("UserParameters",)),
+}
+
+# CloudFormation: what each ActionMode needs besides ActionMode and StackName
+# (CloudFormation action reference, "Configuration parameters").
+CLOUDFORMATION_MODES = {
+    "CREATE_UPDATE": ("TemplatePath",),
+    "REPLACE_ON_FAILURE": ("TemplatePath",),
+    "CHANGE_SET_REPLACE": ("TemplatePath", "ChangeSetName"),
+    "CHANGE_SET_EXECUTE": ("ChangeSetName",),
+    "DELETE_ONLY": (),
+}
+
+
+def codepipeline_configuration_problem(name, key, config):
+    """Why an action's configuration misses a key its type requires, or holds
+    one it does not take, or None."""
+    known = CODEPIPELINE_CONFIGURATION.get(key)
+    if known is None:
+        return None
+    required, optional = known
+    for k in config:
+        if k not in required and k not in optional:
+            return f"Action configuration for action '{name}' contains unknown configuration '{k}'"
+    needed = list(required)
+    if key == ("Deploy", "S3") and str(config.get("Extract", "")).lower() == "false":
+        needed.append("ObjectKey")
+    if key == ("Deploy", "CloudFormation"):
+        mode = config.get("ActionMode")
+        if mode is not None and mode not in CLOUDFORMATION_MODES:
+            return f"Action configuration for action '{name}': ActionMode '{mode}' is not one of {', '.join(CLOUDFORMATION_MODES)}"
+        needed.extend(CLOUDFORMATION_MODES.get(mode, ()))
+    for k in needed:
+        if k not in config:
+            return f"Action configuration for action '{name}' is missing required configuration '{k}'"
+    return None
 
 
 def codepipeline_action_problem(action):
@@ -4593,6 +4658,9 @@ def codepipeline_action_problem(action):
                 return f"Action {name} declares {n} {what} artifacts which is less than the minimum count ({low})"
             if n > high:
                 return f"Action {name} declares {n} {what} artifacts which is more than the maximum count ({high})"
+    problem = codepipeline_configuration_problem(name, key, action.get("configuration") or {})
+    if problem:
+        return problem
     if key[1] == "CodeBuild":
         variables = (action.get("configuration") or {}).get("EnvironmentVariables")
         if variables is not None:
@@ -4602,6 +4670,34 @@ def codepipeline_action_problem(action):
                 return f"Action {name}: configuration EnvironmentVariables is not valid JSON ({e})"
             if not isinstance(parsed, list):
                 return f"Action {name}: configuration EnvironmentVariables must be a JSON array of name/value/type objects"
+    return None
+
+
+def codepipeline_structure_problem(pipeline, region):
+    """Cross-region actions and stage failure policies as CodePipeline checks
+    them (API reference, PipelineDeclaration and StageDeclaration; User Guide,
+    "Add a cross-Region action"): exactly one of artifactStore and
+    artifactStores; with artifactStores, a store for the pipeline's region and
+    for every action's; an action in another region needs artifactStores; no
+    cross-region source action; onFailure only on a V2 pipeline and not on the
+    first (source) stage. The wordings are unconfirmed."""
+    stores = pipeline.get("artifactStores")
+    if ("artifactStore" in pipeline) == (stores is not None):
+        return "InvalidStructureException", "Pipeline must declare either artifactStore or artifactStores, but not both"
+    stages = [s for s in pipeline.get("stages") or [] if isinstance(s, dict)]
+    for index, stage in enumerate(stages):
+        if stage.get("onFailure") is not None and (pipeline.get("pipelineType") != "V2" or index == 0):
+            return "InvalidStructureException", f"Stage '{stage.get('name')}': onFailure needs a V2 pipeline and a stage other than the source stage"
+        for action in [a for a in stage.get("actions") or [] if isinstance(a, dict)]:
+            action_region = action.get("region") or region
+            if action_region == region:
+                continue
+            if (action.get("actionTypeId") or {}).get("category") == "Source":
+                return "InvalidActionDeclarationException", f"Source action '{action.get('name')}' cannot be in another region than the pipeline"
+            if stores is None or action_region not in stores:
+                return "InvalidStructureException", f"Action '{action.get('name')}' is in region {action_region}, which has no artifact store"
+    if stores is not None and region not in stores:
+        return "InvalidStructureException", f"artifactStores must include the pipeline's region {region}"
     return None
 
 
@@ -4653,6 +4749,10 @@ class DocumentedRules(StrictRequests):
             problem = codebuild_project_problem(request, account)
             return problem and ("json", service, "InvalidInputException", problem)
         if service == "codepipeline" and name in ("CreatePipeline", "UpdatePipeline"):
+            pipeline = request.get("pipeline")
+            structure = codepipeline_structure_problem(pipeline, region) if isinstance(pipeline, dict) else None
+            if structure:
+                return ("json", service, *structure)
             problem = codepipeline_pipeline_problem(request)
             return problem and ("json", service, "InvalidActionDeclarationException", problem)
         return None

@@ -2903,6 +2903,63 @@ def documented_codepipeline_artifact_counts_per_action_type(c):
 
 
 @check
+def documented_codepipeline_deploy_action_configuration(c):
+    cp = unvalidated(c, "codepipeline")
+    role = cp_role(c["iam"], "cp-deploy-doc", trust("codepipeline"))
+
+    def with_deploy(deploy, **extra):
+        decl = pipeline_decl("doc-deploy", role, **extra)
+        decl["stages"].append({"name": "Deploy", "actions": [deploy]})
+        return decl
+
+    ecs = lambda config, **kw: action("Ecs", "Deploy", "ECS", configuration=config, inputArtifacts=[{"name": "src"}], **kw)  # noqa: E731
+    refused = [
+        (with_deploy(ecs({"ClusterName": "c"})), "InvalidActionDeclarationException",
+         "Action configuration for action 'Ecs' is missing required configuration 'ServiceName'"),
+        (with_deploy(ecs({"ClusterName": "c", "ServiceName": "s", "Cluster": "c"})), "InvalidActionDeclarationException",
+         "Action configuration for action 'Ecs' contains unknown configuration 'Cluster'"),
+        (with_deploy(action("S3d", "Deploy", "S3", configuration={"BucketName": "b", "Extract": "false"}, inputArtifacts=[{"name": "src"}])),
+         "InvalidActionDeclarationException", "Action configuration for action 'S3d' is missing required configuration 'ObjectKey'"),
+        (with_deploy(action("Cfn", "Deploy", "CloudFormation", configuration={"ActionMode": "CHANGE_SET_REPLACE", "StackName": "s",
+                                                                                "TemplatePath": "src::t.yml"})),
+         "InvalidActionDeclarationException", "Action configuration for action 'Cfn' is missing required configuration 'ChangeSetName'"),
+        (with_deploy(action("Eb", "Deploy", "ElasticBeanstalk", configuration={"ApplicationName": "a", "EnvironmentName": "e"})),
+         "InvalidActionDeclarationException", "Action Eb declares 0 input artifacts which is less than the minimum count (1)"),
+        (with_deploy(ecs({"ClusterName": "c", "ServiceName": "s"}, region="eu-west-1")), "InvalidStructureException",
+         "Action 'Ecs' is in region eu-west-1, which has no artifact store"),
+    ]
+    for decl, code, message in refused:
+        got = refusal(cp.create_pipeline, pipeline=decl)
+        assert got == (code, 400, message), (decl["stages"][-1], got)
+    # onFailure on a V1 pipeline, and on the source stage of a V2 one.
+    v1 = with_deploy(ecs({"ClusterName": "c", "ServiceName": "s"}))
+    v1["stages"][2]["onFailure"] = {"result": "ROLLBACK"}
+    assert refusal(cp.create_pipeline, pipeline=v1)[:2] == ("InvalidStructureException", 400)
+    v2 = dict(v1, pipelineType="V2")
+    v2["stages"][0]["onFailure"] = {"result": "RETRY", "retryConfiguration": {"retryMode": "FAILED_ACTIONS"}}
+    assert refusal(cp.create_pipeline, pipeline=v2)[:2] == ("InvalidStructureException", 400)
+    # A cross-region source, and artifactStores without the pipeline's region.
+    stores = {"eu-west-1": {"type": "S3", "location": "eu-artifacts"}}
+    decl = pipeline_decl("doc-deploy", role)
+    decl.pop("artifactStore")
+    decl["artifactStores"] = dict(stores, **{"us-east-1": {"type": "S3", "location": "cp-artifacts"}})
+    decl["stages"][0]["actions"][0]["region"] = "eu-west-1"
+    assert refusal(cp.create_pipeline, pipeline=decl)[:2] == ("InvalidActionDeclarationException", 400)
+    decl = with_deploy(ecs({"ClusterName": "c", "ServiceName": "s"}, region="eu-west-1"))
+    decl.pop("artifactStore")
+    decl["artifactStores"] = stores
+    assert refusal(cp.create_pipeline, pipeline=decl)[:2] == ("InvalidStructureException", 400)
+    # Both stores, every key in place: accepted and read back as declared.
+    decl["artifactStores"] = dict(stores, **{"us-east-1": {"type": "S3", "location": "cp-artifacts"}})
+    decl["pipelineType"] = "V2"
+    decl["stages"][2]["onFailure"] = {"result": "ROLLBACK"}
+    c["codepipeline"].create_pipeline(pipeline=decl)
+    got = c["codepipeline"].get_pipeline(name="doc-deploy")["pipeline"]
+    assert sorted(got["artifactStores"]) == ["eu-west-1", "us-east-1"] and "artifactStore" not in got, got
+    assert got["stages"][2]["onFailure"] == {"result": "ROLLBACK"} and got["stages"][2]["actions"][0]["region"] == "eu-west-1", got
+
+
+@check
 def documented_codepipeline_codebuild_environment_variables_are_json(c):
     cp = unvalidated(c, "codepipeline")
     role = cp_role(c["iam"], "cp-doc-env", trust("codepipeline"))

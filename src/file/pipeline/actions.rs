@@ -113,7 +113,7 @@ fn check_values(file: &ProjectFile, pipeline: &str, a: &ActionSpec, at: Range<us
             }
         }
         Provider::ECR => {
-            if let Some(t) = a.tag.as_ref().filter(|t| !valid_name(t.get_ref(), 128, "-_.")) {
+            if let Some(t) = a.tag.as_ref().filter(|t| !valid_name(t.get_ref(), 300, "-_.")) {
                 out.push(Diagnostic::at(t.span(), format!("`{}` is not a valid image tag", t.get_ref())));
             }
         }

@@ -92,7 +92,8 @@ impl Deploy<'_> {
                 self.elastic_beanstalk(a);
                 "Deploy"
             }
-            _ => unreachable!("only deploy and invoke providers are configured here"),
+            // Sources, builds and approvals are configured in `actions`.
+            Provider::CodeCommit | Provider::CodeStarSourceConnection | Provider::ECR | Provider::CodeBuild | Provider::Manual => "Deploy",
         };
         (category, c)
     }
