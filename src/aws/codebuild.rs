@@ -7,6 +7,7 @@
 //! webhook in `webhook` (after the project itself is created or updated; deleting the
 //! project deletes its webhook).
 
+pub mod builds;
 mod settings;
 mod webhook;
 

@@ -37,6 +37,7 @@ use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 
+use crate::engine::activity::{BuildSummary, ExecutionSummary};
 use crate::engine::adapter::{mismatch, Adapter, Backend, BoxFuture, DeployFacts, DeploymentGroupRef, EcsServiceRef, Found, Scope};
 use crate::engine::AwsError;
 use crate::model::{Kind, Resource, Tags, Target};
@@ -455,6 +456,12 @@ impl Backend for Clients {
     }
     fn source_credentials(&self) -> BoxFuture<'_, Result<Option<BTreeSet<String>>, AwsError>> {
         Box::pin(async move { codebuild::source_credentials(self).await.map(Some) })
+    }
+    fn latest_builds(&self, projects: Vec<String>) -> BoxFuture<'_, Result<BTreeMap<String, Option<BuildSummary>>, AwsError>> {
+        Box::pin(codebuild::builds::latest(self, projects))
+    }
+    fn latest_executions(&self, pipelines: Vec<String>) -> BoxFuture<'_, Result<BTreeMap<String, Option<ExecutionSummary>>, AwsError>> {
+        Box::pin(codepipeline::executions::latest(self, pipelines))
     }
     fn deploy_targets(&self, services: Vec<EcsServiceRef>, groups: Vec<DeploymentGroupRef>) -> BoxFuture<'_, Result<DeployFacts, AwsError>> {
         Box::pin(async move {

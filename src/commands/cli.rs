@@ -97,6 +97,12 @@ pub enum Command {
         #[arg(long)]
         auto_approve: bool,
     },
+    /// What the stack's projects and pipelines last did: latest build, latest execution
+    Status {
+        /// Print it as JSON on stdout
+        #[arg(long)]
+        json: bool,
+    },
     /// Write a new cbctl.toml (and buildspec.yml) from a template
     Init {
         /// docker-image, test-only or codecommit-pipeline (asked on a terminal)

@@ -15,6 +15,7 @@ mod permissions;
 mod plan;
 mod release;
 mod session;
+mod status;
 mod validate;
 
 use clap::Parser;
@@ -137,5 +138,6 @@ async fn dispatch(cli: Cli) -> Outcome {
         Command::Import { address, auto_approve } => import::run(cli, address, *auto_approve).await,
         Command::Release { address, auto_approve } => release::run(cli, address, *auto_approve).await,
         Command::ForceUnlock { auto_approve } => force_unlock::run(cli, *auto_approve).await,
+        Command::Status { json } => status::run(cli, *json).await,
     }
 }

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::pin::Pin;
 
+use super::activity::{BuildSummary, ExecutionSummary};
 use super::error::AwsError;
 use crate::model::{Kind, Resource, Target};
 
@@ -165,6 +166,14 @@ pub trait Backend: Send + Sync {
     }
     fn source_credentials(&self) -> BoxFuture<'_, Result<Option<BTreeSet<String>>, AwsError>> {
         Box::pin(async { Ok(None) })
+    }
+    /// The latest build of each project (None: never built).
+    fn latest_builds(&self, _projects: Vec<String>) -> BoxFuture<'_, Result<BTreeMap<String, Option<BuildSummary>>, AwsError>> {
+        Box::pin(async { Ok(BTreeMap::new()) })
+    }
+    /// The latest execution of each pipeline (None: never run).
+    fn latest_executions(&self, _pipelines: Vec<String>) -> BoxFuture<'_, Result<BTreeMap<String, Option<ExecutionSummary>>, AwsError>> {
+        Box::pin(async { Ok(BTreeMap::new()) })
     }
     /// Creates a plain parameter unless it exists: true when this call created it.
     fn put_if_absent<'a>(&'a self, name: &'a str, value: &'a str, description: &'a str) -> BoxFuture<'a, Result<bool, AwsError>>;

@@ -4,6 +4,7 @@
 //! cbctl needs. It defines the contract the AWS side implements (`adapter`) and never
 //! sees an SDK type.
 
+pub mod activity;
 pub mod adapter;
 pub mod apply;
 pub mod error;

@@ -8,6 +8,7 @@ pub mod plan;
 pub mod progress;
 pub mod prompt;
 pub mod report;
+pub mod status;
 pub mod style;
 
 pub use style::Style;

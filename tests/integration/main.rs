@@ -20,6 +20,7 @@ mod masking;
 mod pipelines;
 mod project_settings;
 mod refusals;
+mod run_and_watch;
 mod s3_and_import;
 mod safety;
 mod scale;

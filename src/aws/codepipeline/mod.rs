@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 mod declaration;
+pub mod executions;
 mod transitions;
 
 use aws_sdk_codepipeline::types::Tag;
