@@ -6,10 +6,14 @@
 //! tags of every group found from the tagging index (100 a call), to tell the stack's own. Tags and
 //! retention are set with CreateLogGroup and PutRetentionPolicy, and reconciled with
 //! Put/DeleteRetentionPolicy and Tag/UntagResource.
+//!
+//! Builds' logs are read here too, for `cbctl run` and `cbctl logs`: GetLogEvents forward
+//! by token, or the last lines of a failed build.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{retag, tagging, tags_from, Clients};
+use crate::engine::activity::{LogPage, LogStream};
 use crate::engine::adapter::{Found, Scope};
 use crate::engine::AwsError;
 use crate::model::names::{log_group_arn, STACK_TAG};
@@ -131,4 +135,30 @@ pub async fn delete(c: &Clients, have: &LogGroup) -> Result<(), AwsError> {
         Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(()),
         Err(e) => Err(AwsError::from_sdk("logs:DeleteLogGroup", &have.name, e)),
     }
+}
+
+/// GetLogEvents forward from `token` (from the head without one); a stream CodeBuild has
+/// not made yet (the build is still provisioning) is an empty page without a token.
+pub async fn page(c: &Clients, log: &LogStream, token: Option<&str>) -> Result<LogPage, AwsError> {
+    let call = c.logs.get_log_events().log_group_name(&log.group).log_stream_name(&log.stream).start_from_head(true);
+    match call.set_next_token(token.map(str::to_string)).send().await {
+        Ok(out) => Ok(LogPage { lines: lines(out.events()), next: out.next_forward_token().map(str::to_string) }),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(LogPage::default()),
+        Err(e) => Err(AwsError::from_sdk("logs:GetLogEvents", &log.stream, e)),
+    }
+}
+
+/// The last `count` lines of a stream (GetLogEvents from the tail, one page).
+pub async fn tail(c: &Clients, log: &LogStream, count: usize) -> Result<Vec<String>, AwsError> {
+    let call = c.logs.get_log_events().log_group_name(&log.group).log_stream_name(&log.stream).start_from_head(false);
+    match call.limit(count.clamp(1, 10_000) as i32).send().await {
+        Ok(out) => Ok(lines(out.events())),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(Vec::new()),
+        Err(e) => Err(AwsError::from_sdk("logs:GetLogEvents", &log.stream, e)),
+    }
+}
+
+/// Each event's message without the line end CodeBuild keeps on it.
+fn lines(events: &[aws_sdk_cloudwatchlogs::types::OutputLogEvent]) -> Vec<String> {
+    events.iter().map(|e| e.message().unwrap_or_default().trim_end_matches(['\n', '\r']).to_string()).collect()
 }

@@ -19,6 +19,7 @@ mod iam;
 mod kms;
 mod logs;
 mod notifications;
+mod runner;
 mod s3;
 mod sns;
 mod ssm;

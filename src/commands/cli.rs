@@ -103,6 +103,35 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Start a build (`project.NAME`) or a pipeline execution (`pipeline.NAME`) and follow
+    /// it to its end; exit 0 only when it succeeded. Ctrl-C asks whether to stop it
+    Run {
+        /// `project.NAME` or `pipeline.NAME`
+        address: String,
+        /// project: the commit, branch or tag to build (default: the project's)
+        #[arg(long, value_name = "VERSION")]
+        source_version: Option<String>,
+        /// project: an environment variable for this build only (repeatable)
+        #[arg(long = "env", value_name = "NAME=VALUE")]
+        env: Vec<String>,
+        /// pipeline: a value for one of its V2 variables (repeatable)
+        #[arg(long = "variable", value_name = "NAME=VALUE")]
+        variables: Vec<String>,
+        /// Print the build or execution id and return without following it
+        #[arg(long)]
+        no_follow: bool,
+    },
+    /// Print a build's CloudWatch log: the project's latest build, or the one given
+    Logs {
+        /// `project.NAME`
+        address: String,
+        /// The build id (`NAME:UUID`; default: the latest build)
+        #[arg(long, value_name = "ID")]
+        build: Option<String>,
+        /// Keep printing new lines until the build ends
+        #[arg(long)]
+        follow: bool,
+    },
     /// Write a new cbctl.toml (and buildspec.yml) from a template
     Init {
         /// docker-image, test-only or codecommit-pipeline (asked on a terminal)

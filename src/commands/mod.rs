@@ -6,14 +6,17 @@ mod apply;
 mod cli;
 mod destroy;
 mod docs;
+mod follow;
 mod force_unlock;
 mod import;
 mod init;
 mod locked;
+mod logs;
 mod offline;
 mod permissions;
 mod plan;
 mod release;
+mod run;
 mod session;
 mod status;
 mod validate;
@@ -139,5 +142,10 @@ async fn dispatch(cli: Cli) -> Outcome {
         Command::Release { address, auto_approve } => release::run(cli, address, *auto_approve).await,
         Command::ForceUnlock { auto_approve } => force_unlock::run(cli, *auto_approve).await,
         Command::Status { json } => status::run(cli, *json).await,
+        Command::Run { address, source_version, env, variables, no_follow } => {
+            let args = run::RunArgs { address, source_version: source_version.as_deref(), env, variables, no_follow: *no_follow };
+            run::run(cli, args).await
+        }
+        Command::Logs { address, build, follow } => logs::run(cli, address, build.as_deref(), *follow).await,
     }
 }

@@ -16,6 +16,7 @@ pub mod plan;
 pub mod policy;
 pub mod resolve;
 pub mod saved_plan;
+pub mod watch;
 
 pub use adapter::{Backend, Facts};
 pub use error::AwsError;

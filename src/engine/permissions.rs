@@ -59,6 +59,13 @@ pub fn operator_policy(file: &ProjectFile, base: &Path, t: &Target) -> Json {
             [arn.clone(), format!("{arn}:*")]
         })
         .collect();
+    // `cbctl run` and `cbctl logs` read builds' streams in each project's log group.
+    let build_log_streams: Vec<String> = file
+        .projects
+        .iter()
+        .filter_map(|(k, p)| p.log_group(k.get_ref()))
+        .map(|group| format!("{}:log-stream:*", log_group_arn(t, &group)))
+        .collect();
     let vars = Vars::default()
         .set("partition", &t.partition)
         .set("region", &t.region)
@@ -77,7 +84,8 @@ pub fn operator_policy(file: &ProjectFile, base: &Path, t: &Target) -> Json {
         .list("source_buckets", sorted(source_buckets))
         .list("connections", sorted(connections))
         .list("legacy_connections", sorted(legacy))
-        .list("log_groups", sorted(log_groups));
+        .list("log_groups", sorted(log_groups))
+        .list("build_log_streams", sorted(build_log_streams));
     let vars = role_shaping_vars(file, vars);
     let vars = ecr_vars(file, t, vars);
     let vars = notification_vars(file, t, vars);

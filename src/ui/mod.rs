@@ -10,5 +10,6 @@ pub mod prompt;
 pub mod report;
 pub mod status;
 pub mod style;
+pub mod watch;
 
 pub use style::Style;

@@ -53,7 +53,7 @@ pub fn status_text(s: &Status, now: i64, style: Style) -> String {
 }
 
 /// A status in green (succeeded), red (failed) or yellow (anything under way or stopped).
-fn paint(style: Style, status: &str) -> String {
+pub(super) fn paint(style: Style, status: &str) -> String {
     match status {
         "SUCCEEDED" | "Succeeded" => style.green(status),
         "FAILED" | "FAULT" | "TIMED_OUT" | "Failed" => style.red(status),
@@ -62,7 +62,7 @@ fn paint(style: Style, status: &str) -> String {
 }
 
 /// `42s`, `3m 05s`, `1h 02m`.
-fn duration(seconds: i64) -> String {
+pub(super) fn duration(seconds: i64) -> String {
     let s = seconds.max(0);
     match s {
         0..=59 => format!("{s}s"),

@@ -3186,6 +3186,14 @@ def cbctl_tagged(account, region):
                         tag_changes(notifications).get(rule["Arn"]))
 
 
+def apply_build_runs():
+    """Builds that run and write their logs, executions that advance: build_runs.py."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import build_runs
+
+    build_runs.apply()
+
+
 def apply_patches(faults):
     import moto
 
@@ -3203,6 +3211,7 @@ def apply_patches(faults):
     patch_events()
     patch_codepipeline()
     patch_pipeline_transitions()
+    apply_build_runs()
     patch_codedeploy_reads()
     patch_codeconnections()
     patch_codestar_notifications(faults.slr_delay)

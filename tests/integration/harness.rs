@@ -411,6 +411,7 @@ pub fn in_terminal(s: &Stack, dir: &Path, command: &str, steps: &[(&str, &str)],
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_REGION", REGION)
         .env("NO_COLOR", "1")
+        .envs(s.env.iter().map(|(k, v)| (k, v)))
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
