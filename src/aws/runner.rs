@@ -2,8 +2,9 @@
 //! of its service.
 
 use super::{codebuild, codepipeline, logs, Clients};
-use crate::engine::activity::{BuildRequest, BuildRun, LogPage, LogStream, Runner, StageRun};
+use crate::engine::activity::{BuildRequest, BuildRun, LogPage, LogStream, StageRun};
 use crate::engine::adapter::BoxFuture;
+use crate::engine::watch::Runner;
 use crate::engine::AwsError;
 
 type Answer<'a, T> = BoxFuture<'a, Result<T, AwsError>>;

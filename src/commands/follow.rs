@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::session::Loaded;
 use super::Error;
-use crate::engine::activity::Runner;
+use crate::engine::watch::Runner;
 
 /// A project or pipeline the file declares.
 pub enum Named {

@@ -5,7 +5,8 @@
 use super::follow::{interrupted, owned, poll_interval, Named};
 use super::session::{connect, load};
 use super::{Cli, Error, ExitStatus, Outcome};
-use crate::engine::activity::{BuildRun, Runner};
+use crate::engine::activity::BuildRun;
+use crate::engine::watch::Runner;
 use crate::engine::watch::{BuildEvent, LogCursor};
 
 pub async fn run(cli: &Cli, address: &str, build: Option<&str>, follow: bool) -> Outcome {

@@ -5,8 +5,8 @@
 use super::follow::{interrupted, owned, pairs, poll_interval, Named};
 use super::session::{connect, load, out_style, Loaded};
 use super::{Cli, Error, ExitStatus, Outcome};
-use crate::engine::activity::{build_link, execution_link, BuildRequest, Runner};
-use crate::engine::watch::{action_runs, follow_build, follow_execution, Execution};
+use crate::engine::activity::{build_link, execution_link, BuildRequest};
+use crate::engine::watch::{action_runs, follow_build, follow_execution, Execution, Runner};
 use crate::file::pipeline::Provider;
 use crate::file::project::SourceType;
 use crate::ui::watch::{build_result, execution_result, Screen};

@@ -1,12 +1,10 @@
 //! What the stack's projects and pipelines do, in cbctl's own types: the latest build of
 //! each project and the latest execution of each pipeline (`cbctl status`), and the
-//! builds and executions `cbctl run` starts and `cbctl logs` reads, with the calls that
-//! do it as a trait (the AWS side implements it; nothing here calls AWS).
+//! builds and executions `cbctl run` starts and `cbctl logs` reads (the AWS side reads
+//! them; nothing here calls AWS).
 
 use serde::Serialize;
 
-use super::adapter::BoxFuture;
-use super::AwsError;
 use crate::model::Target;
 
 /// A project's latest build.
@@ -122,29 +120,6 @@ pub struct ActionRun {
     pub external_id: Option<String>,
     pub summary: Option<String>,
     pub error: Option<String>,
-}
-
-/// The calls `cbctl run`, `cbctl logs` and their Ctrl-C make; the AWS side implements it.
-pub trait Runner: Sync {
-    /// The `cbctl:stack` tag of a project (`Some(None)`: untagged); None if it does not exist.
-    fn project_owner<'a>(&'a self, project: &'a str) -> BoxFuture<'a, Result<Option<Option<String>>, AwsError>>;
-    fn pipeline_owner<'a>(&'a self, pipeline: &'a str) -> BoxFuture<'a, Result<Option<Option<String>>, AwsError>>;
-    /// Starts a build; its id.
-    fn start_build<'a>(&'a self, request: &'a BuildRequest) -> BoxFuture<'a, Result<String, AwsError>>;
-    fn build<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<BuildRun>, AwsError>>;
-    /// The project's newest build, if it has one.
-    fn latest_build<'a>(&'a self, project: &'a str) -> BoxFuture<'a, Result<Option<String>, AwsError>>;
-    fn stop_build<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<(), AwsError>>;
-    /// The lines after `token` (from the start without one).
-    fn log_page<'a>(&'a self, log: &'a LogStream, token: Option<&'a str>) -> BoxFuture<'a, Result<LogPage, AwsError>>;
-    /// The last `lines` lines.
-    fn log_tail<'a>(&'a self, log: &'a LogStream, lines: usize) -> BoxFuture<'a, Result<Vec<String>, AwsError>>;
-    fn start_execution<'a>(&'a self, pipeline: &'a str, variables: &'a [(String, String)]) -> BoxFuture<'a, Result<String, AwsError>>;
-    /// An execution's status (InProgress, Stopping, Stopped, Succeeded, Failed, ...).
-    fn execution_status<'a>(&'a self, pipeline: &'a str, id: &'a str) -> BoxFuture<'a, Result<String, AwsError>>;
-    /// Each stage's and action's latest run, in the pipeline's order.
-    fn pipeline_stages<'a>(&'a self, pipeline: &'a str) -> BoxFuture<'a, Result<Vec<StageRun>, AwsError>>;
-    fn stop_execution<'a>(&'a self, pipeline: &'a str, id: &'a str) -> BoxFuture<'a, Result<(), AwsError>>;
 }
 
 /// The console page of a build (`arn:PARTITION:codebuild:REGION:ACCOUNT:build/ID`).

@@ -1,14 +1,39 @@
 //! Following a build or a pipeline execution to its end, as events a terminal or a CI
 //! log can show: phases as they finish, log lines as CloudWatch has them (each once, in
 //! order: the next page is asked for with the token of the last), stages and actions as
-//! they start and finish. The loops only read through `Runner` and report through a
-//! sink, so they are tested without AWS and shown by `ui` without knowing the calls.
+//! they start and finish. The loops only read through `Runner` (the calls, which the AWS
+//! side implements) and report through a sink, so they are tested without AWS and shown
+//! by `ui` without knowing the calls.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use super::activity::{ActionRun, BuildRun, LogStream, Phase, Runner, StageRun};
+use super::activity::{ActionRun, BuildRequest, BuildRun, LogPage, LogStream, Phase, StageRun};
+use super::adapter::BoxFuture;
 use super::AwsError;
+
+/// The calls `cbctl run`, `cbctl logs` and their Ctrl-C make; the AWS side implements it.
+pub trait Runner: Sync {
+    /// The `cbctl:stack` tag of a project (`Some(None)`: untagged); None if it does not exist.
+    fn project_owner<'a>(&'a self, project: &'a str) -> BoxFuture<'a, Result<Option<Option<String>>, AwsError>>;
+    fn pipeline_owner<'a>(&'a self, pipeline: &'a str) -> BoxFuture<'a, Result<Option<Option<String>>, AwsError>>;
+    /// Starts a build; its id.
+    fn start_build<'a>(&'a self, request: &'a BuildRequest) -> BoxFuture<'a, Result<String, AwsError>>;
+    fn build<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<BuildRun>, AwsError>>;
+    /// The project's newest build, if it has one.
+    fn latest_build<'a>(&'a self, project: &'a str) -> BoxFuture<'a, Result<Option<String>, AwsError>>;
+    fn stop_build<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<(), AwsError>>;
+    /// The lines after `token` (from the start without one).
+    fn log_page<'a>(&'a self, log: &'a LogStream, token: Option<&'a str>) -> BoxFuture<'a, Result<LogPage, AwsError>>;
+    /// The last `lines` lines.
+    fn log_tail<'a>(&'a self, log: &'a LogStream, lines: usize) -> BoxFuture<'a, Result<Vec<String>, AwsError>>;
+    fn start_execution<'a>(&'a self, pipeline: &'a str, variables: &'a [(String, String)]) -> BoxFuture<'a, Result<String, AwsError>>;
+    /// An execution's status (InProgress, Stopping, Stopped, Succeeded, Failed, ...).
+    fn execution_status<'a>(&'a self, pipeline: &'a str, id: &'a str) -> BoxFuture<'a, Result<String, AwsError>>;
+    /// Each stage's and action's latest run, in the pipeline's order.
+    fn pipeline_stages<'a>(&'a self, pipeline: &'a str) -> BoxFuture<'a, Result<Vec<StageRun>, AwsError>>;
+    fn stop_execution<'a>(&'a self, pipeline: &'a str, id: &'a str) -> BoxFuture<'a, Result<(), AwsError>>;
+}
 
 /// The most pages read in one go: a stream written faster than it can be read still
 /// lets the follower look at the build's phases.
@@ -193,8 +218,7 @@ mod tests {
     use std::sync::Mutex;
 
     use super::*;
-    use crate::engine::activity::{BuildRequest, BuildSummary, LogPage};
-    use crate::engine::adapter::BoxFuture;
+    use crate::engine::activity::BuildSummary;
 
     /// A build that advances one step per read, and a log CloudWatch-style: a page holds
     /// at most two lines; at the end the token sent comes back.
