@@ -6,7 +6,7 @@ use super::follow::{interrupted, owned, pairs, poll_interval, Named};
 use super::session::{connect, load, out_style, Loaded};
 use super::{Cli, Error, ExitStatus, Outcome};
 use crate::engine::activity::{build_link, execution_link, BuildRequest};
-use crate::engine::watch::{action_runs, follow_build, follow_execution, Execution, Runner};
+use crate::engine::watch::{action_runs, BuildEvent, BuildFollower, Execution, ExecutionEvent, ExecutionFollower, Runner};
 use crate::file::pipeline::Provider;
 use crate::file::project::SourceType;
 use crate::ui::watch::{build_result, execution_result, Screen};
@@ -123,9 +123,10 @@ async fn run_build(cli: &Cli, r: &crate::aws::Clients, request: &BuildRequest, n
     screen.line(&format!("build {id} started"));
     let link = build_link(r.target(), &request.project, &id);
     let mut show = |e| screen.build_event(e);
-    let ended = match interrupted(follow_build(r, &id, poll, &mut show)).await {
+    let mut follower = BuildFollower::default();
+    let ended = match interrupted(follower.follow(r, &id, poll, &mut show)).await {
         Some(ended) => ended?,
-        None => stop_build(r, &request.project, &id, poll, &mut show).await?,
+        None => stop_build(r, (&request.project, &id), &mut follower, poll, &mut show).await?,
     };
     screen.clear();
     println!("{}", build_result(&ended, &link, style));
@@ -136,10 +137,10 @@ async fn run_build(cli: &Cli, r: &crate::aws::Clients, request: &BuildRequest, n
 /// says it goes on.
 async fn stop_build(
     r: &crate::aws::Clients,
-    project: &str,
-    id: &str,
+    (project, id): (&str, &str),
+    follower: &mut BuildFollower,
     poll: std::time::Duration,
-    show: &mut (dyn FnMut(crate::engine::watch::BuildEvent) + Send),
+    show: &mut (dyn FnMut(BuildEvent) + Send),
 ) -> Result<crate::engine::activity::BuildRun, Error> {
     let goes_on = || {
         Error::hinted(
@@ -151,7 +152,7 @@ async fn stop_build(
         return Err(goes_on());
     }
     r.stop_build(id).await?;
-    match interrupted(follow_build(r, id, poll, show)).await {
+    match interrupted(follower.follow(r, id, poll, show)).await {
         Some(ended) => Ok(ended?),
         None => Err(goes_on()),
     }
@@ -180,9 +181,10 @@ async fn run_pipeline(
     let is_build = |stage: &str, action: &str| is_build_action(loaded, name, stage, action);
     let execution = Execution { pipeline: name, id: &id, before, is_build: &is_build };
     let mut show = |e| screen.execution_event(e);
-    let status = match interrupted(follow_execution(r, &execution, poll, &mut show)).await {
+    let mut follower = ExecutionFollower::default();
+    let status = match interrupted(follower.follow(r, &execution, poll, &mut show)).await {
         Some(status) => status?,
-        None => stop_execution(r, &execution, poll, &mut show).await?,
+        None => stop_execution(r, &execution, &mut follower, poll, &mut show).await?,
     };
     screen.clear();
     println!("{}", execution_result(&id, &status, &execution_link(r.target(), name, &id), style));
@@ -192,8 +194,9 @@ async fn run_pipeline(
 async fn stop_execution(
     r: &crate::aws::Clients,
     e: &Execution<'_>,
+    follower: &mut ExecutionFollower,
     poll: std::time::Duration,
-    show: &mut (dyn FnMut(crate::engine::watch::ExecutionEvent) + Send),
+    show: &mut (dyn FnMut(ExecutionEvent) + Send),
 ) -> Result<String, Error> {
     let goes_on = || {
         Error::hinted(
@@ -205,7 +208,7 @@ async fn stop_execution(
         return Err(goes_on());
     }
     r.stop_execution(e.pipeline, e.id).await?;
-    match interrupted(follow_execution(r, e, poll, show)).await {
+    match interrupted(follower.follow(r, e, poll, show)).await {
         Some(status) => Ok(status?),
         None => Err(goes_on()),
     }

@@ -74,21 +74,36 @@ impl LogCursor {
     }
 }
 
-/// Follows build `id` until it is complete; the build as it ended.
-pub async fn follow_build(r: &dyn Runner, id: &str, poll: Duration, sink: &mut (dyn FnMut(BuildEvent) + Send)) -> Result<BuildRun, AwsError> {
-    let mut cursor = LogCursor::default();
-    let mut shown = 0;
-    loop {
-        let build = r.build(id).await?.ok_or_else(|| AwsError::invalid("codebuild:BatchGetBuilds", id, "CodeBuild no longer knows this build"))?;
-        if let Some(log) = &build.log {
-            cursor.drain(r, log, sink).await?;
+/// Where following a build is: the log read so far and the phases shown, kept across
+/// an interruption so following again repeats nothing.
+#[derive(Debug, Default)]
+pub struct BuildFollower {
+    cursor: LogCursor,
+    shown: usize,
+}
+
+impl BuildFollower {
+    /// Follows build `id` until it is complete; the build as it ended.
+    pub async fn follow(
+        &mut self,
+        r: &dyn Runner,
+        id: &str,
+        poll: Duration,
+        sink: &mut (dyn FnMut(BuildEvent) + Send),
+    ) -> Result<BuildRun, AwsError> {
+        loop {
+            let build =
+                r.build(id).await?.ok_or_else(|| AwsError::invalid("codebuild:BatchGetBuilds", id, "CodeBuild no longer knows this build"))?;
+            if let Some(log) = &build.log {
+                self.cursor.drain(r, log, sink).await?;
+            }
+            self.shown = report_phases(&build, self.shown, sink);
+            if build.complete {
+                return Ok(build);
+            }
+            sink(BuildEvent::Waiting(build.current_phase.clone()));
+            tokio::time::sleep(poll).await;
         }
-        shown = report_phases(&build, shown, sink);
-        if build.complete {
-            return Ok(build);
-        }
-        sink(BuildEvent::Waiting(build.current_phase.clone()));
-        tokio::time::sleep(poll).await;
     }
 }
 
@@ -142,32 +157,35 @@ pub fn action_runs(stages: &[StageRun]) -> BTreeSet<String> {
     stages.iter().flat_map(|s| &s.actions).filter_map(|a| a.run_id.clone()).collect()
 }
 
+/// What following an execution has shown, kept across an interruption.
 #[derive(Default)]
-struct Shown {
+pub struct ExecutionFollower {
     stages: BTreeSet<String>,
     finished: BTreeSet<String>,
     actions: BTreeMap<(String, String), Option<String>>,
 }
 
-/// Follows an execution until it is no longer running; its final status.
-pub async fn follow_execution(
-    r: &dyn Runner,
-    e: &Execution<'_>,
-    poll: Duration,
-    sink: &mut (dyn FnMut(ExecutionEvent) + Send),
-) -> Result<String, AwsError> {
-    let mut shown = Shown::default();
-    loop {
-        let status = r.execution_status(e.pipeline, e.id).await?;
-        let stages = r.pipeline_stages(e.pipeline).await?;
-        for stage in stages.iter().filter(|s| s.execution.as_deref() == Some(e.id)) {
-            report_stage(r, e, stage, &mut shown, sink).await?;
+impl ExecutionFollower {
+    /// Follows an execution until it is no longer running; its final status.
+    pub async fn follow(
+        &mut self,
+        r: &dyn Runner,
+        e: &Execution<'_>,
+        poll: Duration,
+        sink: &mut (dyn FnMut(ExecutionEvent) + Send),
+    ) -> Result<String, AwsError> {
+        loop {
+            let status = r.execution_status(e.pipeline, e.id).await?;
+            let stages = r.pipeline_stages(e.pipeline).await?;
+            for stage in stages.iter().filter(|s| s.execution.as_deref() == Some(e.id)) {
+                report_stage(r, e, stage, self, sink).await?;
+            }
+            if !matches!(status.as_str(), "InProgress" | "Stopping") {
+                return Ok(status);
+            }
+            sink(ExecutionEvent::Waiting);
+            tokio::time::sleep(poll).await;
         }
-        if !matches!(status.as_str(), "InProgress" | "Stopping") {
-            return Ok(status);
-        }
-        sink(ExecutionEvent::Waiting);
-        tokio::time::sleep(poll).await;
     }
 }
 
@@ -175,7 +193,7 @@ async fn report_stage(
     r: &dyn Runner,
     e: &Execution<'_>,
     stage: &StageRun,
-    shown: &mut Shown,
+    shown: &mut ExecutionFollower,
     sink: &mut (dyn FnMut(ExecutionEvent) + Send),
 ) -> Result<(), AwsError> {
     if shown.stages.insert(stage.name.clone()) {
@@ -322,7 +340,7 @@ mod tests {
     fn events_of_build(r: &Fake) -> (BuildRun, Vec<BuildEvent>) {
         let mut events = Vec::new();
         let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
-        let ended = rt.block_on(follow_build(r, "p:1", Duration::from_millis(1), &mut |e| events.push(e))).unwrap();
+        let ended = rt.block_on(BuildFollower::default().follow(r, "p:1", Duration::from_millis(1), &mut |e| events.push(e))).unwrap();
         (ended, events)
     }
 
@@ -386,7 +404,7 @@ mod tests {
         let e = Execution { pipeline: "rel", id: "e2", before, is_build: &is_build };
         let mut events = Vec::new();
         let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
-        let status = rt.block_on(follow_execution(&r, &e, Duration::from_millis(1), &mut |x| events.push(x))).unwrap();
+        let status = rt.block_on(ExecutionFollower::default().follow(&r, &e, Duration::from_millis(1), &mut |x| events.push(x))).unwrap();
         assert_eq!(status, "Failed");
         let shown: Vec<String> = events
             .iter()

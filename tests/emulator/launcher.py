@@ -33,6 +33,10 @@ project's `webhook`) and source credentials (Import/List/
 DeleteSourceCredentials) are missing from moto and added by
 patch_codebuild_webhooks, with AWS's filter-group rules
 (codebuild_webhook_problem; sources in the section comment above it).
+CodeBuild builds and CodePipeline executions run (runs.py): builds go
+through their phases in wall-clock time, run an inline buildspec's commands
+with a tiny interpreter, write CloudWatch Logs and fail as CodeBuild does;
+executions advance stage by stage and run their CodeBuild actions' builds.
 CodeStar Notifications (restJson, signing name codestar-notifications) is
 missing from moto and emulated in memory (patch_codestar_notifications):
 rules on CodeBuild projects and CodePipeline pipelines, SNS and Amazon Q
@@ -58,6 +62,11 @@ Behaviour settings (not faults: always in effect, no summary line):
       fails; a role created beforehand with IAM CreateServiceLinkedRole
       (AWSServiceName codestar-notifications.amazonaws.com) lets rules be
       created at once.
+  CBCTL_EMU_PHASE_SECONDS=F  (number >= 0, default 0.3) the base time of
+      each phase of a CodeBuild build (plus the buildspec's `sleep N`
+      commands), and of each non-build pipeline action: builds and pipeline
+      executions run in the background and are read live (runs.py, which
+      also names the emulator's limits there).
 
 Fault injection, set by the environment: all off by default, and then no
 middleware is installed at all. Requests to /moto-api/... are never touched.
@@ -2349,7 +2358,8 @@ def patch_pipeline_transitions():
         p = pipeline_of(self, name)
         states = []
         for i, stage in enumerate(p.pipeline.get("stages", [])):
-            state = {"stageName": stage["name"], "actionStates": []}
+            # latestExecution, inboundExecution and actionStates: runs.stage_state
+            state = {"stageName": stage["name"], **runs_module().stage_state(p, stage, self.region)}
             if i > 0:
                 enabled, reason, at = transitions(p).get(stage["name"], (True, None, None))
                 inbound = {"enabled": enabled}
@@ -3186,14 +3196,6 @@ def cbctl_tagged(account, region):
                         tag_changes(notifications).get(rule["Arn"]))
 
 
-def apply_build_runs():
-    """Builds that run and write their logs, executions that advance: build_runs.py."""
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import build_runs
-
-    build_runs.apply()
-
-
 def apply_patches(faults):
     import moto
 
@@ -3211,7 +3213,6 @@ def apply_patches(faults):
     patch_events()
     patch_codepipeline()
     patch_pipeline_transitions()
-    apply_build_runs()
     patch_codedeploy_reads()
     patch_codeconnections()
     patch_codestar_notifications(faults.slr_delay)
@@ -3219,6 +3220,17 @@ def apply_patches(faults):
     patch_s3_regions()
     patch_ecr()
     patch_tagging(faults.tagging_lag)
+    runs_module().apply(faults.phase_seconds)
+
+
+def runs_module():
+    """runs.py (next to this file): builds and pipeline executions that run."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    import runs
+
+    return runs
 
 
 # --------------------------------------------------------- fault injection --
@@ -3291,6 +3303,8 @@ class Faults:
         # Not a fault (CodeStar Notifications always behaves so): kept out of
         # __bool__ and the summary.
         self.slr_delay = number("CBCTL_EMU_SLR_DELAY_SECONDS", float, 2.0, "a number of seconds >= 0", 0.0, 1e9)
+        # Not a fault either: the base time of each build phase (runs.py).
+        self.phase_seconds = number("CBCTL_EMU_PHASE_SECONDS", float, 0.3, "a number of seconds >= 0", 0.0, 1e9)
         self.fail = [self._parse_fail(s) for s in env.get("CBCTL_EMU_FAIL", "").split(",") if s.strip()]
 
     @staticmethod

@@ -2409,6 +2409,7 @@ def fault_bad_settings_refuse_to_start(start):
         ("CBCTL_EMU_SEED", "1.0", "CBCTL_EMU_SEED='1.0': expected an integer"),
         ("CBCTL_EMU_ROLE_DELAY_SECONDS", "-1", "expected a number of seconds >= 0"),
         ("CBCTL_EMU_SLR_DELAY_SECONDS", "soon", "CBCTL_EMU_SLR_DELAY_SECONDS='soon': expected a number of seconds >= 0"),
+        ("CBCTL_EMU_PHASE_SECONDS", "-1", "CBCTL_EMU_PHASE_SECONDS='-1': expected a number of seconds >= 0"),
         ("CBCTL_EMU_FAIL", "SNS.Publishes", "SNS has no operation 'Publishes'"),
         ("CBCTL_EMU_FAIL", "CodeBuild.CreateProjects", "CodeBuild has no operation 'CreateProjects'"),
         ("CBCTL_EMU_FAIL", "Lambda.Invoke", "unknown service 'Lambda'"),
@@ -3052,6 +3053,354 @@ def s3_buckets_answer_in_their_own_region_only(c):
         assert b"PermanentRedirect" in e.read()
 
 
+# ------------------------------------------------- builds and executions run --
+# runs.py: builds go through their phases over time (the self-check launcher
+# runs with CBCTL_EMU_PHASE_SECONDS=0.05), run an inline buildspec, write
+# CloudWatch Logs; pipeline executions advance and run their builds.
+def until(probe, what, timeout=15.0):
+    """probe()'s first truthy value, polled until timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+def spec(**phases):
+    """An inline buildspec: phases given as name=[commands]."""
+    body = "".join(f"  {name}:\n    commands:\n" + "".join(f"      - {json.dumps(c)}\n" for c in commands)
+                   for name, commands in phases.items())
+    return f"version: 0.2\nphases:\n{body}"
+
+
+def run_project(cb, name, buildspec, variables=(), **extra):
+    cb.create_project(name=name, source={"type": "NO_SOURCE", "buildspec": buildspec}, artifacts={"type": "NO_ARTIFACTS"},
+                      environment={**ENV, "environmentVariables": list(variables)}, serviceRole=ROLE, **extra)
+
+
+def build_of(cb, build_id):
+    return cb.batch_get_builds(ids=[build_id])["builds"][0]
+
+
+def finished(cb, build_id):
+    return until(lambda: (lambda b: b if b["buildComplete"] else None)(build_of(cb, build_id)), f"build {build_id} to end")
+
+
+def phase_table(build):
+    return [(p["phaseType"], p.get("phaseStatus")) for p in build["phases"]]
+
+
+def log_lines(c, build):
+    events = c["logs"].get_log_events(logGroupName=build["logs"]["groupName"], logStreamName=build["logs"]["streamName"],
+                                      startFromHead=True)["events"]
+    return [e["message"].rstrip("\n") for e in events]
+
+
+RUN_PHASES = ["SUBMITTED", "QUEUED", "PROVISIONING", "DOWNLOAD_SOURCE", "INSTALL", "PRE_BUILD", "BUILD", "POST_BUILD",
+              "UPLOAD_ARTIFACTS", "FINALIZING", "COMPLETED"]
+
+
+@check
+def runs_build_phases_appear_over_time_and_builds_are_numbered(c):
+    cb = c["codebuild"]
+    run_project(cb, "run-phases", spec(build=["sleep 0.6"]), timeoutInMinutes=30)
+    started = cb.start_build(projectName="run-phases", sourceVersion="refs/heads/main")["build"]
+    assert started["buildNumber"] == 1 and started["id"].startswith("run-phases:"), started
+    assert (started["buildStatus"], started["buildComplete"], started["initiator"]) == ("IN_PROGRESS", False, "cbctl-tests"), started
+    assert (started["sourceVersion"], started["timeoutInMinutes"], started["serviceRole"]) == ("refs/heads/main", 30, ROLE), started
+    assert started["arn"] == f"arn:aws:codebuild:us-east-1:{ACCOUNT}:build/{started['id']}", started
+    # In BUILD (its sleep holds it there): the phases so far, BUILD begun and not ended.
+    mid = until(lambda: (lambda b: b if b["currentPhase"] == "BUILD" else None)(build_of(cb, started["id"])), "phase BUILD")
+    assert [p["phaseType"] for p in mid["phases"]] == RUN_PHASES[:7], mid["phases"]
+    assert all(p["phaseStatus"] == "SUCCEEDED" and "endTime" in p for p in mid["phases"][:-1]), mid["phases"]
+    assert "phaseStatus" not in mid["phases"][-1] and "endTime" not in mid["phases"][-1], mid["phases"][-1]
+    assert (mid["buildStatus"], mid["buildComplete"]) == ("IN_PROGRESS", False) and "endTime" not in mid, mid
+    done = finished(cb, started["id"])
+    assert phase_table(done) == [(p, "SUCCEEDED") for p in RUN_PHASES[:-1]] + [("COMPLETED", None)], phase_table(done)
+    assert set(done["phases"][-1]) == {"phaseType", "startTime"}, done["phases"][-1]
+    assert all(isinstance(p["durationInSeconds"], int) for p in done["phases"][:-1])
+    assert (done["buildStatus"], done["currentPhase"], done["buildComplete"]) == ("SUCCEEDED", "COMPLETED", True), done
+    assert done["startTime"] <= done["phases"][6]["startTime"] < done["phases"][6]["endTime"] <= done["endTime"], done
+    again = cb.start_build(projectName="run-phases")["build"]
+    assert again["buildNumber"] == 2, again
+    finished(cb, again["id"])
+
+
+@check
+def runs_build_log_arrives_over_time_read_by_forward_token(c):
+    cb, logs = c["codebuild"], c["logs"]
+    run_project(cb, "run-echo", spec(pre_build=["echo one"], build=["sleep 0.3", 'echo "$GREETING ${WHO}"', "echo 'not $WHO'"]),
+                variables=[{"name": "GREETING", "value": "hello", "type": "PLAINTEXT"}, {"name": "WHO", "value": "project"}])
+    build = cb.start_build(projectName="run-echo", environmentVariablesOverride=[{"name": "WHO", "value": "override"}])["build"]
+    variables = {v["name"]: v["value"] for v in build["environment"]["environmentVariables"]}
+    assert (variables["GREETING"], variables["WHO"]) == ("hello", "override"), variables
+    assert build["logs"]["groupName"] == "/aws/codebuild/run-echo", build["logs"]
+    stream = build["logs"]["streamName"]
+    assert build["id"] == f"run-echo:{stream}", build
+    assert build["logs"]["cloudWatchLogsArn"] == f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/codebuild/run-echo:log-stream:{stream}"
+    assert build["logs"]["deepLink"].endswith(f"#logsV2:log-groups/log-group/%2Faws%2Fcodebuild%2Frun-echo/log-events/{stream}"), build["logs"]
+    # Follow the stream as a tail does, three events a call: startFromHead and
+    # the previous nextForwardToken give only newer events; at the end of the
+    # stream the same token comes back.
+    until(lambda: "PROVISIONING" in [p["phaseType"] for p in build_of(cb, build["id"])["phases"]], "the stream")
+    seen, token, calls, same = [], None, 0, 0
+    while True:
+        kwargs = dict(logGroupName="/aws/codebuild/run-echo", logStreamName=stream, startFromHead=True, limit=3)
+        page = until(lambda: _events_or_none(logs, kwargs, token), "the log stream")
+        calls += 1
+        seen += page["events"]
+        complete = build_of(cb, build["id"])["buildComplete"]
+        if page["nextForwardToken"] == token:
+            assert not page["events"], page
+            same += 1
+            if complete:
+                break
+        token = page["nextForwardToken"]
+        time.sleep(0.02)
+    whole = logs.get_log_events(logGroupName="/aws/codebuild/run-echo", logStreamName=stream, startFromHead=True)["events"]
+    assert [e["message"] for e in seen] == [e["message"] for e in whole], "no event twice, none missed"
+    assert same >= 1 and calls > len(whole) // 3, (same, calls, len(whole))
+    stamps = [e["timestamp"] for e in whole]
+    assert stamps == sorted(stamps), stamps
+    lines = [e["message"].rstrip("\n") for e in whole]
+    assert all(e["message"].endswith("\n") for e in whole)
+    for wanted in ("Entering phase BUILD", 'Running command echo "$GREETING ${WHO}"', "Phase complete: BUILD State: SUCCEEDED"):
+        assert any(re.fullmatch(r"\[Container\] \d{4}/\d\d/\d\d \d\d:\d\d:\d\d\.\d{6} " + re.escape(wanted), l) for l in lines), (wanted, lines)
+    assert "hello override" in lines and "not $WHO" in lines and "one" in lines, lines
+    assert lines.index("one") < lines.index("hello override"), lines
+
+
+def _events_or_none(logs, kwargs, token):
+    try:
+        return logs.get_log_events(**kwargs, **({"nextToken": token} if token else {}))
+    except ClientError as e:  # the stream is created at PROVISIONING
+        if e.response["Error"]["Code"] == "ResourceNotFoundException":
+            return None
+        raise
+
+
+@check
+def runs_build_masks_secret_variables(c):
+    cb = c["codebuild"]
+    run_project(cb, "run-secret", spec(build=["echo token=$TOKEN key=${KEY} plain=$PLAIN"]), variables=[
+        {"name": "TOKEN", "value": "/cbctl/token", "type": "PARAMETER_STORE"},
+        {"name": "KEY", "value": "cbctl/key:password", "type": "SECRETS_MANAGER"},
+        {"name": "PLAIN", "value": "visible", "type": "PLAINTEXT"}])
+    build = finished(c["codebuild"], cb.start_build(projectName="run-secret")["build"]["id"])
+    lines = log_lines(c, build)
+    assert "token=*** key=*** plain=visible" in lines, lines
+    assert not any("/cbctl/token" in l or "cbctl/key" in l for l in lines), lines
+
+
+@check
+def runs_build_failing_in_build_still_runs_post_build(c):
+    cb = c["codebuild"]
+    run_project(cb, "run-fail", spec(build=["echo before", "false", "echo never"], post_build=["echo post $CODEBUILD_BUILD_SUCCEEDING"]))
+    build = finished(cb, cb.start_build(projectName="run-fail")["build"]["id"])
+    assert build["buildStatus"] == "FAILED", build
+    table = phase_table(build)
+    assert table == [(p, "FAILED" if p == "BUILD" else "SUCCEEDED") for p in RUN_PHASES[:-1]] + [("COMPLETED", None)], table
+    [failed] = [p for p in build["phases"] if p["phaseType"] == "BUILD"]
+    message = "Error while executing command: false. Reason: exit status 1"
+    assert failed["contexts"] == [{"statusCode": "COMMAND_EXECUTION_ERROR", "message": message}], failed
+    lines = log_lines(c, build)
+    tails = [l.split(" ", 3)[3] for l in lines if l.startswith("[Container] ")]
+    for wanted in ("Command did not exit successfully false exit status 1", "Phase complete: BUILD State: FAILED",
+                   f"Phase context status code: COMMAND_EXECUTION_ERROR Message: {message}", "Entering phase POST_BUILD"):
+        assert wanted in tails, (wanted, tails)
+    assert "before" in lines and "post 0" in lines and "never" not in lines, lines
+
+
+@check
+def runs_build_failing_in_pre_build_skips_build(c):
+    cb = c["codebuild"]
+    run_project(cb, "run-prefail", spec(pre_build=["exit 2"], build=["echo built"], post_build=["echo post"]))
+    build = finished(cb, cb.start_build(projectName="run-prefail")["build"]["id"])
+    assert build["buildStatus"] == "FAILED", build
+    expected = [(p, "SUCCEEDED") for p in RUN_PHASES[:5]] + [("PRE_BUILD", "FAILED"), ("FINALIZING", "SUCCEEDED"), ("COMPLETED", None)]
+    assert phase_table(build) == expected, phase_table(build)
+    assert build["phases"][5]["contexts"][0]["message"] == "Error while executing command: exit 2. Reason: exit status 2", build["phases"][5]
+    lines = log_lines(c, build)
+    assert "built" not in lines and "post" not in lines, lines
+
+
+@check
+def runs_stop_build_ends_it_stopped(c):
+    cb = c["codebuild"]
+    run_project(cb, "run-stop", spec(build=["echo waiting", "sleep 20", "echo never"]))
+    build_id = cb.start_build(projectName="run-stop")["build"]["id"]
+    until(lambda: build_of(cb, build_id)["currentPhase"] == "BUILD", "phase BUILD")
+    asked = time.monotonic()
+    stopped = cb.stop_build(id=build_id)["build"]
+    assert stopped["id"] == build_id and [p for p in stopped["phases"] if p["phaseType"] == "BUILD"][0]["phaseStatus"] == "STOPPED", stopped
+    done = finished(cb, build_id)
+    assert time.monotonic() - asked < 2, "stopped within about a second"
+    assert done["buildStatus"] == "STOPPED", done
+    assert phase_table(done)[-3:] == [("BUILD", "STOPPED"), ("FINALIZING", "SUCCEEDED"), ("COMPLETED", None)], phase_table(done)
+    assert "never" not in log_lines(c, done)
+    # A finished build comes back as it is; an unknown one is not found.
+    assert cb.stop_build(id=build_id)["build"]["phases"] == done["phases"]
+    assert error_of(cb.stop_build, id="run-stop:00000000-0000-0000-0000-000000000000") == ("ResourceNotFoundException", 400)
+
+
+@check
+def runs_list_builds_for_project_newest_first_and_unknowns(c):
+    cb = c["codebuild"]
+    run_project(cb, "run-list", "buildspec.yml", logsConfig={"cloudWatchLogs": {"status": "ENABLED", "groupName": "/cbctl/run-list",
+                                                                                  "streamName": "ci"}})
+    ids = [cb.start_build(projectName="run-list")["build"]["id"] for _ in range(3)]
+    assert cb.list_builds_for_project(projectName="run-list")["ids"] == ids[::-1]
+    assert cb.list_builds_for_project(projectName="run-list", sortOrder="DESCENDING")["ids"] == ids[::-1]
+    assert cb.list_builds_for_project(projectName="run-list", sortOrder="ASCENDING")["ids"] == ids
+    assert error_of(cb.list_builds_for_project, projectName="run-nope") == ("ResourceNotFoundException", 400)
+    assert error_of(cb.start_build, projectName="run-nope") == ("ResourceNotFoundException", 400)
+    got = cb.batch_get_builds(ids=[ids[0], "run-list:00000000-0000-0000-0000-000000000000"])
+    assert [b["id"] for b in got["builds"]] == [ids[0]] and got["buildsNotFound"] == ["run-list:00000000-0000-0000-0000-000000000000"], got
+    # A buildspec in the source cannot be read (emulator limit): no commands, success, said in the log.
+    build = finished(cb, ids[0])
+    assert build["buildStatus"] == "SUCCEEDED" and build["logs"]["groupName"] == "/cbctl/run-list", build
+    assert build["logs"]["streamName"] == "ci/" + ids[0].split(":", 1)[1], build["logs"]
+    assert any("buildspec.yml" in l and "does not model" in l for l in log_lines(c, build)), log_lines(c, build)
+    # Deleting a project leaves its running builds running and readable.
+    cb.delete_project(name="run-list")
+    assert {finished(cb, i)["buildStatus"] for i in ids} == {"SUCCEEDED"}
+    run_project(cb, "run-nolog", "buildspec.yml", logsConfig={"cloudWatchLogs": {"status": "DISABLED"}})
+    logs = finished(cb, cb.start_build(projectName="run-nolog")["build"]["id"])["logs"]
+    assert "groupName" not in logs and "streamName" not in logs and logs["cloudWatchLogs"] == {"status": "DISABLED"}, logs
+
+
+def run_pipeline(c, name, stages, **extra):
+    """A pipeline of a CodeCommit source stage and `stages` (name -> CodeBuild project)."""
+    role = cp_role(c["iam"], f"{name}-role", trust("codepipeline"))
+    decl = {"name": name, "roleArn": role, "artifactStore": {"type": "S3", "location": "cp-artifacts"}, "stages": [
+        {"name": "Source", "actions": [action("Checkout", "Source", "CodeCommit", configuration={"RepositoryName": "r", "BranchName": "main"},
+                                              outputArtifacts=[{"name": "src"}])]}]}
+    for stage, (project, config) in stages.items():
+        decl["stages"].append({"name": stage, "actions": [action(stage + "Action", "Build", "CodeBuild", configuration={"ProjectName": project, **config},
+                                                                 inputArtifacts=[{"name": "src"}])]})
+    c["codepipeline"].create_pipeline(pipeline={**decl, **extra})
+
+
+def pipeline_project(cb, name, buildspec):
+    cb.create_project(name=name, source={"type": "CODEPIPELINE", "buildspec": buildspec}, artifacts={"type": "CODEPIPELINE"},
+                      environment=ENV, serviceRole=ROLE)
+
+
+def execution_status(cp, pipeline, execution_id):
+    return cp.get_pipeline_execution(pipelineName=pipeline, pipelineExecutionId=execution_id)["pipelineExecution"]["status"]
+
+
+def settled(cp, pipeline, execution_id):
+    return until(lambda: (lambda s: s if s not in ("InProgress", "Stopping") else None)(execution_status(cp, pipeline, execution_id)),
+                 f"execution {execution_id} to end")
+
+
+@check
+def runs_pipeline_execution_runs_source_then_its_build(c):
+    cb, cp = c["codebuild"], c["codepipeline"]
+    pipeline_project(cb, "run-cp-build", spec(build=["echo shipping $TARGET"]))
+    run_pipeline(c, "run-cp", {"Build": ("run-cp-build", {"EnvironmentVariables": json.dumps([{"name": "TARGET", "value": "prod", "type": "PLAINTEXT"}])})})
+    execution_id = cp.start_pipeline_execution(name="run-cp")["pipelineExecutionId"]
+    assert execution_status(cp, "run-cp", execution_id) == "InProgress"
+    assert settled(cp, "run-cp", execution_id) == "Succeeded"
+    [summary] = cp.list_pipeline_executions(pipelineName="run-cp")["pipelineExecutionSummaries"]
+    assert (summary["pipelineExecutionId"], summary["status"]) == (execution_id, "Succeeded"), summary
+    assert summary["startTime"] < summary["lastUpdateTime"], summary
+    stages = cp.get_pipeline_state(name="run-cp")["stageStates"]
+    assert [(s["latestExecution"]["pipelineExecutionId"], s["latestExecution"]["status"]) for s in stages] == [(execution_id, "Succeeded")] * 2, stages
+    source = stages[0]["actionStates"][0]
+    assert (source["actionName"], source["latestExecution"]["status"], source["latestExecution"]["summary"]) == ("Checkout", "Succeeded", "emulated source")
+    built = stages[1]["actionStates"][0]["latestExecution"]
+    assert built["status"] == "Succeeded" and "errorDetails" not in built, built
+    assert stages[1]["inboundTransitionState"]["enabled"] is True, stages[1]
+    build = build_of(cb, built["externalExecutionId"])
+    assert build["projectName"] == "run-cp-build" and build["initiator"] == "codepipeline/run-cp" and build["buildStatus"] == "SUCCEEDED", build
+    assert built["externalExecutionUrl"].startswith("https://console.aws.amazon.com/codebuild/home?region=us-east-1#/builds/"), built
+    assert "shipping prod" in log_lines(c, build)
+
+
+@check
+def runs_pipeline_failed_build_fails_the_execution(c):
+    cb, cp = c["codebuild"], c["codepipeline"]
+    pipeline_project(cb, "run-cpf-build", spec(build=["exit 3"]))
+    pipeline_project(cb, "run-cpf-next", spec(build=["echo unreachable"]))
+    run_pipeline(c, "run-cpf", {"Build": ("run-cpf-build", {}), "Later": ("run-cpf-next", {})})
+    execution_id = cp.start_pipeline_execution(name="run-cpf")["pipelineExecutionId"]
+    assert settled(cp, "run-cpf", execution_id) == "Failed"
+    stages = cp.get_pipeline_state(name="run-cpf")["stageStates"]
+    assert [s.get("latestExecution", {}).get("status") for s in stages] == ["Succeeded", "Failed", None], stages
+    failed = stages[1]["actionStates"][0]["latestExecution"]
+    assert failed["status"] == "Failed", failed
+    assert failed["errorDetails"] == {"code": "JobFailed", "message": "Build terminated with state: FAILED"}, failed
+    assert build_of(cb, failed["externalExecutionId"])["buildStatus"] == "FAILED"
+    assert stages[2]["actionStates"] == [{"actionName": "LaterAction", "entityUrl": stages[2]["actionStates"][0]["entityUrl"]}], stages[2]
+    assert cb.list_builds_for_project(projectName="run-cpf-next")["ids"] == []
+
+
+@check
+def runs_pipeline_variables_are_checked(c):
+    cb, cp = c["codebuild"], c["codepipeline"]
+    pipeline_project(cb, "run-cpv-build", spec(build=["echo ticket $TICKET"]))
+    ticket = {"EnvironmentVariables": json.dumps([{"name": "TICKET", "value": "#{variables.Ticket}"}])}
+    run_pipeline(c, "run-cpv", {"Build": ("run-cpv-build", ticket)}, pipelineType="V2",
+                 variables=[{"name": "Target", "defaultValue": "staging"}, {"name": "Ticket"}])
+    run_pipeline(c, "run-cpv1", {"Build": ("run-cpv-build", {})})
+    for name, variables in (("run-cpv", [{"name": "Tagret", "value": "prod"}, {"name": "Ticket", "value": "T-1"}]),
+                            ("run-cpv", [{"name": "Target", "value": "prod"}]),
+                            ("run-cpv1", [{"name": "Target", "value": "prod"}])):
+        got = refusal(cp.start_pipeline_execution, name=name, variables=variables)
+        assert got[:2] == ("ValidationException", 400), (name, variables, got)
+    assert error_of(cp.start_pipeline_execution, name="run-nope") == ("PipelineNotFoundException", 400)
+    assert cp.list_pipeline_executions(pipelineName="run-cpv")["pipelineExecutionSummaries"] == []
+    execution_id = cp.start_pipeline_execution(name="run-cpv", variables=[{"name": "Ticket", "value": "T-1"}])["pipelineExecutionId"]
+    got = cp.get_pipeline_execution(pipelineName="run-cpv", pipelineExecutionId=execution_id)["pipelineExecution"]
+    assert got["variables"] == [{"name": "Target", "resolvedValue": "staging"}, {"name": "Ticket", "resolvedValue": "T-1"}], got
+    assert settled(cp, "run-cpv", execution_id) == "Succeeded"
+    build_id = cp.get_pipeline_state(name="run-cpv")["stageStates"][1]["actionStates"][0]["latestExecution"]["externalExecutionId"]
+    assert "ticket T-1" in log_lines(c, build_of(cb, build_id)), "the action's #{variables.Ticket} resolved"
+
+
+@check
+def runs_pipeline_held_by_a_transition_and_stopped(c):
+    cb, cp = c["codebuild"], c["codepipeline"]
+    pipeline_project(cb, "run-cps-build", spec(build=["sleep 20"]))
+    run_pipeline(c, "run-cps", {"Build": ("run-cps-build", {})})
+    # A disabled transition holds the execution before its stage.
+    cp.disable_stage_transition(pipelineName="run-cps", stageName="Build", transitionType="Inbound", reason="hold")
+    held = cp.start_pipeline_execution(name="run-cps")["pipelineExecutionId"]
+    until(lambda: cp.get_pipeline_state(name="run-cps")["stageStates"][0].get("latestExecution", {}).get("status") == "Succeeded", "Source")
+    time.sleep(0.3)
+    stages = cp.get_pipeline_state(name="run-cps")["stageStates"]
+    assert execution_status(cp, "run-cps", held) == "InProgress" and "latestExecution" not in stages[1], stages
+    cp.stop_pipeline_execution(pipelineName="run-cps", pipelineExecutionId=held, reason="not today")
+    assert settled(cp, "run-cps", held) == "Stopped"
+    assert cp.list_pipeline_executions(pipelineName="run-cps")["pipelineExecutionSummaries"][0]["stopTrigger"] == {"reason": "not today"}
+    got = refusal(cp.stop_pipeline_execution, pipelineName="run-cps", pipelineExecutionId=held)
+    assert got[:2] == ("PipelineExecutionNotStoppableException", 400), got
+    # Stopping an execution stops the build it runs: Stopping, then Stopped.
+    cp.enable_stage_transition(pipelineName="run-cps", stageName="Build", transitionType="Inbound")
+    running = cp.start_pipeline_execution(name="run-cps")["pipelineExecutionId"]
+
+    def build_started():
+        stage = cp.get_pipeline_state(name="run-cps")["stageStates"][1]
+        latest = stage["actionStates"][0].get("latestExecution", {})
+        return stage.get("latestExecution", {}).get("pipelineExecutionId") == running and latest.get("externalExecutionId")
+    build_id = until(build_started, "the build")
+    until(lambda: build_of(cb, build_id)["currentPhase"] == "BUILD", "phase BUILD")
+    cp.stop_pipeline_execution(pipelineName="run-cps", pipelineExecutionId=running)
+    assert execution_status(cp, "run-cps", running) in ("Stopping", "Stopped")
+    assert settled(cp, "run-cps", running) == "Stopped"
+    assert finished(cb, build_id)["buildStatus"] == "STOPPED"
+    assert cp.get_pipeline_state(name="run-cps")["stageStates"][1]["latestExecution"] == {"pipelineExecutionId": running, "status": "Stopped"}
+    # Abandoning ends it at once.
+    abandoned = cp.start_pipeline_execution(name="run-cps")["pipelineExecutionId"]
+    cp.stop_pipeline_execution(pipelineName="run-cps", pipelineExecutionId=abandoned, abandon=True)
+    assert execution_status(cp, "run-cps", abandoned) == "Stopped"
+
+
 # ------------------------------------------------------------------ runner --
 def clean_env():
     return {k: v for k, v in os.environ.items() if not k.startswith("CBCTL_EMU_")}
@@ -3107,7 +3456,8 @@ def fault_launcher(**faults):
 
 
 def main():
-    proc, url, lines, errors = start_launcher()
+    # Builds' phases take 0.05 s each here, so the checks of running builds are quick.
+    proc, url, lines, errors = start_launcher(CBCTL_EMU_PHASE_SECONDS="0.05")
     kw = client_kwargs(url)
     clients = {s: boto3.client(s, **kw) for s in ("codebuild", "codecommit", "ssm", "iam", "sts", "codepipeline",
                                                   "codeconnections", "codestar-connections", "events", "logs",

@@ -225,6 +225,9 @@ fn the_readme_tutorial_runs_as_written() {
     assert!(screen.contains("No changes. Stack `hello-ci` matches the project file."), "{screen}");
     assert!(screen.contains("Destroy complete! 0 added, 0 changed, 0 replaced, 3 destroyed."), "{screen}");
     assert!(screen.contains("✓ repository.hello  created"), "live progress on a terminal: {screen}");
+    // `cbctl run` followed the build to its end: its phases, its log, its result.
+    assert!(screen.contains("✓ BUILD") && screen.contains("Entering phase BUILD"), "{screen}");
+    assert!(screen.lines().any(|l| l.contains("✓ build hello-tests:") && l.contains("#1 SUCCEEDED")), "{screen}");
 }
 
 #[test]

@@ -22,21 +22,44 @@ fn status_shows_each_project_s_latest_build_and_each_pipeline_s_latest_execution
     let build_id = started.build_value().unwrap().id().unwrap().to_string();
     let execution = s.block_on(aws.codepipeline.start_pipeline_execution().name("hello-release").send()).unwrap();
     let execution_id = execution.pipeline_execution_id().unwrap().to_string();
+    // Builds and executions run for a few seconds: compare once both have ended.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let build = s.block_on(aws.codebuild.batch_get_builds().ids(&build_id).send()).unwrap().builds()[0].build_complete();
+        let listed = s.block_on(aws.codepipeline.list_pipeline_executions().pipeline_name("hello-release").send()).unwrap();
+        if build && listed.pipeline_execution_summaries()[0].status().unwrap().as_str() != "InProgress" {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the build or the execution never ended");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
 
     let o = s.ok(&["status", "--json", "-v"], 0);
     let doc: Value = serde_json::from_str(&o.stdout).unwrap();
-    let got = s.block_on(aws.codebuild.batch_get_builds().ids(&build_id).send()).unwrap();
-    let build = &got.builds()[0];
-    assert_eq!(doc["projects"]["hello-test"]["id"], build_id.as_str());
-    assert_eq!(doc["projects"]["hello-test"]["status"], build.build_status().unwrap().as_str());
-    assert_eq!(doc["projects"]["hello-test"]["number"], build.build_number().unwrap());
-    assert_eq!(doc["projects"]["hello-build"], Value::Null, "never built");
+    // Each project's newest build, as CodeBuild lists them (the pipeline built both after
+    // the build started by hand).
+    let newest = |project: &str| {
+        let call = aws.codebuild.list_builds_for_project().project_name(project).sort_order(aws_sdk_codebuild::types::SortOrderType::Descending);
+        let id = s.block_on(call.send()).unwrap().ids()[0].clone();
+        s.block_on(aws.codebuild.batch_get_builds().ids(&id).send()).unwrap().builds()[0].clone()
+    };
+    for project in ["hello-build", "hello-test"] {
+        let build = newest(project);
+        assert_eq!(doc["projects"][project]["id"], build.id().unwrap());
+        assert_eq!(doc["projects"][project]["status"], build.build_status().unwrap().as_str());
+        assert_eq!(doc["projects"][project]["number"], build.build_number().unwrap());
+    }
+    let build = newest("hello-test");
+    assert_eq!(build.build_number(), Some(2), "the pipeline's build follows the one started by hand, {build_id}");
+    let build_id = build.id().unwrap().to_string();
     let pipeline = &doc["pipelines"]["hello-release"];
     assert_eq!(pipeline["id"], execution_id.as_str());
     let listed = s.block_on(aws.codepipeline.list_pipeline_executions().pipeline_name("hello-release").send()).unwrap();
     assert_eq!(pipeline["status"], listed.pipeline_execution_summaries()[0].status().unwrap().as_str());
     let stages: Vec<&str> = pipeline["stages"].as_array().unwrap().iter().map(|st| st["name"].as_str().unwrap()).collect();
     assert_eq!(stages, vec!["Source", "Build", "Test"]);
+    let states: Vec<&str> = pipeline["stages"].as_array().unwrap().iter().map(|st| st["status"].as_str().unwrap()).collect();
+    assert_eq!(states, vec!["Succeeded"; 3], "the emulator's execution ran every stage");
     // Two reads per project and per pipeline at most, and nothing of anything undeclared.
     assert!(o.stderr.contains("aws: CodeBuild.BatchGetBuilds"), "{}", o.stderr);
 
@@ -117,6 +140,10 @@ fn printed_log(stdout: &str) -> Vec<String> {
 #[test]
 fn run_follows_a_build_phase_by_phase_with_its_log_and_exits_with_its_result() {
     let s = builds_stack();
+    // Before the first apply there is nothing to start: said, and nothing is called to start it.
+    let o = s.ok(&["run", "project.greet", "-v"], 1);
+    crate::harness::assert_mentions(&o.stderr, &["project.greet does not exist in AWS yet", "run `cbctl apply` first"]);
+    assert!(!o.stderr.contains("CodeBuild.StartBuild"), "{}", o.stderr);
     s.ok(&["apply", "--auto-approve", "-v"], 0);
 
     let o = s.ok(&["run", "project.greet", "--env", "WHO=the tests", "-v"], 0);
@@ -197,4 +224,150 @@ fn run_follows_a_build_phase_by_phase_with_its_log_and_exits_with_its_result() {
     );
     s.ok(&["destroy", "--auto-approve", "-v"], 0);
     crate::harness::assert_operator_policy_covers(&s, &operator.to_string());
+}
+
+#[test]
+fn run_pipeline_follows_stages_and_shows_the_failed_build_s_last_lines() {
+    let s = Stack::new(
+        r#"
+[stack]
+name = "runs"
+
+[repositories.app]
+
+[projects.compile]
+buildspec_file = "compile.yml"
+source = { type = "codepipeline" }
+
+[projects.check]
+buildspec_file = "check.yml"
+source = { type = "codepipeline" }
+
+[pipelines.release]
+[[pipelines.release.variables]]
+name = "TARGET"
+default = "staging"
+[[pipelines.release.stages]]
+name = "Source"
+actions = [{ name = "Checkout", provider = "CodeCommit", repository = "app", branch = "main", output = "source" }]
+[[pipelines.release.stages]]
+name = "Build"
+actions = [{ name = "Compile", provider = "CodeBuild", project = "compile", input = "source", output = "built" }]
+[[pipelines.release.stages]]
+name = "Test"
+actions = [{ name = "Check", provider = "CodeBuild", category = "test", project = "check", input = "built" }]
+[[pipelines.release.stages]]
+name = "Ship"
+actions = [{ name = "Approve", provider = "Manual" }]
+"#,
+    )
+    .env("CBCTL_POLL_INTERVAL", "0.2");
+    s.write("compile.yml", "version: 0.2\nphases:\n  build:\n    commands:\n      - echo compiled\n");
+    let noise: String = (1..=30).map(|i| format!("      - echo check {i}\n")).collect();
+    s.write("check.yml", &format!("version: 0.2\nphases:\n  build:\n    commands:\n{noise}      - exit 3\n"));
+    s.ok(&["apply", "--auto-approve", "-v"], 0);
+    let aws = s.aws();
+
+    // A variable the pipeline does not declare is refused before anything starts.
+    let o = s.ok(&["run", "pipeline.release", "--variable", "TARGTE=prod"], 1);
+    crate::harness::assert_mentions(&o.stderr, &["pipeline.release has no variable TARGTE", "it declares TARGET"]);
+    // A project fed by the pipeline cannot build alone: the pipeline to run is named.
+    let o = s.ok(&["run", "project.check"], 1);
+    crate::harness::assert_mentions(&o.stderr, &["project.check takes its source from a pipeline", "`cbctl run pipeline.release`"]);
+    assert!(s
+        .block_on(aws.codepipeline.list_pipeline_executions().pipeline_name("release").send())
+        .unwrap()
+        .pipeline_execution_summaries()
+        .is_empty());
+
+    let o = s.ok(&["run", "pipeline.release", "--variable", "TARGET=prod", "-v"], 1);
+    let listed = s.block_on(aws.codepipeline.list_pipeline_executions().pipeline_name("release").send()).unwrap();
+    let execution = &listed.pipeline_execution_summaries()[0];
+    let id = execution.pipeline_execution_id().unwrap();
+    assert_eq!(execution.status().unwrap().as_str(), "Failed");
+    let got = s.block_on(aws.codepipeline.get_pipeline_execution().pipeline_name("release").pipeline_execution_id(id).send()).unwrap();
+    assert_eq!(got.pipeline_execution().unwrap().variables()[0].resolved_value(), Some("prod"));
+    // Stage by stage, each action with its build, up to the failure; Ship never entered.
+    let state = s.block_on(aws.codepipeline.get_pipeline_state().name("release").send()).unwrap();
+    let action = |stage: usize| state.stage_states()[stage].action_states()[0].latest_execution().unwrap().clone();
+    let (compiled, checked) = (action(1).external_execution_id().unwrap().to_string(), action(2).external_execution_id().unwrap().to_string());
+    let shown: Vec<&str> = o.stdout.lines().filter(|l| l.starts_with('▸') || l.starts_with("✓ ") || l.starts_with("✗ ")).collect();
+    assert_eq!(
+        shown,
+        ["▸ Source", "✓ Source Succeeded", "▸ Build", "✓ Build Succeeded", "▸ Test", "✗ Test Failed", &format!("✗ execution {id} Failed") as &str],
+        "{}",
+        o.stdout
+    );
+    crate::harness::assert_mentions(
+        &o.stdout,
+        &[
+            &format!("execution {id} of pipeline release started"),
+            &format!("✓ Compile  Succeeded  {compiled}"),
+            &format!("✗ Check  Failed  {checked}  Build terminated with state: FAILED"),
+            &format!("https://{REGION}.console.aws.amazon.com/codesuite/codepipeline/pipelines/release/executions/{id}/timeline?region={REGION}"),
+        ],
+    );
+    assert!(state.stage_states()[3].latest_execution().is_none(), "the stage after the failure never ran");
+    // The failed build's last 20 lines, as CloudWatch Logs has them; none of the good build's.
+    let log = log_of(&s, &checked);
+    let tail: Vec<String> = o.stdout.lines().filter_map(|l| l.strip_prefix("    │ ")).map(str::to_string).collect();
+    assert_eq!(tail, log[log.len() - 20..], "{}", o.stdout);
+    assert!(log.iter().any(|l| l.contains("Command did not exit successfully exit 3 exit status 3")));
+    assert!(!o.stdout.contains("compiled"), "a build that succeeded shows no log: {}", o.stdout);
+
+    let operator: Value = serde_json::from_str(&s.ok(&["permissions"], 0).stdout).unwrap();
+    let pipeline = format!("arn:aws:codepipeline:{REGION}:{ACCOUNT}:release");
+    assert_eq!(crate::harness::list(&crate::harness::statement(&operator, "RunStackPipelines")["Resource"]), [pipeline]);
+    s.ok(&["destroy", "--auto-approve", "-v"], 0);
+    crate::harness::assert_operator_policy_covers(&s, &operator.to_string());
+}
+
+#[test]
+fn ctrl_c_asks_whether_to_stop_the_build_and_without_a_terminal_leaves_it_running() {
+    let s = builds_stack();
+    s.ok(&["apply", "--auto-approve"], 0);
+
+    // Without a terminal nobody can answer: the build goes on, and how to follow it is said.
+    let mut child = s.command(&["run", "project.slow"]).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut seen = String::new();
+    while !seen.contains("Running command sleep 25") {
+        let mut line = String::new();
+        assert!(std::io::BufRead::read_line(&mut stdout, &mut line).unwrap() > 0, "run ended early:\n{seen}");
+        seen.push_str(&line);
+    }
+    let id = started_build(&seen);
+    std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    crate::harness::assert_mentions(
+        &stderr,
+        &[&format!("interrupted: build {id} goes on in CodeBuild"), &format!("cbctl logs project.slow --build {id} --follow")],
+    );
+    assert_eq!(build_status(&s, &id).build_status().unwrap().as_str(), "IN_PROGRESS");
+    s.block_on(s.aws().codebuild.stop_build().id(&id).send()).unwrap();
+
+    // On a terminal: a live line says what the build is doing; Ctrl-C asks, `y` stops it.
+    let bin = env!("CARGO_BIN_EXE_cbctl");
+    let steps = [("Running command sleep 25", "\u{3}"), ("[y/N]", "y\n")];
+    let (code, screen) = crate::harness::in_terminal(&s, s.dir.path(), &format!("{bin} run project.slow"), &steps, None);
+    assert_eq!(code, 1, "{screen}");
+    let id = started_build(&screen.replace('\r', ""));
+    crate::harness::assert_mentions(
+        &screen,
+        &["… build in BUILD (", "\u{1b}[2K", &format!("Stop build {id}? [y/N]"), "BUILD STOPPED", &format!("■ build {id} #2 STOPPED")],
+    );
+    assert_eq!(build_status(&s, &id).build_status().unwrap().as_str(), "STOPPED");
+    // A project of that name that is not the stack's own (its tag removed by hand) is not started.
+    let arn = format!("arn:aws:codebuild:{REGION}:{ACCOUNT}:project/slow");
+    s.block_on(s.aws().codebuild.update_project().name(&arn).set_tags(Some(Vec::new())).send()).unwrap();
+    let o = s.ok(&["run", "project.slow"], 1);
+    crate::harness::assert_mentions(&o.stderr, &["project.slow in AWS is not stack runs's (it has no cbctl:stack tag)", "cbctl import project.slow"]);
+    let builds = s.block_on(s.aws().codebuild.list_builds_for_project().project_name("slow").send()).unwrap();
+    assert_eq!(builds.ids().len(), 2, "no third build");
+    // Following on after the question repeats nothing already shown.
+    assert_eq!(screen.matches("✓ PROVISIONING").count(), 1, "{screen}");
+    assert_eq!(screen.matches("Running command echo waiting").count(), 1, "{screen}");
+    s.ok(&["destroy", "--auto-approve"], 0);
 }
