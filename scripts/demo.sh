@@ -33,13 +33,20 @@ bin="${CARGO_TARGET_DIR:-$root/target}/debug/cbctl"
 step() { printf '\n\033[1m$ cbctl -f %s %s\033[0m\n' "$file" "$*"; }
 
 # Two stacks: the seed 000 Flask/Docker CI, and the seed 003 CodeCommit -> CodeBuild
-# release pipeline (artifact bucket, pipeline, EventBridge rule, least-privilege roles).
+# release pipeline (artifact bucket, pipeline, EventBridge rule, least-privilege roles),
+# which is also run once.
 for file in examples/flask-ci/cbctl.toml examples/codecommit-pipeline/cbctl.toml; do
     cbctl() { "$bin" -f "$file" "$@"; }
     step validate;                   cbctl validate
     step plan;                       cbctl plan
     step apply --auto-approve;       cbctl apply --auto-approve
     step plan --detailed-exitcode;   cbctl plan --detailed-exitcode
+    # The release pipeline run once, followed stage by stage (its builds run the
+    # buildspecs in the emulator), and what the stack's CI last did.
+    if [ "$file" = examples/codecommit-pipeline/cbctl.toml ]; then
+        step run pipeline.hello-release; CBCTL_POLL_INTERVAL=0.5 cbctl run pipeline.hello-release
+        step status;                 cbctl status
+    fi
     step destroy --auto-approve;     cbctl destroy --auto-approve
     set +e; cbctl plan --detailed-exitcode >/dev/null; rc=$?; set -e
     [ "$rc" = 2 ] || { echo "expected pending changes after destroy, got exit $rc"; exit 1; }

@@ -371,3 +371,37 @@ fn ctrl_c_asks_whether_to_stop_the_build_and_without_a_terminal_leaves_it_runnin
     assert_eq!(screen.matches("Running command echo waiting").count(), 1, "{screen}");
     s.ok(&["destroy", "--auto-approve"], 0);
 }
+
+#[test]
+fn ctrl_c_on_a_pipeline_waiting_for_approval_asks_and_stops_the_execution() {
+    let s = Stack::new(
+        r#"
+[stack]
+name = "gate"
+
+[repositories.app]
+
+[pipelines.gated]
+[[pipelines.gated.stages]]
+name = "Source"
+actions = [{ name = "Checkout", provider = "CodeCommit", repository = "app", branch = "main", output = "source" }]
+[[pipelines.gated.stages]]
+name = "Gate"
+actions = [{ name = "Approve", provider = "Manual" }]
+"#,
+    )
+    .env("CBCTL_POLL_INTERVAL", "0.2");
+    s.ok(&["apply", "--auto-approve"], 0);
+    let aws = s.aws();
+    let bin = env!("CARGO_BIN_EXE_cbctl");
+    let steps = [("Approve  InProgress", "\u{3}"), ("[y/N]", "y\n")];
+    let (code, screen) = crate::harness::in_terminal(&s, s.dir.path(), &format!("{bin} run pipeline.gated"), &steps, None);
+    assert_eq!(code, 1, "{screen}");
+    let listed = s.block_on(aws.codepipeline.list_pipeline_executions().pipeline_name("gated").send()).unwrap();
+    let execution = &listed.pipeline_execution_summaries()[0];
+    let id = execution.pipeline_execution_id().unwrap();
+    assert_eq!(execution.status().unwrap().as_str(), "Stopped");
+    crate::harness::assert_mentions(&screen, &["▸ Gate", &format!("Stop execution {id}? [y/N]"), &format!("■ execution {id} Stopped")]);
+    assert_eq!(screen.matches("▸ Gate").count(), 1, "nothing shown twice: {screen}");
+    s.ok(&["destroy", "--auto-approve"], 0);
+}
