@@ -66,5 +66,10 @@ async fn follow_log(
             cursor.drain(r, log, print).await?;
         }
     }
+    // CloudWatch Logs may show the last lines a moment after the build ends.
+    if let Some(log) = &build.log {
+        tokio::time::sleep(poll).await;
+        cursor.drain(r, log, print).await?;
+    }
     Ok(())
 }

@@ -99,6 +99,11 @@ impl BuildFollower {
             }
             self.shown = report_phases(&build, self.shown, sink);
             if build.complete {
+                // CloudWatch Logs may show the last lines a moment after the build ends.
+                if let Some(log) = &build.log {
+                    tokio::time::sleep(poll).await;
+                    self.cursor.drain(r, log, sink).await?;
+                }
                 return Ok(build);
             }
             sink(BuildEvent::Waiting(build.current_phase.clone()));
@@ -351,8 +356,9 @@ mod tests {
         let logs: Vec<&str> = events.iter().filter_map(|e| if let BuildEvent::Log(l) = e { Some(l.as_str()) } else { None }).collect();
         assert_eq!(logs, ["line 1", "line 2", "line 3", "line 4", "line 5", "line 6", "line 7"]);
         assert_eq!(ended.summary.status, "FAILED");
-        // Poll 1: pages [1,2] [3] [end]; poll 2: [end]; poll 3: [4,5] [6,7] [end].
-        assert_eq!(*r.pages.lock().unwrap(), 7);
+        // Poll 1: pages [1,2] [3] [end]; poll 2: [end]; poll 3: [4,5] [6,7] [end]; then
+        // once more after the end, for lines CloudWatch shows late: [end].
+        assert_eq!(*r.pages.lock().unwrap(), 8);
     }
 
     #[test]
