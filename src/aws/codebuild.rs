@@ -60,8 +60,13 @@ pub async fn observe(c: &Clients, scope: Scope<'_>) -> Result<Found, AwsError> {
 
 /// A project's tags, read on their own (BatchGetProjects of one name).
 pub async fn read_tags(c: &Clients, name: &str) -> Result<Tags, AwsError> {
+    Ok(tags_if_exists(c, name).await?.unwrap_or_default())
+}
+
+/// A project's tags, or None when CodeBuild has no project of that name.
+async fn tags_if_exists(c: &Clients, name: &str) -> Result<Option<Tags>, AwsError> {
     let out = c.codebuild.batch_get_projects().names(name).send().await.map_err(|e| AwsError::from_sdk("codebuild:BatchGetProjects", name, e))?;
-    Ok(out.projects().first().map(|p| from_sdk(p).tags).unwrap_or_default())
+    Ok(out.projects().iter().find(|p| p.name() == Some(name)).map(|p| from_sdk(p).tags))
 }
 
 fn from_sdk(p: &aws_sdk_codebuild::types::Project) -> Project {

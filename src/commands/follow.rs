@@ -23,11 +23,8 @@ impl Named {
         let Some((kind, name)) = address.split_once('.').filter(|(k, _)| kinds.contains(k)) else {
             return Err(Error::hinted(format!("cannot read '{address}': name one as {wanted}"), known(loaded, kinds)));
         };
-        let declared: Vec<&String> = match kind {
-            "project" => loaded.file.projects.keys().map(|k| k.get_ref()).collect(),
-            _ => loaded.file.pipelines.keys().map(|k| k.get_ref()).collect(),
-        };
-        if !declared.iter().any(|d| *d == name) {
+        let declared = if kind == "project" { loaded.file.project(name).is_some() } else { loaded.file.pipeline(name).is_some() };
+        if !declared {
             return Err(Error::hinted(format!("{} declares no {kind} '{name}'", loaded.path), known(loaded, kinds)));
         }
         Ok(if kind == "project" { Named::Project(name.to_string()) } else { Named::Pipeline(name.to_string()) })

@@ -5,9 +5,7 @@
 use super::follow::{interrupted, owned, poll_interval, Named};
 use super::session::{connect, load};
 use super::{Cli, Error, ExitStatus, Outcome};
-use crate::engine::activity::BuildRun;
-use crate::engine::watch::Runner;
-use crate::engine::watch::{BuildEvent, LogCursor};
+use crate::engine::watch::{BuildEvent, BuildFollower, LogCursor, Runner};
 
 pub async fn run(cli: &Cli, address: &str, build: Option<&str>, follow: bool) -> Outcome {
     let loaded = load(&cli.global.file)?;
@@ -34,42 +32,19 @@ pub async fn run(cli: &Cli, address: &str, build: Option<&str>, follow: bool) ->
             format!("project.{project} has CloudWatch logs turned off (`logs`)"),
         ));
     };
-    let mut cursor = LogCursor::default();
+    // Only the log: phases and the live line are `run`'s.
     let mut print = |e: BuildEvent| {
         if let BuildEvent::Log(line) = e {
             println!("{line}");
         }
     };
-    cursor.drain(&clients, &log, &mut print).await?;
     if follow && !found.complete {
-        let keep_up = follow_log(&clients, &id, found, &mut cursor, poll, &mut print);
-        if interrupted(keep_up).await.transpose()?.is_none() {
+        let mut follower = BuildFollower::default();
+        if interrupted(follower.follow(&clients, &id, poll, &mut print)).await.transpose()?.is_none() {
             eprintln!("stopped following; build {id} goes on");
         }
+    } else {
+        LogCursor::default().drain(&clients, &log, &mut print).await?;
     }
     Ok(ExitStatus::Success)
-}
-
-/// Prints new lines until the build is complete, then what came last.
-async fn follow_log(
-    r: &dyn Runner,
-    id: &str,
-    mut build: BuildRun,
-    cursor: &mut LogCursor,
-    poll: std::time::Duration,
-    print: &mut (dyn FnMut(BuildEvent) + Send),
-) -> Result<(), Error> {
-    while !build.complete {
-        tokio::time::sleep(poll).await;
-        build = r.build(id).await?.ok_or_else(|| Error::Message(vec![format!("CodeBuild no longer knows build '{id}'")]))?;
-        if let Some(log) = &build.log {
-            cursor.drain(r, log, print).await?;
-        }
-    }
-    // CloudWatch Logs may show the last lines a moment after the build ends.
-    if let Some(log) = &build.log {
-        tokio::time::sleep(poll).await;
-        cursor.drain(r, log, print).await?;
-    }
-    Ok(())
 }

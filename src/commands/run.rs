@@ -56,8 +56,7 @@ pub async fn run(cli: &Cli, args: RunArgs<'_>) -> Outcome {
 /// A project whose source is `codepipeline` gets its input from a pipeline's artifacts:
 /// started alone it would have no source, so the pipelines that build it are named.
 fn refuse_pipeline_source(loaded: &Loaded, project: &str) -> Result<(), Error> {
-    let spec = loaded.file.projects.iter().find(|(k, _)| k.get_ref() == project).map(|(_, p)| p);
-    if !spec.is_some_and(|p| *p.source.get_ref().kind.get_ref() == SourceType::Codepipeline) {
+    if !loaded.file.project(project).is_some_and(|p| *p.source.get_ref().kind.get_ref() == SourceType::Codepipeline) {
         return Ok(());
     }
     let pipelines: Vec<String> = loaded
@@ -87,9 +86,8 @@ fn build_env(given: &[String]) -> Result<Vec<(String, String)>, Error> {
 /// be given (CodePipeline would refuse the execution).
 fn pipeline_variables(loaded: &Loaded, name: &str, given: &[String]) -> Result<Vec<(String, String)>, Error> {
     let vars = pairs(given, "--variable")?;
-    let spec = loaded.file.pipelines.iter().find(|(k, _)| k.get_ref() == name).map(|(_, p)| p);
     let declared: Vec<&crate::file::pipeline::PipelineVariableSpec> =
-        spec.map(|p| p.variables.iter().map(|v| v.get_ref()).collect()).unwrap_or_default();
+        loaded.file.pipeline(name).map(|p| p.variables.iter().map(|v| v.get_ref()).collect()).unwrap_or_default();
     let names: Vec<&str> = declared.iter().map(|v| v.name.get_ref().as_str()).collect();
     if let Some((k, _)) = vars.iter().find(|(k, _)| !names.contains(&k.as_str())) {
         let known = if names.is_empty() { "it declares no variables".to_string() } else { format!("it declares {}", names.join(", ")) };
@@ -216,8 +214,7 @@ async fn stop_execution(
 
 /// Whether the file declares that action as a CodeBuild one (its failure shows its log).
 fn is_build_action(loaded: &Loaded, pipeline: &str, stage: &str, action: &str) -> bool {
-    let spec = loaded.file.pipelines.iter().find(|(k, _)| k.get_ref() == pipeline).map(|(_, p)| p);
-    let stages = spec.into_iter().flat_map(|p| &p.stages).filter(|s| s.get_ref().name.get_ref() == stage);
+    let stages = loaded.file.pipeline(pipeline).into_iter().flat_map(|p| &p.stages).filter(|s| s.get_ref().name.get_ref() == stage);
     let mut actions = stages.flat_map(|s| &s.get_ref().actions).map(|a| a.get_ref());
     actions.any(|a| a.name.get_ref() == action && *a.provider.get_ref() == Provider::CodeBuild)
 }

@@ -57,7 +57,6 @@ pub struct BuildRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub struct BuildRun {
     pub summary: BuildSummary,
-    pub project: String,
     pub current_phase: Option<String>,
     /// The phases started so far, in order; a phase without status is running.
     pub phases: Vec<Phase>,

@@ -58,11 +58,9 @@ pub struct LogCursor {
 impl LogCursor {
     /// Every line written since the last call; CloudWatch says the end is reached by
     /// answering with the token it was sent.
-    pub async fn drain(&mut self, r: &dyn Runner, log: &LogStream, sink: &mut (dyn FnMut(BuildEvent) + Send)) -> Result<usize, AwsError> {
-        let mut read = 0;
+    pub async fn drain(&mut self, r: &dyn Runner, log: &LogStream, sink: &mut (dyn FnMut(BuildEvent) + Send)) -> Result<(), AwsError> {
         for _ in 0..PAGES_PER_POLL {
             let page = r.log_page(log, self.token.as_deref()).await?;
-            read += page.lines.len();
             page.lines.into_iter().for_each(|l| sink(BuildEvent::Log(l)));
             let Some(next) = page.next else { break };
             if self.token.as_deref() == Some(next.as_str()) {
@@ -70,7 +68,7 @@ impl LogCursor {
             }
             self.token = Some(next);
         }
-        Ok(read)
+        Ok(())
     }
 }
 
@@ -136,8 +134,6 @@ pub enum ExecutionEvent {
     },
     /// The last lines of the log of a build action that failed.
     BuildTail {
-        stage: String,
-        action: String,
         build: String,
         lines: Vec<String>,
     },
@@ -185,7 +181,7 @@ impl ExecutionFollower {
             for stage in stages.iter().filter(|s| s.execution.as_deref() == Some(e.id)) {
                 report_stage(r, e, stage, self, sink).await?;
             }
-            if !matches!(status.as_str(), "InProgress" | "Stopping") {
+            if !running(&status) {
                 return Ok(status);
             }
             sink(ExecutionEvent::Waiting);
@@ -215,17 +211,22 @@ async fn report_stage(
         if action.status.as_deref() == Some("Failed") && (e.is_build)(&stage.name, &action.name) {
             if let Some(build) = &action.external_id {
                 let lines = build_tail(r, build).await?;
-                sink(ExecutionEvent::BuildTail { stage: stage.name.clone(), action: action.name.clone(), build: build.clone(), lines });
+                sink(ExecutionEvent::BuildTail { build: build.clone(), lines });
             }
         }
     }
-    let done = stage.status.as_deref().filter(|s| !matches!(*s, "InProgress" | "Stopping"));
+    let done = stage.status.as_deref().filter(|s| !running(s));
     if let Some(status) = done {
         if shown.finished.insert(stage.name.clone()) {
             sink(ExecutionEvent::StageFinished { stage: stage.name.clone(), status: status.to_string() });
         }
     }
     Ok(())
+}
+
+/// Whether a CodePipeline execution or stage status is still under way.
+fn running(status: &str) -> bool {
+    matches!(status, "InProgress" | "Stopping")
 }
 
 /// The last lines of a build's log (none when it has no CloudWatch log).
@@ -295,7 +296,7 @@ mod tests {
                 ended: None,
             };
             let log = Some(LogStream { group: "g".into(), stream: "s".into() });
-            ok(Some(BuildRun { summary, project: "p".into(), current_phase: None, phases, log, complete }))
+            ok(Some(BuildRun { summary, current_phase: None, phases, log, complete }))
         }
         fn latest_build<'a>(&'a self, _: &'a str) -> BoxFuture<'a, Result<Option<String>, AwsError>> {
             ok(None)
@@ -418,7 +419,7 @@ mod tests {
                 ExecutionEvent::StageStarted(s) => Some(format!("start {s}")),
                 ExecutionEvent::Action { stage, action } => Some(format!("{stage}/{} {}", action.name, action.status.as_deref().unwrap())),
                 ExecutionEvent::StageFinished { stage, status } => Some(format!("end {stage} {status}")),
-                ExecutionEvent::BuildTail { build, lines, .. } => Some(format!("tail {build} {} {}", lines.len(), lines[0])),
+                ExecutionEvent::BuildTail { build, lines } => Some(format!("tail {build} {} {}", lines.len(), lines[0])),
                 ExecutionEvent::Waiting => None,
             })
             .collect();

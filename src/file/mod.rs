@@ -66,6 +66,16 @@ pub struct ProjectFile {
 }
 
 impl ProjectFile {
+    /// The project the file declares as `name`.
+    pub fn project(&self, name: &str) -> Option<&ProjectSpec> {
+        self.projects.iter().find(|(k, _)| k.get_ref() == name).map(|(_, p)| p)
+    }
+
+    /// The pipeline the file declares as `name`.
+    pub fn pipeline(&self, name: &str) -> Option<&PipelineSpec> {
+        self.pipelines.iter().find(|(k, _)| k.get_ref() == name).map(|(_, p)| p)
+    }
+
     /// Whether the stack owns an artifact bucket: a pipeline without `artifact_bucket`,
     /// or a project keeping its cache or artifacts there.
     pub fn owns_artifact_bucket(&self) -> bool {

@@ -52,12 +52,30 @@ pub fn status_text(s: &Status, now: i64, style: Style) -> String {
     out
 }
 
+/// How a CodeBuild or CodePipeline status ended, or that it has not.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Outcome {
+    Succeeded,
+    Failed,
+    Stopped,
+    Pending,
+}
+
+pub(super) fn outcome(status: &str) -> Outcome {
+    match status {
+        "SUCCEEDED" | "Succeeded" => Outcome::Succeeded,
+        "FAILED" | "FAULT" | "TIMED_OUT" | "Failed" => Outcome::Failed,
+        "STOPPED" | "Stopped" | "Cancelled" | "Superseded" | "Abandoned" => Outcome::Stopped,
+        _ => Outcome::Pending,
+    }
+}
+
 /// A status in green (succeeded), red (failed) or yellow (anything under way or stopped).
 pub(super) fn paint(style: Style, status: &str) -> String {
-    match status {
-        "SUCCEEDED" | "Succeeded" => style.green(status),
-        "FAILED" | "FAULT" | "TIMED_OUT" | "Failed" => style.red(status),
-        other => style.yellow(other),
+    match outcome(status) {
+        Outcome::Succeeded => style.green(status),
+        Outcome::Failed => style.red(status),
+        Outcome::Stopped | Outcome::Pending => style.yellow(status),
     }
 }
 

@@ -4,7 +4,7 @@
 //! what the build or execution is doing now, redrawn in place and cleared before each
 //! new line; elsewhere (CI logs, pipes) there is no such line.
 
-use super::status::{duration, paint};
+use super::status::{duration, outcome, paint, Outcome};
 use super::style::Style;
 use crate::engine::activity::{ActionRun, BuildRun, Phase};
 use crate::engine::watch::{BuildEvent, ExecutionEvent};
@@ -65,7 +65,7 @@ impl Screen {
                 let text = action_line(&action, self.style);
                 self.line(&text)
             }
-            ExecutionEvent::BuildTail { build, lines, .. } => {
+            ExecutionEvent::BuildTail { build, lines } => {
                 self.line(&format!("    the last lines of build {build}:"));
                 for l in lines {
                     self.line(&format!("    │ {l}"));
@@ -115,13 +115,13 @@ pub fn execution_result(id: &str, status: &str, link: &str, style: Style) -> Str
     format!("{} execution {id} {}\n  {link}", mark(status, style), paint(style, status))
 }
 
-/// ✓ for success, ✗ for failure, … for anything else.
+/// ✓ for success, ✗ for failure, ■ for stopped, … for anything under way.
 fn mark(status: &str, style: Style) -> String {
-    match status {
-        "SUCCEEDED" | "Succeeded" => style.green("✓"),
-        "FAILED" | "FAULT" | "TIMED_OUT" | "Failed" => style.red("✗"),
-        "STOPPED" | "Stopped" | "Cancelled" | "Superseded" | "Abandoned" => style.yellow("■"),
-        _ => style.yellow("…"),
+    match outcome(status) {
+        Outcome::Succeeded => style.green("✓"),
+        Outcome::Failed => style.red("✗"),
+        Outcome::Stopped => style.yellow("■"),
+        Outcome::Pending => style.yellow("…"),
     }
 }
 
@@ -150,8 +150,7 @@ mod tests {
         assert_eq!(action_line(&a, plain), "  ✗ Build  Failed  app:1  Build terminated with state: FAILED");
 
         let summary = BuildSummary { id: "app:1".into(), number: Some(4), status: "FAILED".into(), started: Some(100), ended: Some(142) };
-        let b =
-            BuildRun { summary, project: "app".into(), current_phase: Some("COMPLETED".into()), phases: vec![ok, failed], log: None, complete: true };
+        let b = BuildRun { summary, current_phase: Some("COMPLETED".into()), phases: vec![ok, failed], log: None, complete: true };
         assert_eq!(build_result(&b, "https://link", plain), "✗ build app:1 #4 FAILED in 42s (BUILD FAILED)\n  https://link");
         assert_eq!(execution_result("e-1", "Succeeded", "https://x", plain), "✓ execution e-1 Succeeded\n  https://x");
     }

@@ -2344,11 +2344,7 @@ def patch_pipeline_transitions():
     from moto.core.utils import unix_time
     import datetime
 
-    def pipeline_of(self, name):
-        p = self.codepipeline_backend.pipelines.get(name)
-        if p is None:
-            raise JsonRESTError("PipelineNotFoundException", f"Account '{self.current_account}' does not have a pipeline with name '{name}'")
-        return p
+    pipeline_of = runs_module().pipeline_of
 
     def transitions(p):
         return p.__dict__.setdefault("cbctl_transitions", {})

@@ -723,6 +723,14 @@ STAGE_RUNS = "cbctl_stage_runs"  # on moto's CodePipeline: stage name -> the sta
 TRANSITIONS = "cbctl_transitions"  # launcher.py's patch_pipeline_transitions: stage -> (enabled, reason, at)
 
 
+def pipeline_of(response, name):
+    """The pipeline a CodePipeline request names (launcher.py's transitions use it too)."""
+    p = response.codepipeline_backend.pipelines.get(name)
+    if p is None:
+        raise _error("PipelineNotFoundException", f"Account '{response.current_account}' does not have a pipeline with name '{name}'")
+    return p
+
+
 def stage_runs(p):
     return p.__dict__.setdefault(STAGE_RUNS, {})
 
@@ -1029,12 +1037,6 @@ def stage_state(p, stage, region):
 
 def patch_pipeline_runs():
     from moto.codepipeline.responses import CodePipelineResponse
-
-    def pipeline_of(self, name):
-        p = self.codepipeline_backend.pipelines.get(name)
-        if p is None:
-            raise _error("PipelineNotFoundException", f"Account '{self.current_account}' does not have a pipeline with name '{name}'")
-        return p
 
     def resolved_variables(p, given):
         """The execution's variables: those given, then the declared defaults.

@@ -15,15 +15,7 @@ use crate::model::names::STACK_TAG;
 const CONCURRENCY: usize = 8;
 
 pub async fn latest(c: &Clients, projects: Vec<String>) -> Result<BTreeMap<String, Option<BuildSummary>>, AwsError> {
-    let lists = projects.into_iter().map(|p| async move {
-        let call = c.codebuild.list_builds_for_project().project_name(&p).sort_order(SortOrderType::Descending);
-        match call.send().await {
-            Ok(out) => Ok((p, out.ids().first().cloned())),
-            // Not created yet (status before the first apply): no build either.
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok((p, None)),
-            Err(e) => Err(AwsError::from_sdk("codebuild:ListBuildsForProject", &p, e)),
-        }
-    });
+    let lists = projects.into_iter().map(|p| async move { newest(c, &p).await.map(|id| (p, id)) });
     let mut latest: BTreeMap<String, Option<String>> = BTreeMap::new();
     for r in bounded(lists.collect(), CONCURRENCY).await {
         let (project, id) = r?;
@@ -78,14 +70,7 @@ fn build_run(b: &Build) -> BuildRun {
         })
         .collect();
     let log = b.logs().and_then(|l| Some(LogStream { group: l.group_name()?.to_string(), stream: l.stream_name()?.to_string() }));
-    BuildRun {
-        summary: summary(b),
-        project: b.project_name().unwrap_or_default().to_string(),
-        current_phase: b.current_phase().map(str::to_string),
-        phases,
-        log,
-        complete: b.build_complete(),
-    }
+    BuildRun { summary: summary(b), current_phase: b.current_phase().map(str::to_string), phases, log, complete: b.build_complete() }
 }
 
 fn summary(b: &Build) -> BuildSummary {
@@ -98,11 +83,15 @@ fn summary(b: &Build) -> BuildSummary {
     }
 }
 
-/// The newest build of a project (ListBuildsForProject, newest first).
+/// The newest build of a project (ListBuildsForProject, newest first); a project not
+/// created yet (status before the first apply) has none either.
 pub async fn newest(c: &Clients, project: &str) -> Result<Option<String>, AwsError> {
     let call = c.codebuild.list_builds_for_project().project_name(project).sort_order(SortOrderType::Descending);
-    let out = call.send().await.map_err(|e| AwsError::from_sdk("codebuild:ListBuildsForProject", project, e))?;
-    Ok(out.ids().first().cloned())
+    match call.send().await {
+        Ok(out) => Ok(out.ids().first().cloned()),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(None),
+        Err(e) => Err(AwsError::from_sdk("codebuild:ListBuildsForProject", project, e)),
+    }
 }
 
 pub async fn stop(c: &Clients, id: &str) -> Result<(), AwsError> {
@@ -110,13 +99,7 @@ pub async fn stop(c: &Clients, id: &str) -> Result<(), AwsError> {
     Ok(())
 }
 
-/// The project's `cbctl:stack` tag (BatchGetProjects carries tags); None if it does not exist.
+/// The project's `cbctl:stack` tag; None if it does not exist.
 pub async fn owner(c: &Clients, project: &str) -> Result<Option<Option<String>>, AwsError> {
-    let out =
-        c.codebuild.batch_get_projects().names(project).send().await.map_err(|e| AwsError::from_sdk("codebuild:BatchGetProjects", project, e))?;
-    Ok(out
-        .projects()
-        .iter()
-        .find(|p| p.name() == Some(project))
-        .map(|p| p.tags().iter().find(|t| t.key() == Some(STACK_TAG)).and_then(|t| t.value()).map(str::to_string)))
+    Ok(super::tags_if_exists(c, project).await?.map(|tags| tags.get(STACK_TAG).cloned()))
 }

@@ -166,7 +166,7 @@ fn missing_references(file: &ProjectFile, facts: &Facts) -> Vec<Diagnostic> {
 fn ungranted_pipeline_needs(file: &ProjectFile, extras: &BTreeMap<String, ProjectExtras>) -> Vec<String> {
     let mut out = Vec::new();
     for (project, x) in extras {
-        let declared = file.projects.iter().find(|(k, _)| k.get_ref() == project).map(|(_, spec)| spec);
+        let declared = file.project(project);
         if declared.is_some_and(|spec| RoleSpec::given(&spec.role).is_none()) {
             continue; // its generated role already carries these grants
         }
